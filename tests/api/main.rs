@@ -1,1 +1,11 @@
+//! The integration tests: one crate, real app on port 0, real SurrealDB (in memory unless
+//! durability is the point), a real HTTP client.
 
+mod helpers;
+
+mod access;
+mod durability;
+mod health;
+mod lifecycle;
+mod replay;
+mod timers;

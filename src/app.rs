@@ -1,0 +1,148 @@
+//! Building and running the application: the store, the region tree, the lifecycle
+//! settings, the engine, the scheduler and the HTTP listener. The app binds its own
+//! listener so tests can ask for port 0 and read the real port back.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::clock::{Clock, SystemClock};
+use crate::engine::Engine;
+use crate::http::{AppState, Metrics, router};
+use crate::regions::RegionTree;
+use crate::scheduler::Scheduler;
+use crate::store::Store;
+use crate::workflow::LifecycleSettings;
+
+/// How to build the app. `Config::default()` is what `qingfeng serve` runs.
+#[derive(Clone)]
+pub struct Config {
+    pub store_url: String,
+    pub bind: SocketAddr,
+    pub regions_path: PathBuf,
+    pub lifecycle_path: PathBuf,
+    /// Seed the demo users and warnings (idempotent: skipped when already seeded).
+    pub demo: bool,
+    /// Run the scheduler once a second; tests switch it off and call `step` themselves.
+    pub run_scheduler: bool,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            store_url: "surrealkv://data/qingfeng.db".to_string(),
+            bind: "127.0.0.1:8080".parse().expect("a valid address"),
+            regions_path: PathBuf::from("seeds/regions.csv"),
+            lifecycle_path: PathBuf::from("workflows/lifecycle.toml"),
+            demo: false,
+            run_scheduler: true,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A built app, listening but not yet serving.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    scheduler: Option<Scheduler>,
+}
+
+impl App {
+    pub async fn build(config: Config) -> anyhow::Result<App> {
+        let regions = RegionTree::load(&config.regions_path).with_context(|| {
+            format!("loading the region tree {}", config.regions_path.display())
+        })?;
+        let settings = LifecycleSettings::load(&config.lifecycle_path)?;
+        let store = Store::connect(&config.store_url)
+            .await
+            .with_context(|| format!("opening the store {}", config.store_url))?;
+        let engine = Engine::start(
+            store,
+            config.clock.clone(),
+            Arc::new(settings),
+            Arc::new(regions),
+        )
+        .await
+        .context("catching the projection up with the log")?;
+        let engine = Arc::new(engine);
+        if config.demo {
+            crate::demo::seed(&engine)
+                .await
+                .context("seeding the demo district")?;
+        }
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        let scheduler = config.run_scheduler.then(|| Scheduler::new(engine.clone()));
+        let state = AppState {
+            engine,
+            metrics: Arc::new(Metrics::default()),
+        };
+        Ok(App {
+            listener,
+            state,
+            scheduler,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn engine(&self) -> Arc<crate::engine::Engine> {
+        self.state.engine.clone()
+    }
+
+    /// Serves until ctrl-c (or SIGTERM), then lets the store flush what it accepted.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes; tests use it to restart an app in-process.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let scheduler = self.scheduler.map(|s| tokio::spawn(s.run()));
+        let engine = self.state.engine.clone();
+        tracing::info!(addr = %self.listener.local_addr()?, "serving");
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(stop)
+            .await
+            .context("serving HTTP")?;
+        if let Some(task) = scheduler {
+            task.abort();
+        }
+        engine.store().shutdown().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,190 @@
+//! The command line: `serve`, `users add`, `replay`. `--help` everywhere.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{App, Config};
+use crate::projections::Projection;
+use crate::regions::RegionTree;
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qingfeng",
+    version,
+    about = "Qingfeng (清风): smart supervision of village and town power, funds and projects"
+)]
+pub struct Cli {
+    /// Log format: human or json.
+    #[arg(
+        long,
+        global = true,
+        env = "QINGFENG_LOG_FORMAT",
+        default_value = "human"
+    )]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Start the server.
+    Serve(ServeArgs),
+    /// Manage users.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Rebuild the projections from the event log and print the counts and the time taken.
+    Replay(StoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// The event store: surrealkv://PATH (embedded, on disk), mem:// or ws://HOST:PORT.
+    #[arg(
+        long,
+        env = "QINGFENG_STORE",
+        default_value = "surrealkv://data/qingfeng.db"
+    )]
+    pub store: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on.
+    #[arg(long, env = "QINGFENG_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Seed the demo district: users (see README) and warnings in every state.
+    #[arg(long)]
+    pub demo: bool,
+    /// The region tree.
+    #[arg(long, default_value = "seeds/regions.csv")]
+    pub regions: PathBuf,
+    /// The lifecycle settings.
+    #[arg(long, default_value = "workflows/lifecycle.toml")]
+    pub lifecycle: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add a user, or replace one with the same username.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password: String,
+        /// city_leader, city_office, town_office, village_steward or display.
+        #[arg(long)]
+        role: String,
+        /// The 12-digit code of the region the user is scoped to.
+        #[arg(long)]
+        region: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        #[arg(long, default_value = "seeds/regions.csv")]
+        regions: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Commands::Serve(args) => serve(args).await,
+        Commands::Users { command } => users(command).await,
+        Commands::Replay(args) => replay(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(path) = args.store.store.strip_prefix("surrealkv://") {
+        if let Some(parent) = PathBuf::from(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+    }
+    let config = Config {
+        store_url: args.store.store,
+        bind: args.bind,
+        regions_path: args.regions,
+        lifecycle_path: args.lifecycle,
+        demo: args.demo,
+        ..Config::default()
+    };
+    let app = App::build(config).await?;
+    println!("Qingfeng is listening on http://{}", app.local_addr());
+    app.run_until_stopped().await
+}
+
+async fn users(command: UsersCommand) -> anyhow::Result<()> {
+    let UsersCommand::Add {
+        username,
+        password,
+        role,
+        region,
+        display_name,
+        regions,
+        store,
+    } = command;
+    let tree = RegionTree::load(&regions)?;
+    let user = crate::demo::new_user(&username, &password, &role, &region, &display_name, &tree)?;
+    let store = Store::connect(&store.store).await?;
+    store.put_user(&user).await?;
+    store.shutdown().await;
+    println!("user {username} ({role}, {region}) saved");
+    Ok(())
+}
+
+async fn replay(args: StoreArgs) -> anyhow::Result<()> {
+    let store = Store::connect(&args.store).await?;
+    let started = Instant::now();
+    let mut projection = Projection::default();
+    loop {
+        let events = store.read_all(projection.position, 10_000).await?;
+        if events.is_empty() {
+            break;
+        }
+        projection.offer(events);
+    }
+    let elapsed = started.elapsed();
+    let mut total = crate::projections::Counts::default();
+    for counts in projection.counts.values() {
+        total.merge(counts);
+    }
+    let summary = total.summary();
+    println!(
+        "replayed {} events into {} warnings in {:.3} s ({:.0} events/s)",
+        projection.position,
+        projection.warnings.len(),
+        elapsed.as_secs_f64(),
+        projection.position as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "red {}  yellow {}  green {}  overdue {}  supervised {}  faults {}",
+        summary.red,
+        summary.yellow,
+        summary.green,
+        summary.overdue,
+        summary.supervised,
+        projection.faults.len()
+    );
+    store.shutdown().await;
+    Ok(())
+}

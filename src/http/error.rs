@@ -1,0 +1,147 @@
+//! The one error type of the HTTP API. Every error becomes `application/problem+json`
+//! (RFC 9457) with a stable machine `code`; a 500 is logged with its cause chain and the
+//! client only learns that something went wrong.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::engine::EngineError;
+use crate::store::StoreError;
+use crate::workflow::Rejection;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    /// Extension members added to the problem document (state, allowed commands, field).
+    pub extra: Value,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            detail: detail.into(),
+            extra: Value::Null,
+        }
+    }
+
+    pub fn with(mut self, extra: Value) -> ApiError {
+        self.extra = extra;
+        self
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn invalid(field: &str, detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", detail)
+            .with(json!({ "field": field }))
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// An unexpected failure: logged here with its cause, never shown to the client.
+    pub fn internal(error: &dyn std::error::Error) -> ApiError {
+        let mut chain = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(error.cause_chain = %chain, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "something went wrong on the server; it has been logged",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "type": format!("https://qingfeng.example/problems/{}", self.code),
+            "title": self.status.canonical_reason().unwrap_or("error"),
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "detail": self.detail,
+        });
+        if let (Value::Object(body), Value::Object(extra)) = (&mut body, self.extra) {
+            body.extend(extra);
+        }
+        let mut response = (self.status, Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> ApiError {
+        match error {
+            EngineError::NotFound(id) => ApiError::not_found(format!("warning {id} not found")),
+            EngineError::UnknownRegion(code) => ApiError::invalid(
+                "region",
+                format!("region {code} is not in the region tree"),
+            ),
+            EngineError::Rejected(rejection) => rejection.into(),
+            EngineError::Conflict {
+                id,
+                expected,
+                actual,
+                state,
+                allowed,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                format!(
+                    "warning {id} was changed by someone else: expected version {expected}, it is at version {actual}"
+                ),
+            )
+            .with(json!({ "state": state.as_str(), "version": actual, "allowed": allowed })),
+            EngineError::KeyReused(key) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                format!("Idempotency-Key {key} was already used for a different request"),
+            ),
+            EngineError::Store(e) => ApiError::from(e),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        ApiError::internal(&error)
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(rejection: Rejection) -> ApiError {
+        match rejection {
+            Rejection::Forbidden { reason } => ApiError::forbidden(reason),
+            Rejection::Invalid { field, reason } => ApiError::invalid(field, reason),
+            Rejection::NotApplicable {
+                command,
+                state,
+                allowed,
+                reason,
+            } => ApiError::new(StatusCode::CONFLICT, "command_not_applicable", reason)
+                .with(json!({ "command": command, "state": state.as_str(), "allowed": allowed })),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The HTTP API (axum). The only module, with `ws`, that knows wire formats: JSON shapes,
+//! status codes, headers. Handlers are thin: parse, call the engine, render.
+
+pub mod auth;
+pub mod error;
+pub mod openapi;
+pub mod ops;
+pub mod regions;
+pub mod views;
+pub mod warnings;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+use crate::engine::Engine;
+pub use ops::Metrics;
+
+/// Shared by every handler; cheap to clone (handles only).
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub metrics: Arc<Metrics>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/warnings", post(warnings::raise).get(warnings::list))
+        .route("/api/warnings/{id}", get(warnings::get_one))
+        .route("/api/warnings/{id}/commands", post(warnings::command))
+        .route("/api/regions", get(regions::tree))
+        .route("/api/regions/{code}/summary", get(regions::summary))
+        .route("/api/overdue", get(regions::overdue))
+        .route("/api/openapi.json", get(openapi::document))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let route = request
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
+            tracing::info_span!("request", method = %request.method(), route = %route, uri = %request.uri())
+        }))
+        .with_state(state)
+}
+
+/// Counts every request by matched route and status for `/metrics`.
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let response = next.run(request).await;
+    state.metrics.request(&route, response.status().as_u16());
+    response
+}

@@ -1,0 +1,87 @@
+//! The OpenAPI 3.1 document of the API, served at `/api/openapi.json`. Written out here
+//! beside the routes it describes; a test checks every documented path is routed.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+use crate::workflow::Command;
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+pub fn spec() -> Value {
+    let problem = json!({"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
+    let warning = json!({"description": "The warning", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Warning"}}}});
+    let auth = json!([{"bearer": []}]);
+    let list_parameters: Vec<Value> = [
+        "region", "level", "state", "rule", "overdue", "limit", "offset",
+    ]
+    .iter()
+    .map(|p| json!({"name": p, "in": "query", "required": false, "schema": {"type": "string"}}))
+    .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Qingfeng (清风) API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Smart supervision of village and town power, funds and projects. Errors are problem+json with a stable `code`."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Problem": {"type": "object", "required": ["type", "title", "status", "code", "detail"], "properties": {
+                    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                    "code": {"type": "string", "description": "Stable machine code, e.g. command_not_applicable, version_conflict, forbidden, invalid_field"},
+                    "detail": {"type": "string"}, "state": {"type": "string"}, "allowed": {"type": "array", "items": {"type": "string"}}, "field": {"type": "string"}}},
+                "Warning": {"type": "object", "required": ["id", "region", "level", "state", "version", "deadline"], "properties": {
+                    "id": {"type": "string"}, "region": {"type": "string", "pattern": "^[0-9]{12}$"}, "title": {"type": "string"},
+                    "severity": {"enum": ["high", "medium", "low"]}, "subject": {"type": "string"}, "rule": {"type": ["string", "null"]},
+                    "evidence": {}, "level": {"enum": ["red", "yellow", "green"]},
+                    "state": {"enum": ["raised", "notified", "acknowledged", "rectifying", "submitted", "observation", "closed", "dismissed", "investigation"]},
+                    "version": {"type": "integer"}, "deadline": {"type": "string", "format": "date-time"}, "overdue": {"type": "boolean"},
+                    "days_overdue": {"type": ["integer", "null"]}, "supervision": {"type": ["object", "null"]},
+                    "allowed": {"type": "array", "items": {"type": "string"}, "description": "Commands the caller may send now"},
+                    "history": {"type": "array", "items": {"type": "object"}}}},
+                "Command": {"type": "object", "required": ["type"], "properties": {
+                    "type": {"enum": Command::KINDS}, "note": {"type": "string"}, "reason": {"type": "string"},
+                    "days": {"type": "integer", "minimum": 1}, "attachments": {"type": "array", "items": {"type": "string"}}}},
+                "Summary": {"type": "object", "properties": {
+                    "red": {"type": "integer"}, "yellow": {"type": "integer"}, "green": {"type": "integer"}, "overdue": {"type": "integer"},
+                    "supervised": {"type": "integer"}, "on_time_rate": {"type": ["number", "null"]}, "median_days_to_rectify": {"type": ["number", "null"]},
+                    "regions": {"type": "array"}}}
+            }
+        },
+        "paths": {
+            "/api/auth/login": {"post": {"summary": "Sign in; returns a bearer token",
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "`{token, username, role, region, expires_at}`"}, "401": problem}}},
+            "/api/auth/me": {"get": {"summary": "Who the token belongs to", "security": auth, "responses": {"200": {"description": "The actor"}, "401": problem}}},
+            "/api/warnings": {
+                "post": {"summary": "Raise a warning by hand", "security": auth,
+                    "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["region", "title", "severity", "subject"], "properties": {"region": {"type": "string"}, "title": {"type": "string"}, "severity": {"enum": ["high", "medium", "low"]}, "subject": {"type": "string"}}}}}},
+                    "responses": {"201": warning, "200": warning, "403": problem, "422": problem}},
+                "get": {"summary": "List readable warnings", "security": auth,
+                    "parameters": list_parameters,
+                    "responses": {"200": {"description": "`{total, offset, limit, items}`"}, "422": problem}}},
+            "/api/warnings/{id}": {"get": {"summary": "One warning with its full history", "security": auth,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": warning, "404": problem}}},
+            "/api/warnings/{id}/commands": {"post": {"summary": "Send a lifecycle command", "security": auth,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                               {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}, "description": "A retry with the same key returns the first result and writes nothing"},
+                               {"name": "If-Match", "in": "header", "schema": {"type": "integer"}, "description": "The version the command was decided against"}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Command"}}}},
+                "responses": {"200": warning, "403": problem, "404": problem, "409": problem, "422": problem}}},
+            "/api/regions": {"get": {"summary": "The readable region tree", "security": auth, "responses": {"200": {"description": "`{regions}`"}}}},
+            "/api/regions/{code}/summary": {"get": {"summary": "Counts rolled up over a region and per child", "security": auth,
+                "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The summary", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Summary"}}}}, "404": problem}}},
+            "/api/overdue": {"get": {"summary": "Overdue and supervised warnings, longest overdue first", "security": auth,
+                "parameters": [{"name": "region", "in": "query", "schema": {"type": "string"}}], "responses": {"200": {"description": "`{total, items}`"}}}},
+            "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+            "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
+            "/readyz": {"get": {"summary": "Readiness: store reachable and projection caught up", "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}}
+        }
+    })
+}

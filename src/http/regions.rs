@@ -1,0 +1,132 @@
+//! `/api/regions`: the region tree, rolled-up summaries and the overdue list.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::AuthUser;
+use super::error::ApiError;
+use super::views::{days_between, warning_view};
+use crate::auth::{Actor, can_read};
+use crate::domain::region::RegionCode;
+use crate::engine::WarningFilter;
+use crate::projections::Counts;
+
+/// `GET /api/regions`: the regions the actor may read.
+pub async fn tree(State(state): State<AppState>, AuthUser(actor): AuthUser) -> Json<Value> {
+    let regions: Vec<Value> = state
+        .engine
+        .regions()
+        .iter()
+        .filter(|r| can_read(&actor, &r.code))
+        .map(|r| json!({ "code": r.code.as_str(), "name": r.name, "level": r.level, "parent": r.parent }))
+        .collect();
+    Json(json!({ "regions": regions }))
+}
+
+/// `GET /api/regions/{code}/summary`: counts rolled up over the region, and per child.
+pub async fn summary(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let code = readable_region(&state, &actor, &code)?;
+    let engine = &state.engine;
+    let region = engine.regions().get(&code).expect("checked above");
+    let (own, children) = engine.read(|p| {
+        let children: Vec<Value> = engine
+            .regions()
+            .children(&code)
+            .iter()
+            .map(|child| {
+                child_view(
+                    engine.regions().get(child).map(|r| r.name.as_str()),
+                    child,
+                    &p.rolled_up(child),
+                )
+            })
+            .collect();
+        (p.rolled_up(&code), children)
+    });
+    let mut body = serde_json::to_value(own.summary()).expect("summaries serialize");
+    body["code"] = json!(code.as_str());
+    body["name"] = json!(region.name);
+    body["level"] = json!(region.level);
+    body["worst"] = json!(worst(&own));
+    body["regions"] = json!(children);
+    Ok(Json(body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverdueQuery {
+    pub region: Option<String>,
+}
+
+/// `GET /api/overdue`: overdue and supervised warnings, longest overdue first.
+pub async fn overdue(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Query(query): Query<OverdueQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let region = match query.region {
+        Some(code) => Some(readable_region(&state, &actor, &code)?),
+        None => None,
+    };
+    let now = state.engine.now();
+    let mut found: Vec<_> = state
+        .engine
+        .list(
+            &actor,
+            &WarningFilter {
+                region,
+                ..Default::default()
+            },
+        )
+        .into_iter()
+        .filter(|w| w.is_overdue() || w.under_supervision())
+        .collect();
+    found.sort_by_key(|w| {
+        std::cmp::Reverse(w.overdue_since.map(|s| days_between(s, now)).unwrap_or(0))
+    });
+    let items: Vec<Value> = found
+        .iter()
+        .map(|w| warning_view(&state.engine, &actor, w, None))
+        .collect();
+    Ok(Json(json!({ "total": items.len(), "items": items })))
+}
+
+fn readable_region(state: &AppState, actor: &Actor, code: &str) -> Result<RegionCode, ApiError> {
+    let code = RegionCode::parse(code).map_err(|e| ApiError::invalid("code", e.to_string()))?;
+    if state.engine.regions().get(&code).is_none() || !can_read(actor, &code) {
+        return Err(ApiError::not_found(format!("region {code} not found")));
+    }
+    Ok(code)
+}
+
+fn child_view(name: Option<&str>, code: &RegionCode, counts: &Counts) -> Value {
+    json!({
+        "code": code.as_str(),
+        "name": name,
+        "red": counts.red,
+        "yellow": counts.yellow,
+        "green": counts.green,
+        "overdue": counts.overdue,
+        "worst": worst(counts),
+    })
+}
+
+/// The worst open level in a region: what its map shape is coloured.
+fn worst(counts: &Counts) -> &'static str {
+    if counts.red > 0 {
+        "red"
+    } else if counts.yellow > 0 {
+        "yellow"
+    } else if counts.green > 0 {
+        "green"
+    } else {
+        "none"
+    }
+}

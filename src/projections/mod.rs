@@ -1,0 +1,9 @@
+//! Projections: read models folded from the event log. Pure: they take recorded events and
+//! answer queries; the engine feeds them and `store` persists nothing of them, so a full
+//! replay of the log always rebuilds exactly the live state.
+
+pub mod counts;
+pub mod warnings;
+
+pub use counts::{Counts, Summary};
+pub use warnings::{Projection, ProjectionFault};

@@ -1,0 +1,115 @@
+//! The warnings projection: every warning's current state and the per-region counts,
+//! folded from the log in position order. Events may be offered out of order (several
+//! commands commit in one batch and return concurrently); they are applied only in
+//! contiguous position order, and a gap is filled from the store by the engine.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::domain::region::RegionCode;
+use crate::store::RecordedEvent;
+use crate::workflow::{Fact, Warning};
+
+use super::counts::{Contribution, Counts};
+
+/// An event the projection could not apply. Never expected: the engine only appends events
+/// the state machine accepted. Kept (not panicked on) so one bad event cannot stop a wall.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProjectionFault {
+    pub position: u64,
+    pub stream: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Projection {
+    /// The position of the last applied event.
+    pub position: u64,
+    pub warnings: HashMap<String, Warning>,
+    /// Counts of the warnings raised on exactly this region (not rolled up).
+    pub counts: HashMap<RegionCode, Counts>,
+    pub faults: Vec<ProjectionFault>,
+    /// Events offered ahead of a gap, waiting for the gap to be filled.
+    pending: BTreeMap<u64, RecordedEvent>,
+}
+
+impl Projection {
+    /// Folds a whole log (for `replay` and for tests comparing live and replayed state).
+    pub fn from_events(events: impl IntoIterator<Item = RecordedEvent>) -> Projection {
+        let mut projection = Projection::default();
+        projection.offer(events);
+        projection
+    }
+
+    /// Takes events in any order and applies all that are contiguous with what was
+    /// applied. Returns true if a gap remains (events are waiting for earlier ones).
+    pub fn offer(&mut self, events: impl IntoIterator<Item = RecordedEvent>) -> bool {
+        for event in events {
+            if event.position > self.position {
+                self.pending.insert(event.position, event);
+            }
+        }
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() != self.position + 1 {
+                break;
+            }
+            let event = entry.remove();
+            self.apply(&event);
+        }
+        !self.pending.is_empty()
+    }
+
+    /// Whether an event at `position` has been applied.
+    pub fn has_applied(&self, position: u64) -> bool {
+        self.position >= position
+    }
+
+    fn apply(&mut self, event: &RecordedEvent) {
+        self.position = event.position;
+        if let Err(reason) = self.fold(event) {
+            tracing::error!(position = event.position, stream = %event.stream, %reason, "event not applied");
+            self.faults.push(ProjectionFault {
+                position: event.position,
+                stream: event.stream.clone(),
+                reason,
+            });
+        }
+    }
+
+    fn fold(&mut self, event: &RecordedEvent) -> Result<(), String> {
+        let fact: Fact = serde_json::from_value(event.data.clone())
+            .map_err(|e| format!("unreadable {} event: {e}", event.kind))?;
+        let before = self.warnings.get(&event.stream).cloned();
+        let after = match before.clone() {
+            None => Warning::from_raised(&event.stream, &fact, event.at)
+                .ok_or_else(|| format!("stream starts with {}, not raised", event.kind))?,
+            Some(mut warning) => {
+                warning.apply(fact, event.at)?;
+                warning
+            }
+        };
+        if after.version != event.version {
+            return Err(format!(
+                "warning is at version {} after event version {}",
+                after.version, event.version
+            ));
+        }
+        let counts = self.counts.entry(after.region.clone()).or_default();
+        if let Some(before) = &before {
+            counts.add(&Contribution::of(before), -1);
+        }
+        counts.add(&Contribution::of(&after), 1);
+        self.warnings.insert(event.stream.clone(), after);
+        Ok(())
+    }
+
+    /// Counts rolled up over `region` and everything under it.
+    pub fn rolled_up(&self, region: &RegionCode) -> Counts {
+        let mut total = Counts::default();
+        for (code, counts) in &self.counts {
+            if code.is_within(region) {
+                total.merge(counts);
+            }
+        }
+        total
+    }
+}

@@ -1,0 +1,202 @@
+//! The warning lifecycle as a statig state machine. The machine only decides: which event
+//! applies in which state, and where it leads. It does no I/O and has no entry or exit
+//! actions, so rebuilding a warning by replaying its events has no side effects.
+//!
+//! States (leaves) and superstates:
+//!
+//! ```text
+//! any ─┬─ red ─┬─ working ─┬─ raised ─ notified ─ acknowledged ─ rectifying
+//!      │       │           └─ (deadline passed / urge / supervise / extend)
+//!      │       └─ submitted            (verify → observation, reject → rectifying)
+//!      ├─ observation (yellow)         (observation ended → closed, relapse → raised)
+//!      ├─ closed (green)
+//!      ├─ dismissed (green)            (reinstate → the step it was dismissed from)
+//!      └─ investigation (red)
+//! ```
+//!
+//! An event that no state handles reaches `any`, which records a rejection: statig would
+//! otherwise ignore it silently, and an invalid command must be a clear error.
+
+use chrono::{DateTime, Utc};
+use statig::prelude::*;
+
+use super::fact::Fact;
+use super::warning::{Step, Warning};
+
+/// An event being applied, with the time it happened.
+pub struct Occurrence {
+    pub fact: Fact,
+    pub at: DateTime<Utc>,
+}
+
+#[state_machine(
+    initial = "State::raised()",
+    state(derive(Debug, Clone, Copy, PartialEq, Eq)),
+    superstate(derive(Debug))
+)]
+impl Warning {
+    #[superstate]
+    fn any(&mut self, event: &Occurrence) -> Outcome<State> {
+        self.rejection = Some(format!(
+            "{} does not apply to a warning that is {}",
+            event.fact.kind(),
+            self.step.as_str()
+        ));
+        Handled
+    }
+
+    #[superstate(superstate = "any")]
+    fn red(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::TransferredToInvestigation { .. } => Transition(State::investigation()),
+            Fact::Dismissed { .. } => {
+                self.before_dismissal = Some(self.step);
+                Transition(State::dismissed())
+            }
+            // Escalation notices go out again whatever the red step.
+            Fact::Notified { .. } => Handled,
+            _ => Super,
+        }
+    }
+
+    #[superstate(superstate = "red")]
+    fn working(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::DeadlinePassed { .. } => Handled,
+            Fact::DeadlineExtended { .. } => Handled,
+            Fact::Urged { .. } | Fact::Supervised { .. } if self.misses == 0 => {
+                self.rejection = Some(format!(
+                    "{} applies only to a warning under secondary supervision (overdue at least once)",
+                    event.fact.kind()
+                ));
+                Handled
+            }
+            Fact::Urged { .. } | Fact::Supervised { .. } => Handled,
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "working")]
+    fn raised(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::Notified { .. } => Transition(State::notified()),
+            Fact::Acknowledged { .. } => Transition(State::acknowledged()),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "working")]
+    fn notified(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::Acknowledged { .. } => Transition(State::acknowledged()),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "working")]
+    fn acknowledged(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::RectificationStarted { .. } => Transition(State::rectifying()),
+            Fact::RectificationSubmitted { .. } => Transition(State::submitted()),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "working")]
+    fn rectifying(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::RectificationSubmitted { .. } => Transition(State::submitted()),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "red")]
+    fn submitted(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::RectificationVerified { .. } => Transition(State::observation()),
+            Fact::RectificationRejected { .. } => Transition(State::rectifying()),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "any")]
+    fn observation(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::ObservationEnded => Transition(State::closed()),
+            Fact::Relapsed { .. } => Transition(State::raised()),
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "any")]
+    fn closed(&mut self, event: &Occurrence) -> Outcome<State> {
+        let _ = event;
+        Super
+    }
+
+    #[state(superstate = "any")]
+    fn dismissed(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::Reinstated { .. } => {
+                Transition(state_of(self.before_dismissal.unwrap_or(Step::Raised)))
+            }
+            _ => Super,
+        }
+    }
+
+    #[state(superstate = "any")]
+    fn investigation(&mut self, event: &Occurrence) -> Outcome<State> {
+        let _ = event;
+        Super
+    }
+}
+
+/// The machine state for a stored step.
+fn state_of(step: Step) -> State {
+    match step {
+        Step::Raised => State::raised(),
+        Step::Notified => State::notified(),
+        Step::Acknowledged => State::acknowledged(),
+        Step::Rectifying => State::rectifying(),
+        Step::Submitted => State::submitted(),
+        Step::Observation => State::observation(),
+        Step::Closed => State::closed(),
+        Step::Dismissed => State::dismissed(),
+        Step::Investigation => State::investigation(),
+    }
+}
+
+/// The stored step for a machine state.
+fn step_of(state: &State) -> Step {
+    match state {
+        State::Raised {} => Step::Raised,
+        State::Notified {} => Step::Notified,
+        State::Acknowledged {} => Step::Acknowledged,
+        State::Rectifying {} => Step::Rectifying,
+        State::Submitted {} => Step::Submitted,
+        State::Observation {} => Step::Observation,
+        State::Closed {} => Step::Closed,
+        State::Dismissed {} => Step::Dismissed,
+        State::Investigation {} => Step::Investigation,
+    }
+}
+
+impl Warning {
+    /// Applies one event: the machine decides whether it applies and where it leads, then
+    /// the event's values are recorded. On rejection nothing changes and the reason is
+    /// returned.
+    pub fn apply(&mut self, fact: Fact, at: DateTime<Utc>) -> Result<(), String> {
+        let occurrence = Occurrence { fact, at };
+        let mut state = state_of(self.step);
+        self.rejection = None;
+        let outcome = state.handle(self, &occurrence, &mut ());
+        if let Some(reason) = self.rejection.take() {
+            return Err(reason);
+        }
+        if let Outcome::Transition(target) = outcome {
+            self.step = step_of(&target);
+        }
+        self.absorb(&occurrence.fact, at);
+        Ok(())
+    }
+}

@@ -1,0 +1,302 @@
+//! Model-based tests of the lifecycle: random command sequences, with time moving, driven
+//! through `decide` and `apply` exactly as the engine does, checking the invariants after
+//! every step.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use proptest::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::command::{decide, decide_system};
+use super::*;
+use crate::auth::{Actor, Role};
+use crate::domain::region::RegionCode;
+
+const VILLAGE: &str = "990102100201";
+const TOWN: &str = "990102100000";
+const CITY: &str = "990102000000";
+
+fn actors() -> Vec<Actor> {
+    let code = |c: &str| RegionCode::parse(c).unwrap();
+    vec![
+        Actor::new("steward", Role::VillageSteward, code(VILLAGE)).unwrap(),
+        Actor::new("town", Role::TownOffice, code(TOWN)).unwrap(),
+        Actor::new("city", Role::CityOffice, code(CITY)).unwrap(),
+        Actor::new("leader", Role::CityLeader, code(CITY)).unwrap(),
+    ]
+}
+
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap()
+}
+
+fn raised(settings: &LifecycleSettings) -> Warning {
+    let fact = Fact::Raised {
+        region: RegionCode::parse(VILLAGE).unwrap(),
+        title: "t".into(),
+        severity: Severity::Medium,
+        subject: "s".into(),
+        origin: Origin::Manual,
+        evidence: serde_json::Value::Null,
+        deadline: start() + settings.deadline(Severity::Medium),
+    };
+    Warning::from_raised("W1", &fact, start()).unwrap()
+}
+
+/// One random move: a user command by some actor, the scheduler firing what is due, a
+/// system notification or relapse, or time passing.
+#[derive(Clone, Debug)]
+enum Move {
+    User {
+        actor: usize,
+        kind: usize,
+        days: u32,
+    },
+    /// A command the actor is offered right now (what a screen's buttons allow).
+    Offered {
+        actor: usize,
+        pick: usize,
+    },
+    Timers,
+    Notify,
+    Relapse,
+    Wait {
+        hours: i64,
+    },
+}
+
+fn any_move() -> impl Strategy<Value = Move> {
+    prop_oneof![
+        5 => (0..4usize, 0..Command::KINDS.len(), 0..40u32).prop_map(|(actor, kind, days)| Move::User { actor, kind, days }),
+        4 => (0..4usize, 0..8usize).prop_map(|(actor, pick)| Move::Offered { actor, pick }),
+        2 => Just(Move::Timers),
+        1 => Just(Move::Notify),
+        1 => Just(Move::Relapse),
+        3 => (1..24 * 20i64).prop_map(|hours| Move::Wait { hours }),
+    ]
+}
+
+fn user_command(kind: &str, days: u32) -> Command {
+    let text = || "x".to_string();
+    match kind {
+        "acknowledge" => Command::Acknowledge { note: text() },
+        "start_rectification" => Command::StartRectification { note: text() },
+        "submit_rectification" => Command::SubmitRectification {
+            note: text(),
+            attachments: vec![],
+        },
+        "verify_rectification" => Command::VerifyRectification { note: text() },
+        "reject_rectification" => Command::RejectRectification { reason: text() },
+        "urge" => Command::Urge { note: text() },
+        "supervise" => Command::Supervise { note: text() },
+        "extend_deadline" => Command::ExtendDeadline {
+            reason: text(),
+            days,
+        },
+        "transfer_to_investigation" => Command::TransferToInvestigation { reason: text() },
+        "dismiss" => Command::Dismiss { reason: text() },
+        "reinstate" => Command::Reinstate { reason: text() },
+        _ => Command::ReportRelapse { note: text() },
+    }
+}
+
+/// Plays one move; returns the facts that were applied.
+fn play(
+    w: &mut Warning,
+    now: &mut DateTime<Utc>,
+    mv: &Move,
+    settings: &LifecycleSettings,
+) -> Vec<Fact> {
+    let decided = match mv {
+        Move::Wait { hours } => {
+            *now += Duration::hours(*hours);
+            return vec![];
+        }
+        Move::User { actor, kind, days } => {
+            let command = user_command(Command::KINDS[*kind], *days);
+            decide(w, &command, &actors()[*actor], *now, settings)
+        }
+        Move::Offered { actor, pick } => {
+            let actor = &actors()[*actor];
+            let offered = super::command::allowed_for(w, actor, *now, settings);
+            if offered.is_empty() {
+                return vec![];
+            }
+            let command = user_command(offered[pick % offered.len()], 5);
+            let decided = decide(w, &command, actor, *now, settings);
+            assert!(
+                decided.is_ok(),
+                "an offered command was refused: {decided:?}"
+            );
+            decided
+        }
+        Move::Timers => match w.next_timer() {
+            Some(t) if t.due <= *now => {
+                let command = match t.kind {
+                    TimerKind::Deadline => SystemCommand::MissDeadline,
+                    TimerKind::ObservationEnd => SystemCommand::EndObservation,
+                };
+                decide_system(w, &command, *now, settings)
+            }
+            _ => return vec![],
+        },
+        Move::Notify => decide_system(
+            w,
+            &SystemCommand::Notify {
+                recipients: vec!["x".into()],
+            },
+            *now,
+            settings,
+        ),
+        Move::Relapse => decide_system(
+            w,
+            &SystemCommand::Relapse {
+                note: "x".into(),
+                evidence: serde_json::Value::Null,
+            },
+            *now,
+            settings,
+        ),
+    };
+    let Ok(facts) = decided else { return vec![] };
+    for fact in &facts {
+        w.apply(fact.clone(), *now)
+            .expect("a decided event applies");
+    }
+    facts
+}
+
+/// The invariants that must hold across every applied event.
+fn check_transition(before: &Warning, after: &Warning, fact: &Fact) -> Result<(), String> {
+    let (from, to) = (before.colour(), after.colour());
+    if from == Colour::Red
+        && to == Colour::Yellow
+        && !matches!(fact, Fact::RectificationVerified { .. })
+    {
+        return Err(format!("red turned yellow by {}", fact.kind()));
+    }
+    if to == Colour::Yellow
+        && from != Colour::Yellow
+        && !matches!(fact, Fact::RectificationVerified { .. })
+    {
+        return Err(format!("turned yellow by {}", fact.kind()));
+    }
+    if from == Colour::Green
+        && to != Colour::Green
+        && !matches!(fact, Fact::Relapsed { .. } | Fact::Reinstated { .. })
+    {
+        return Err(format!("left green by {}", fact.kind()));
+    }
+    if from == Colour::Red && to == Colour::Green && !matches!(fact, Fact::Dismissed { .. }) {
+        return Err(format!("red turned green by {}", fact.kind()));
+    }
+    if after.version != before.version + 1 {
+        return Err("version did not advance by one".into());
+    }
+    if after.extensions > 1 {
+        return Err("more than one extension".into());
+    }
+    Ok(())
+}
+
+fn run_moves(
+    moves: &[Move],
+    settings: &LifecycleSettings,
+    visited: &mut HashSet<Step>,
+) -> Result<(), String> {
+    let mut w = raised(settings);
+    let mut now = start();
+    visited.insert(w.step);
+    for mv in moves {
+        let before = w.clone();
+        let facts = play(&mut w, &mut now, mv, settings);
+        if facts.is_empty() {
+            if w != before {
+                return Err(format!("a refused {mv:?} changed the warning"));
+            }
+            continue;
+        }
+        // Replay the same facts on the earlier state one by one to check each step.
+        let mut step_state = before;
+        for fact in &facts {
+            let prior = step_state.clone();
+            step_state
+                .apply(fact.clone(), now)
+                .map_err(|e| e.to_string())?;
+            check_transition(&prior, &step_state, fact)?;
+        }
+        visited.insert(w.step);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn random_command_sequences_keep_the_invariants(moves in prop::collection::vec(any_move(), 1..60)) {
+        let settings = LifecycleSettings::builtin();
+        let mut visited = HashSet::new();
+        prop_assert_eq!(run_moves(&moves, &settings, &mut visited), Ok(()));
+    }
+}
+
+#[test]
+fn every_state_is_reachable() {
+    let settings = LifecycleSettings::builtin();
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut visited = HashSet::new();
+    for _ in 0..400 {
+        let moves: Vec<Move> = (0..50)
+            .map(|_| match rng.gen_range(0..24) {
+                0..=5 => Move::User {
+                    actor: rng.gen_range(0..4),
+                    kind: rng.gen_range(0..Command::KINDS.len()),
+                    days: rng.gen_range(1..30),
+                },
+                6..=13 => Move::Offered {
+                    actor: rng.gen_range(0..4),
+                    pick: rng.gen_range(0..8),
+                },
+                14..=17 => Move::Timers,
+                18 => Move::Notify,
+                19 => Move::Relapse,
+                _ => Move::Wait {
+                    hours: rng.gen_range(1..24 * 20),
+                },
+            })
+            .collect();
+        run_moves(&moves, &settings, &mut visited).unwrap();
+    }
+    let missing: Vec<&str> = Step::ALL
+        .iter()
+        .filter(|s| !visited.contains(s))
+        .map(|s| s.as_str())
+        .collect();
+    assert!(missing.is_empty(), "never reached: {missing:?}");
+}
+
+#[test]
+fn a_refused_command_names_the_state_and_what_is_allowed() {
+    let settings = LifecycleSettings::builtin();
+    let w = raised(&settings);
+    let town = &actors()[1];
+    let err = decide(
+        &w,
+        &Command::VerifyRectification {
+            note: String::new(),
+        },
+        town,
+        start(),
+        &settings,
+    )
+    .unwrap_err();
+    let Rejection::NotApplicable { state, allowed, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(state, Step::Raised);
+    assert!(allowed.contains(&"acknowledge"));
+    assert!(allowed.contains(&"dismiss"));
+    assert!(!allowed.contains(&"verify_rectification"));
+}

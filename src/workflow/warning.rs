@@ -1,0 +1,334 @@
+//! The warning aggregate: everything the lifecycle knows about one warning, folded from its
+//! events. Which events are legal in which state is decided by the state machine
+//! (`machine.rs`); this file records the values the events carry.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::fact::{Fact, Origin, Rung, Severity, SupervisionLevel};
+use crate::domain::region::RegionCode;
+
+/// Where a warning stands in its lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Raised,
+    Notified,
+    Acknowledged,
+    Rectifying,
+    Submitted,
+    Observation,
+    Closed,
+    Dismissed,
+    Investigation,
+}
+
+impl Step {
+    pub const ALL: [Step; 9] = [
+        Step::Raised,
+        Step::Notified,
+        Step::Acknowledged,
+        Step::Rectifying,
+        Step::Submitted,
+        Step::Observation,
+        Step::Closed,
+        Step::Dismissed,
+        Step::Investigation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Raised => "raised",
+            Step::Notified => "notified",
+            Step::Acknowledged => "acknowledged",
+            Step::Rectifying => "rectifying",
+            Step::Submitted => "submitted",
+            Step::Observation => "observation",
+            Step::Closed => "closed",
+            Step::Dismissed => "dismissed",
+            Step::Investigation => "investigation",
+        }
+    }
+
+    /// The colour a wall shows. Only a verified rectification turns red into yellow
+    /// ("整改不完成，预警不变色"); a dismissed warning is closed green as a false positive; a
+    /// warning transferred to investigation stays red because nothing was rectified.
+    pub fn colour(self) -> Colour {
+        match self {
+            Step::Observation => Colour::Yellow,
+            Step::Closed | Step::Dismissed => Colour::Green,
+            _ => Colour::Red,
+        }
+    }
+
+    /// Steps in which the responsible village is still working against a deadline.
+    pub fn is_working(self) -> bool {
+        matches!(
+            self,
+            Step::Raised | Step::Notified | Step::Acknowledged | Step::Rectifying
+        )
+    }
+}
+
+/// The red / yellow / green level of a warning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    Red,
+    Yellow,
+    Green,
+}
+
+impl Colour {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Colour::Red => "red",
+            Colour::Yellow => "yellow",
+            Colour::Green => "green",
+        }
+    }
+}
+
+/// The timer a warning needs next: a deadline to watch or an observation to end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextTimer {
+    pub kind: TimerKind,
+    pub due: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerKind {
+    Deadline,
+    ObservationEnd,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::Deadline => "deadline",
+            TimerKind::ObservationEnd => "observation_end",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TimerKind> {
+        match text {
+            "deadline" => Some(TimerKind::Deadline),
+            "observation_end" => Some(TimerKind::ObservationEnd),
+            _ => None,
+        }
+    }
+}
+
+/// One warning, as its events left it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    pub id: String,
+    pub region: RegionCode,
+    pub title: String,
+    pub severity: Severity,
+    pub subject: String,
+    pub origin: Origin,
+    pub evidence: serde_json::Value,
+    pub step: Step,
+    /// The number of events in the stream; the expected version of the next append.
+    pub version: u64,
+    pub raised_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// The current rectification deadline.
+    pub deadline: DateTime<Utc>,
+    /// Set while a missed deadline has not been answered by an urge, a supervision notice
+    /// or an extension.
+    pub overdue_since: Option<DateTime<Utc>>,
+    /// When the office holding an overdue warning must have acted before it climbs again.
+    pub respond_by: Option<DateTime<Utc>>,
+    /// Missed deadlines in the current red episode; zero means not under secondary supervision.
+    pub misses: u32,
+    pub rung: Option<Rung>,
+    pub holder: Option<SupervisionLevel>,
+    pub extensions: u32,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub submitted_on_time: Option<bool>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub observation_until: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub before_dismissal: Option<Step>,
+    pub last_reason: Option<String>,
+    pub relapses: u32,
+    /// Set by the state machine when the event being handled does not apply; never stored.
+    #[serde(skip)]
+    pub(super) rejection: Option<String>,
+}
+
+impl Warning {
+    /// Starts an aggregate from the first event of its stream, which must be `Raised`.
+    pub fn from_raised(id: &str, fact: &Fact, at: DateTime<Utc>) -> Option<Warning> {
+        let Fact::Raised {
+            region,
+            title,
+            severity,
+            subject,
+            origin,
+            evidence,
+            deadline,
+        } = fact
+        else {
+            return None;
+        };
+        Some(Warning {
+            id: id.to_string(),
+            region: region.clone(),
+            title: title.clone(),
+            severity: *severity,
+            subject: subject.clone(),
+            origin: origin.clone(),
+            evidence: evidence.clone(),
+            step: Step::Raised,
+            version: 1,
+            raised_at: at,
+            updated_at: at,
+            deadline: *deadline,
+            overdue_since: None,
+            respond_by: None,
+            misses: 0,
+            rung: None,
+            holder: None,
+            extensions: 0,
+            submitted_at: None,
+            submitted_on_time: None,
+            verified_at: None,
+            observation_until: None,
+            closed_at: None,
+            before_dismissal: None,
+            last_reason: None,
+            relapses: 0,
+            rejection: None,
+        })
+    }
+
+    pub fn colour(&self) -> Colour {
+        self.step.colour()
+    }
+
+    pub fn is_overdue(&self) -> bool {
+        self.overdue_since.is_some() && self.step.colour() == Colour::Red
+    }
+
+    /// Under secondary supervision: red and has missed at least one deadline.
+    pub fn under_supervision(&self) -> bool {
+        self.misses > 0 && self.step.colour() == Colour::Red && self.step != Step::Investigation
+    }
+
+    /// The rule that raised the warning, if a rule did.
+    pub fn rule(&self) -> Option<&str> {
+        match &self.origin {
+            Origin::Rule { rule } => Some(rule),
+            Origin::Manual => None,
+        }
+    }
+
+    /// The one timer this warning needs now, derived from its state so that the store can
+    /// keep it in the same transaction as the events that changed it.
+    pub fn next_timer(&self) -> Option<NextTimer> {
+        if self.step == Step::Observation {
+            let due = self.observation_until?;
+            return Some(NextTimer {
+                kind: TimerKind::ObservationEnd,
+                due,
+            });
+        }
+        if !self.step.is_working() {
+            return None;
+        }
+        let due = if self.overdue_since.is_some() {
+            self.respond_by?
+        } else {
+            self.deadline
+        };
+        Some(NextTimer {
+            kind: TimerKind::Deadline,
+            due,
+        })
+    }
+
+    /// Records the values an accepted event carries. The state machine has already decided
+    /// that the event applies and moved `step`.
+    pub(super) fn absorb(&mut self, fact: &Fact, at: DateTime<Utc>) {
+        self.version += 1;
+        self.updated_at = at;
+        match fact {
+            Fact::RectificationSubmitted { .. } => {
+                self.submitted_at = Some(at);
+                self.submitted_on_time = Some(at <= self.deadline && self.misses == 0);
+            }
+            Fact::RectificationVerified {
+                observation_until, ..
+            } => {
+                self.verified_at = Some(at);
+                self.observation_until = Some(*observation_until);
+                self.overdue_since = None;
+                self.respond_by = None;
+            }
+            Fact::RectificationRejected { reason } => {
+                self.last_reason = Some(reason.clone());
+                self.submitted_at = None;
+                self.submitted_on_time = None;
+            }
+            Fact::DeadlinePassed {
+                missed,
+                misses,
+                rung,
+                level,
+                respond_by,
+            } => {
+                self.overdue_since.get_or_insert(*missed);
+                self.misses = *misses;
+                self.rung = Some(*rung);
+                self.holder = Some(*level);
+                self.respond_by = *respond_by;
+            }
+            Fact::Urged { deadline, .. } | Fact::Supervised { deadline, .. } => {
+                self.answer_overdue(*deadline);
+            }
+            Fact::DeadlineExtended { reason, deadline } => {
+                self.extensions += 1;
+                self.last_reason = Some(reason.clone());
+                self.answer_overdue(*deadline);
+            }
+            Fact::Dismissed { reason }
+            | Fact::Reinstated { reason }
+            | Fact::TransferredToInvestigation { reason } => {
+                self.last_reason = Some(reason.clone());
+            }
+            Fact::ObservationEnded => self.closed_at = Some(at),
+            Fact::Relapsed { deadline, .. } => self.reopen(*deadline),
+            Fact::Raised { .. }
+            | Fact::Notified { .. }
+            | Fact::Acknowledged { .. }
+            | Fact::RectificationStarted { .. } => {}
+        }
+    }
+
+    /// A new deadline answers an overdue warning; the ladder position is kept, so a further
+    /// miss climbs from where it stands.
+    fn answer_overdue(&mut self, deadline: DateTime<Utc>) {
+        self.deadline = deadline;
+        self.overdue_since = None;
+        self.respond_by = None;
+    }
+
+    /// A relapse during observation starts a new red episode with a fresh deadline.
+    fn reopen(&mut self, deadline: DateTime<Utc>) {
+        self.relapses += 1;
+        self.deadline = deadline;
+        self.overdue_since = None;
+        self.respond_by = None;
+        self.misses = 0;
+        self.rung = None;
+        self.holder = None;
+        self.extensions = 0;
+        self.submitted_at = None;
+        self.submitted_on_time = None;
+        self.verified_at = None;
+        self.observation_until = None;
+    }
+}

@@ -1,0 +1,216 @@
+//! `spawn_app()` and a `TestApp` with one method per endpoint.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use qingfeng::app::{App, Config};
+use qingfeng::clock::ManualClock;
+use qingfeng::engine::Engine;
+use qingfeng::scheduler::{Scheduler, StepReport};
+use qingfeng::store::UserRecord;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "test-password-1";
+pub const CITY: &str = "990102000000";
+pub const TOWN_QINGXI: &str = "990102100000";
+pub const TOWN_TAOYUAN: &str = "990102101000";
+pub const VILLAGE_LIUTANG: &str = "990102100201";
+pub const VILLAGE_SHIMEN: &str = "990102100202";
+
+/// Users every test app has: (username, role, region).
+pub const USERS: [(&str, &str, &str); 8] = [
+    ("leader", "city_leader", CITY),
+    ("city", "city_office", CITY),
+    ("wall", "display", CITY),
+    ("qingxi", "town_office", TOWN_QINGXI),
+    ("taoyuan", "town_office", TOWN_TAOYUAN),
+    ("liutang", "village_steward", VILLAGE_LIUTANG),
+    ("shimen", "village_steward", VILLAGE_SHIMEN),
+    ("qingxi-wall", "display", TOWN_QINGXI),
+];
+
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub engine: Arc<Engine>,
+    pub store_url: String,
+    tokens: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A fresh app on an in-memory store with the test users.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on("mem://", ManualClock::new(start_time())).await
+}
+
+/// An app on the given store and clock; users are (re)written.
+pub async fn spawn_app_on(store_url: &str, clock: ManualClock) -> TestApp {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let config = Config {
+        store_url: store_url.to_string(),
+        bind: "127.0.0.1:0".parse().unwrap(),
+        regions_path: root.join("seeds/regions.csv"),
+        lifecycle_path: root.join("workflows/lifecycle.toml"),
+        demo: false,
+        run_scheduler: false,
+        clock: Arc::new(clock.clone()),
+    };
+    let app = App::build(config).await.expect("the app builds");
+    let engine = app.engine();
+    for user in test_users() {
+        engine.store().put_user(user).await.unwrap();
+    }
+    let address = format!("http://{}", app.local_addr());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        clock,
+        engine,
+        store_url: store_url.to_string(),
+        tokens: Default::default(),
+        stop: Some(stop),
+        task: Some(task),
+    }
+}
+
+/// Password hashing is slow in debug builds; hash once per test binary.
+fn test_users() -> &'static [UserRecord] {
+    static USERS_HASHED: std::sync::OnceLock<Vec<UserRecord>> = std::sync::OnceLock::new();
+    USERS_HASHED.get_or_init(|| {
+        let hash = qingfeng::auth::hash_password(PASSWORD).unwrap();
+        USERS
+            .iter()
+            .map(|(username, role, region)| UserRecord {
+                username: username.to_string(),
+                password_hash: hash.clone(),
+                role: role.to_string(),
+                region: region.to_string(),
+                display_name: username.to_string(),
+            })
+            .collect()
+    })
+}
+
+impl TestApp {
+    /// Stops the server and waits for the store to flush and close.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+
+    pub async fn step_scheduler(&self) -> StepReport {
+        Scheduler::new(self.engine.clone()).step().await.unwrap()
+    }
+
+    /// A token for the user (logged in once per app; argon2 is slow in debug builds).
+    pub async fn login(&self, username: &str) -> String {
+        if let Some(token) = self.tokens.lock().unwrap().get(username) {
+            return token.clone();
+        }
+        let response = self
+            .client
+            .post(format!("{}/api/auth/login", self.address))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "login of {username}");
+        let body: Value = response.json().await.unwrap();
+        let token = body["token"].as_str().unwrap().to_string();
+        self.tokens
+            .lock()
+            .unwrap()
+            .insert(username.to_string(), token.clone());
+        token
+    }
+
+    pub async fn raise(&self, token: &str, region: &str, severity: &str) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/warnings", self.address))
+            .bearer_auth(token)
+            .json(&json!({"region": region, "title": "承包款逾期", "severity": severity, "subject": "合同 HT-1"}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Raises a warning as the city office and returns its id.
+    pub async fn raise_ok(&self, region: &str) -> String {
+        let token = self.login("city").await;
+        let response = self.raise(&token, region, "high").await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn command(&self, token: &str, id: &str, body: Value) -> reqwest::Response {
+        self.command_with(token, id, body, None, None).await
+    }
+
+    pub async fn command_with(
+        &self,
+        token: &str,
+        id: &str,
+        body: Value,
+        key: Option<&str>,
+        if_match: Option<u64>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(format!("{}/api/warnings/{id}/commands", self.address))
+            .bearer_auth(token)
+            .json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        if let Some(version) = if_match {
+            request = request.header("If-Match", version.to_string());
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Sends a command that must succeed and returns the warning.
+    pub async fn command_ok(&self, token: &str, id: &str, body: Value) -> Value {
+        let response = self.command(token, id, body.clone()).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "{body} → {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        let response = self.get(token, path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn warning(&self, id: &str) -> Value {
+        let token = self.login("city").await;
+        self.get_json(&token, &format!("/api/warnings/{id}")).await
+    }
+}

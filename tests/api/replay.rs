@@ -1,0 +1,71 @@
+//! The live projection equals a full replay of the log.
+
+use chrono::Duration;
+use qingfeng::projections::Projection;
+use serde_json::json;
+
+use crate::helpers::{VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app};
+
+#[tokio::test]
+async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
+    let app = spawn_app().await;
+    let liutang = app.login("liutang").await;
+    let shimen = app.login("shimen").await;
+    let town = app.login("qingxi").await;
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let village = if i % 2 == 0 {
+            VILLAGE_LIUTANG
+        } else {
+            VILLAGE_SHIMEN
+        };
+        let steward = if i % 2 == 0 { &liutang } else { &shimen };
+        let id = app.raise_ok(village).await;
+        if i % 3 != 0 {
+            app.command_ok(steward, &id, json!({"type": "acknowledge"}))
+                .await;
+        }
+        if i % 3 == 2 {
+            app.command_ok(
+                steward,
+                &id,
+                json!({"type": "submit_rectification", "note": "ok"}),
+            )
+            .await;
+            app.command_ok(&town, &id, json!({"type": "verify_rectification"}))
+                .await;
+        }
+        ids.push(id);
+    }
+    app.clock.advance(Duration::days(8));
+    app.step_scheduler().await;
+    app.command_ok(&town, &ids[0], json!({"type": "urge"}))
+        .await;
+    app.command_ok(&town, &ids[1], json!({"type": "dismiss", "reason": "误报"}))
+        .await;
+
+    let mut events = Vec::new();
+    loop {
+        let batch = app
+            .engine
+            .store()
+            .read_all(events.len() as u64, 7)
+            .await
+            .unwrap();
+        if batch.is_empty() {
+            break;
+        }
+        events.extend(batch);
+    }
+    let replayed = Projection::from_events(events);
+    let live = app.engine.read(|p| p.clone());
+    assert!(live.position > 30);
+    assert!(live.faults.is_empty());
+    assert_eq!(replayed, live);
+    let root = app.engine.regions().root().code.clone();
+    let summary = live.rolled_up(&root).summary();
+    assert_eq!(summary.total, 12);
+    assert_eq!(summary.yellow, 4);
+    assert!(summary.overdue > 0);
+    app.stop().await;
+}
