@@ -4,27 +4,29 @@
 //! Read ARCHITECTURE.md first: it names every module and the invariants between them.
 
 /// Building and running the application.
-// pub mod app; (re-enabled once the store lands)
+pub mod app;
 /// Users, roles and what each role may see and do.
 pub mod auth;
 /// The command line.
-// pub mod cli; (re-enabled once the store lands)
+pub mod cli;
 /// The injected clock.
 pub mod clock;
 /// The demo district.
-// pub mod demo; (re-enabled once the store lands)
+pub mod demo;
 /// Domain value types that can only hold valid values (region codes, identifiers).
 pub mod domain;
 /// Commands in, events appended, projection kept current.
-// pub mod engine; (re-enabled once the store lands)
+pub mod engine;
 /// The HTTP API.
-// pub mod http; (re-enabled once the store lands)
+pub mod http;
 /// Read models folded from the event log.
-// pub mod projections; (re-enabled once the store lands)
+pub mod projections;
+/// Reading department dataset files (CSV, Excel) into typed, checked rows.
+pub mod import;
 /// The region tree (city → town → village) loaded from `seeds/`.
 pub mod regions;
 /// Fires due timers exactly once.
-// pub mod scheduler; (re-enabled once the store lands)
+pub mod scheduler;
 /// The only module that speaks SurrealQL: event streams, idempotency, timers, users.
 pub mod store;
 /// Logging and spans.

@@ -40,6 +40,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub engine: Arc<Engine>,
+    #[allow(dead_code)]
     pub store_url: String,
     tokens: std::sync::Mutex<std::collections::HashMap<String, String>>,
     stop: Option<oneshot::Sender<()>>,

@@ -1,0 +1,178 @@
+//! Checking a whole dataset file and turning it into typed rows.
+//!
+//! [`parse_dataset`] either returns every row of the file, typed, or every problem found
+//! in it; it never returns some rows of a file with errors. Header problems (a missing or
+//! doubled column) stop the check early because no row can be read without its columns;
+//! otherwise every cell of every row is checked, so one pass shows a department all that
+//! needs fixing.
+
+use std::collections::HashMap;
+
+use super::DatasetKind;
+use super::build::build;
+use super::cells::{Binding, Cells};
+use super::error::{ImportError, ImportErrors, ImportWarning};
+use super::read::{RawRow, Table, read_table};
+use super::rows::Row;
+use super::schema::{MoneyUnit, Schema, match_header, schema};
+use crate::domain::region::RegionCode;
+
+/// A checked file: every data row, typed, in file order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    pub kind: DatasetKind,
+    pub rows: Vec<Row>,
+    /// Things the uploader should know that did not stop the import (ignored columns).
+    pub warnings: Vec<ImportWarning>,
+}
+
+/// Reads and checks a whole file of `kind`.
+///
+/// `file_name` decides the format (`.csv` or `.xlsx`) and names the file in errors.
+/// `known_regions` says whether a region code is in the region tree; codes it refuses
+/// are errors.
+pub fn parse_dataset(
+    kind: DatasetKind,
+    file_name: &str,
+    bytes: &[u8],
+    known_regions: &dyn Fn(&RegionCode) -> bool,
+) -> Result<Dataset, ImportErrors> {
+    let table = read_table(file_name, bytes)?;
+    let schema = schema(kind);
+    let (bindings, warnings) = bind_header(file_name, &schema, &table)?;
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut seen = HashMap::new();
+    for raw in table.rows.iter().filter(|raw| !raw.is_blank()) {
+        let mut cells = Cells::parse(file_name, raw, &bindings, known_regions);
+        check_width(&mut cells, raw, table.header.len());
+        check_duplicate(&mut cells, &schema, &mut seen);
+        if let Some(row) = build(kind, &mut cells) {
+            rows.push(row);
+        }
+        errors.extend(cells.into_errors());
+    }
+    if errors.is_empty() {
+        Ok(Dataset {
+            kind,
+            rows,
+            warnings,
+        })
+    } else {
+        Err(ImportErrors::new(errors))
+    }
+}
+
+/// Finds each schema column in the header. Unknown headers become warnings; a header
+/// naming a column twice, or a required column not named at all, is an error.
+fn bind_header(
+    file: &str,
+    schema: &Schema,
+    table: &Table,
+) -> Result<(Vec<Binding>, Vec<ImportWarning>), ImportErrors> {
+    let mut found: Vec<Option<(usize, MoneyUnit)>> = vec![None; schema.columns.len()];
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let header_error = |column: &str, value: &str, reason: String| ImportError {
+        file: file.to_owned(),
+        row: Some(table.header_row),
+        column: Some(column.to_owned()),
+        value: value.to_owned(),
+        reason,
+    };
+    for (index, header) in table.header.iter().enumerate() {
+        let header = header.trim();
+        if header.is_empty() {
+            continue;
+        }
+        let Some((position, unit)) = match_header(schema, header) else {
+            warnings.push(ImportWarning {
+                file: file.to_owned(),
+                column: header.to_owned(),
+                reason: format!("not a column of {}; ignored", schema.kind),
+            });
+            continue;
+        };
+        let (Some(slot), Some(column)) = (found.get_mut(position), schema.columns.get(position))
+        else {
+            continue;
+        };
+        match slot {
+            Some((first, _)) => {
+                let first_header = table.header.get(*first).map_or("", |h| h.trim());
+                let reason = format!(
+                    "columns {} ({first_header}) and {} ({header}) both give {}",
+                    *first + 1,
+                    index + 1,
+                    column.name
+                );
+                errors.push(header_error(column.name, header, reason));
+            }
+            None => *slot = Some((index, unit)),
+        }
+    }
+    let headers_found: Vec<&str> = table
+        .header
+        .iter()
+        .map(|h| h.trim())
+        .filter(|h| !h.is_empty())
+        .collect();
+    for (column, slot) in schema.columns.iter().zip(&found) {
+        if column.required && slot.is_none() {
+            let reason = format!(
+                "missing required column {} (or {}); the header has: {}",
+                column.name,
+                column.headers.join(", "),
+                headers_found.join(", ")
+            );
+            errors.push(header_error(column.name, "", reason));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportErrors::new(errors));
+    }
+    let bindings = schema
+        .columns
+        .iter()
+        .zip(found)
+        .map(|(column, slot)| Binding {
+            column,
+            index: slot.map(|(index, _)| index),
+            unit: slot.map_or(MoneyUnit::Yuan, |(_, unit)| unit),
+        })
+        .collect();
+    Ok((bindings, warnings))
+}
+
+/// Reports a CSV row with more cells than the header: usually an unquoted comma inside
+/// a value (such as "1,234.50"), which shifts every later cell into the wrong column.
+fn check_width(cells: &mut Cells<'_>, raw: &RawRow, header_len: usize) {
+    let extra = raw.cells.get(header_len..).unwrap_or_default();
+    if extra.iter().all(|c| c.is_blank()) {
+        return;
+    }
+    let value: Vec<String> = extra.iter().map(|c| c.shown()).collect();
+    let reason = format!(
+        "the row has {} cells but the header has {header_len}; quote values that contain commas",
+        raw.cells.len()
+    );
+    cells.error("", value.join(","), reason);
+}
+
+/// Reports a row whose key repeats an earlier row's, naming the earlier row.
+fn check_duplicate(cells: &mut Cells<'_>, schema: &Schema, seen: &mut HashMap<Vec<String>, usize>) {
+    let Some(key) = cells.key(schema.key) else {
+        return;
+    };
+    match seen.get(&key) {
+        Some(first) => {
+            let columns = schema.key.join("+");
+            let value = key.join("+");
+            let reason = format!("{columns} {value} already appears in row {first}");
+            cells.error(&columns, value, reason);
+        }
+        None => {
+            seen.insert(key, cells.row());
+        }
+    }
+}

@@ -1,0 +1,386 @@
+//! One group commit: read what the batch depends on, decide every request, write one transaction.
+//!
+//! The decision is made in memory against a snapshot read just before (the position counter, the
+//! heads of the streams touched, the idempotency keys used), and the transaction re-checks the
+//! one fact that covers all of them: that the position counter has not moved. Every append,
+//! from this process or another one sharing the server, writes that counter, so an unchanged
+//! counter means nothing the decisions rest on has changed; and two transactions racing past the
+//! check both write it, so the engine's write-conflict detection lets only one of them commit.
+//! The per-version records `stream_version:[stream, version]` are inserted with `INSERT`, which
+//! refuses an existing id, as a second, independent guard on every stream's versions.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
+use surrealdb::types::{Array, RecordId, SurrealValue, Value};
+
+use super::events::{AppendOutcome, AppendRequest};
+use super::timers::TimerChange;
+use super::{StoreError, first_error};
+
+/// An idempotency record as stored: the result stays JSON text.
+#[derive(Clone, SurrealValue)]
+pub(super) struct CommandRow {
+    request_hash: String,
+    result: String,
+}
+
+impl CommandRow {
+    pub(super) fn into_parts(self, key: &str) -> Result<(String, serde_json::Value), StoreError> {
+        let result = serde_json::from_str(&self.result).map_err(|error| {
+            StoreError::Database(format!("command {key} has a corrupt result: {error}"))
+        })?;
+        Ok((self.request_hash, result))
+    }
+}
+
+/// What the batch depends on, read just before deciding it.
+struct Snapshot {
+    position: u64,
+    heads: HashMap<String, u64>,
+    commands: HashMap<String, CommandRow>,
+}
+
+#[derive(SurrealValue)]
+struct HeadRow {
+    stream: String,
+    version: u64,
+}
+
+#[derive(SurrealValue)]
+struct KeyedCommandRow {
+    key: String,
+    request_hash: String,
+    result: String,
+}
+
+/// Reads the counter first and the heads and keys after it. Each statement runs in its own
+/// transaction, so this order matters: whatever commits between them moves the counter, which
+/// the write transaction then catches; read the other way round, stale heads could pass.
+async fn read_snapshot(
+    db: &Surreal<Any>,
+    requests: &[&AppendRequest],
+) -> Result<Snapshot, StoreError> {
+    let streams: BTreeSet<&str> = requests.iter().map(|r| r.stream.as_str()).collect();
+    let keys: BTreeSet<&str> = requests
+        .iter()
+        .filter_map(|r| r.idempotency.as_ref())
+        .map(|i| i.key.as_str())
+        .collect();
+    let streams: Vec<RecordId> = streams
+        .into_iter()
+        .map(|s| RecordId::new("stream", s))
+        .collect();
+    let keys: Vec<RecordId> = keys
+        .into_iter()
+        .map(|k| RecordId::new("command", k))
+        .collect();
+    let mut response = db
+        .query(
+            "RETURN counter:position.n ?? 0;
+             SELECT record::id(id) AS stream, version FROM $streams;
+             SELECT record::id(id) AS key, request_hash, result FROM $keys;",
+        )
+        .bind(("streams", streams))
+        .bind(("keys", keys))
+        .await?;
+    if let Some(error) = first_error(&mut response) {
+        return Err(error);
+    }
+    let position: Option<u64> = response.take(0)?;
+    let heads: Vec<HeadRow> = response.take(1)?;
+    let commands: Vec<KeyedCommandRow> = response.take(2)?;
+    let commands = commands.into_iter().map(|c| {
+        let row = CommandRow {
+            request_hash: c.request_hash,
+            result: c.result,
+        };
+        (c.key, row)
+    });
+    Ok(Snapshot {
+        position: position.unwrap_or(0),
+        heads: heads.into_iter().map(|h| (h.stream, h.version)).collect(),
+        commands: commands.collect(),
+    })
+}
+
+/// The decision for one request, final only once the batch has committed.
+enum Verdict {
+    Appended {
+        first_position: u64,
+        last_position: u64,
+        version: u64,
+    },
+    /// The key is already stored.
+    Stored(CommandRow),
+    /// The key is written by the earlier request at this index of the same batch.
+    SameKeyAs(usize),
+    Conflict {
+        expected: u64,
+        actual: u64,
+    },
+}
+
+#[derive(SurrealValue)]
+struct EventWrite {
+    id: RecordId,
+    stream: String,
+    version: u64,
+    kind: String,
+    data: String,
+    actor: String,
+    at: DateTime<Utc>,
+    command_id: String,
+}
+
+#[derive(SurrealValue)]
+struct VersionWrite {
+    id: RecordId,
+    position: u64,
+}
+
+#[derive(SurrealValue)]
+struct HeadWrite {
+    id: RecordId,
+    version: u64,
+}
+
+#[derive(SurrealValue)]
+struct CommandWrite {
+    id: RecordId,
+    request_hash: String,
+    result: String,
+}
+
+#[derive(SurrealValue)]
+struct TimerWrite {
+    id: RecordId,
+    stream: String,
+    kind: String,
+    due: DateTime<Utc>,
+    version: u64,
+}
+
+/// Everything the batch writes, as arrays bound to set-based statements.
+#[derive(Default)]
+struct Writes {
+    events: Vec<EventWrite>,
+    versions: Vec<VersionWrite>,
+    heads: HashMap<String, u64>,
+    commands: Vec<CommandWrite>,
+    /// The last timer change per stream: `Some` sets it, `None` deletes it.
+    timers: BTreeMap<String, Option<TimerWrite>>,
+}
+
+/// Decides every request in order against the snapshot, as if each had committed alone.
+fn plan(snapshot: Snapshot, requests: &[&AppendRequest]) -> (Vec<Verdict>, Writes) {
+    let Snapshot {
+        position,
+        mut heads,
+        commands,
+    } = snapshot;
+    let mut next = position + 1;
+    let mut writes = Writes::default();
+    let mut keys_in_batch: HashMap<&str, usize> = HashMap::new();
+    let mut verdicts = Vec::with_capacity(requests.len());
+    for (index, req) in requests.iter().enumerate() {
+        if let Some(idem) = &req.idempotency {
+            if let Some(row) = commands.get(&idem.key) {
+                verdicts.push(Verdict::Stored(row.clone()));
+                continue;
+            }
+            if let Some(first) = keys_in_batch.get(idem.key.as_str()) {
+                verdicts.push(Verdict::SameKeyAs(*first));
+                continue;
+            }
+        }
+        let actual = heads.get(&req.stream).copied().unwrap_or(0);
+        if req.expected_version != actual {
+            verdicts.push(Verdict::Conflict {
+                expected: req.expected_version,
+                actual,
+            });
+            continue;
+        }
+        let version = actual + req.events.len() as u64;
+        verdicts.push(Verdict::Appended {
+            first_position: next,
+            last_position: next + req.events.len() as u64 - 1,
+            version,
+        });
+        add_writes(&mut writes, req, next, actual);
+        next += req.events.len() as u64;
+        heads.insert(req.stream.clone(), version);
+        writes.heads.insert(req.stream.clone(), version);
+        if let Some(idem) = &req.idempotency {
+            keys_in_batch.insert(idem.key.as_str(), index);
+        }
+    }
+    (verdicts, writes)
+}
+
+/// Adds one accepted request's records to the batch.
+fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, base_version: u64) {
+    for (offset, event) in req.events.iter().enumerate() {
+        let position = first_position + offset as u64;
+        let version = base_version + 1 + offset as u64;
+        let version_key = Array::from(vec![
+            Value::from_t(req.stream.clone()),
+            Value::from_t(version as i64),
+        ]);
+        writes.events.push(EventWrite {
+            id: RecordId::new("event", position as i64),
+            stream: req.stream.clone(),
+            version,
+            kind: event.kind.clone(),
+            data: event.data.to_string(),
+            actor: event.actor.clone(),
+            at: event.at,
+            command_id: event.command_id.clone(),
+        });
+        writes.versions.push(VersionWrite {
+            id: RecordId::new("stream_version", version_key),
+            position,
+        });
+    }
+    if let Some(idem) = &req.idempotency {
+        writes.commands.push(CommandWrite {
+            id: RecordId::new("command", idem.key.as_str()),
+            request_hash: idem.request_hash.clone(),
+            result: idem.result.to_string(),
+        });
+    }
+    let version = base_version + req.events.len() as u64;
+    let timer = match &req.timer {
+        TimerChange::Keep => return,
+        TimerChange::Clear => None,
+        TimerChange::Set { kind, due } => Some(TimerWrite {
+            id: RecordId::new("timer", req.stream.as_str()),
+            stream: req.stream.clone(),
+            kind: kind.clone(),
+            due: *due,
+            version,
+        }),
+    };
+    writes.timers.insert(req.stream.clone(), timer);
+}
+
+/// The write transaction. The `IF` makes it fail unless the counter is where the snapshot saw
+/// it; the `UPSERT` of the counter makes concurrent writers conflict at commit.
+const WRITE_HEAD: &str = "BEGIN TRANSACTION;
+    IF (counter:position.n ?? 0) != $from {
+        THROW 'the event position moved since the batch was decided; retry'
+    };
+    INSERT INTO stream_version $versions RETURN NONE;
+    INSERT INTO event $events RETURN NONE;
+    INSERT INTO stream $heads ON DUPLICATE KEY UPDATE version = $input.version RETURN NONE;
+    UPSERT counter:position SET n = $to RETURN NONE;
+";
+const WRITE_COMMANDS: &str = "INSERT INTO command $commands RETURN NONE;\n";
+const WRITE_TIMERS: &str = "INSERT INTO timer $timers ON DUPLICATE KEY UPDATE \
+    kind = $input.kind, due = $input.due, version = $input.version RETURN NONE;\n";
+const CLEAR_TIMERS: &str = "DELETE $cleared RETURN NONE;\n";
+const WRITE_TAIL: &str = "COMMIT TRANSACTION;";
+
+/// Commits the batch's writes as one transaction, moving the counter from `from` to `to`.
+async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result<(), StoreError> {
+    let heads: Vec<HeadWrite> = writes
+        .heads
+        .into_iter()
+        .map(|(stream, version)| HeadWrite {
+            id: RecordId::new("stream", stream),
+            version,
+        })
+        .collect();
+    let mut set = Vec::new();
+    let mut cleared = Vec::new();
+    for (stream, timer) in writes.timers {
+        match timer {
+            Some(timer) => set.push(timer),
+            None => cleared.push(RecordId::new("timer", stream)),
+        }
+    }
+    let mut query = String::from(WRITE_HEAD);
+    for (statement, needed) in [
+        (WRITE_COMMANDS, !writes.commands.is_empty()),
+        (WRITE_TIMERS, !set.is_empty()),
+        (CLEAR_TIMERS, !cleared.is_empty()),
+    ] {
+        if needed {
+            query.push_str(statement);
+        }
+    }
+    query.push_str(WRITE_TAIL);
+    let mut response = db
+        .query(query)
+        .bind(("from", from as i64))
+        .bind(("to", to as i64))
+        .bind(("versions", writes.versions))
+        .bind(("events", writes.events))
+        .bind(("heads", heads))
+        .bind(("commands", writes.commands))
+        .bind(("timers", set))
+        .bind(("cleared", cleared))
+        .await?;
+    match first_error(&mut response) {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// Decides and commits a batch. `Err` means nothing was written and the batch may be retried;
+/// `Ok` holds each request's final answer, in order.
+pub(super) async fn decide_and_commit(
+    db: &Surreal<Any>,
+    requests: &[&AppendRequest],
+) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
+    let snapshot = read_snapshot(db, requests).await?;
+    let from = snapshot.position;
+    let (verdicts, writes) = plan(snapshot, requests);
+    let to = from + writes.events.len() as u64;
+    if to > from {
+        commit(db, writes, from, to).await?;
+    }
+    let answers = verdicts
+        .into_iter()
+        .zip(requests)
+        .map(|(verdict, req)| match verdict {
+            Verdict::Appended {
+                first_position,
+                last_position,
+                version,
+            } => Ok(AppendOutcome::Appended {
+                first_position,
+                last_position,
+                version,
+            }),
+            Verdict::Stored(row) => duplicate(row, req),
+            Verdict::SameKeyAs(first) => {
+                // The earlier request carries the same key, so it has an idempotency record.
+                let idem = requests[first].idempotency.as_ref().ok_or_else(|| {
+                    StoreError::Database("an idempotency record went missing in a batch".into())
+                })?;
+                Ok(AppendOutcome::Duplicate {
+                    request_hash: idem.request_hash.clone(),
+                    result: idem.result.clone(),
+                })
+            }
+            Verdict::Conflict { expected, actual } => Err(StoreError::Conflict {
+                stream: req.stream.clone(),
+                expected,
+                actual,
+            }),
+        });
+    Ok(answers.collect())
+}
+
+fn duplicate(row: CommandRow, req: &AppendRequest) -> Result<AppendOutcome, StoreError> {
+    let key = req.idempotency.as_ref().map_or("", |i| i.key.as_str());
+    let (request_hash, result) = row.into_parts(key)?;
+    Ok(AppendOutcome::Duplicate {
+        request_hash,
+        result,
+    })
+}

@@ -1,0 +1,222 @@
+//! Appending to and reading event streams.
+//!
+//! `append` hands the request to the writer task and waits for its verdict; the reads go
+//! straight to SurrealDB. Events are keyed by their global position (`event:⟨position⟩`), so
+//! reading the log from a checkpoint is a record-id range scan that needs no index, and a
+//! stream is read through its `stream_version:[stream, version]` records, which hold positions.
+
+use chrono::{DateTime, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+use tokio::sync::oneshot;
+
+use super::timers::TimerChange;
+use super::{Store, StoreError, writer};
+
+/// An event a command decided to record, before the store gives it a position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    /// What happened, e.g. "raised" or "acknowledged".
+    pub kind: String,
+    /// The domain payload; the store never looks inside it.
+    pub data: serde_json::Value,
+    /// The username that caused it, or "system".
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    /// The unique id of the command that produced it.
+    pub command_id: String,
+}
+
+/// An event as the store recorded it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RecordedEvent {
+    /// Global position: commit-ordered and contiguous from 1.
+    pub position: u64,
+    /// The stream it belongs to, e.g. a warning id "W20261126-000001".
+    pub stream: String,
+    /// 1-based version within the stream.
+    pub version: u64,
+    pub kind: String,
+    pub data: serde_json::Value,
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    pub command_id: String,
+}
+
+/// An idempotency record, stored atomically with the events it answers for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Idempotency {
+    pub key: String,
+    /// A hash of the request, so a reused key with a different body can be told apart.
+    pub request_hash: String,
+    /// What the first request answered; a duplicate gets it back.
+    pub result: serde_json::Value,
+}
+
+/// Everything one command writes, committed all together or not at all.
+#[derive(Clone, Debug)]
+pub struct AppendRequest {
+    pub stream: String,
+    /// The version the command was decided against; 0 means the stream must not exist yet.
+    pub expected_version: u64,
+    /// At least one event.
+    pub events: Vec<NewEvent>,
+    pub idempotency: Option<Idempotency>,
+    pub timer: TimerChange,
+}
+
+/// What an append did.
+#[derive(Debug)]
+pub enum AppendOutcome {
+    /// Committed durably. Positions of the first and last event written, and the stream's new
+    /// version.
+    ///
+    /// On `surrealkv://` this is returned only after the transaction holding the events, the
+    /// stream's new version, the idempotency record and the timer change has been written to the
+    /// write-ahead log *and fsynced* (`sync=every`): it survives the process being killed, or
+    /// the machine losing power, the instant after. On `ws://` it means the server committed
+    /// under its own durability settings; on `mem://` only that the commit happened.
+    Appended {
+        first_position: u64,
+        last_position: u64,
+        version: u64,
+    },
+    /// The idempotency key was already used: nothing was written; here is what was stored the
+    /// first time.
+    Duplicate {
+        request_hash: String,
+        result: serde_json::Value,
+    },
+}
+
+/// One event as read back: the payload is still the JSON text it was stored as.
+#[derive(SurrealValue)]
+struct EventRow {
+    position: u64,
+    stream: String,
+    version: u64,
+    kind: String,
+    data: String,
+    actor: String,
+    at: DateTime<Utc>,
+    command_id: String,
+}
+
+impl EventRow {
+    fn into_event(self) -> Result<RecordedEvent, StoreError> {
+        let data = serde_json::from_str(&self.data).map_err(|error| {
+            StoreError::Database(format!(
+                "event {} has a corrupt payload: {error}",
+                self.position
+            ))
+        })?;
+        Ok(RecordedEvent {
+            position: self.position,
+            stream: self.stream,
+            version: self.version,
+            kind: self.kind,
+            data,
+            actor: self.actor,
+            at: self.at,
+            command_id: self.command_id,
+        })
+    }
+}
+
+/// The fields of an event, with its position taken from the record id.
+const EVENT_FIELDS: &str =
+    "record::id(id) AS position, stream, version, kind, data, actor, at, command_id";
+
+/// The largest integer a record id holds; the upper end of "every version of a stream".
+const MAX_ID: i64 = i64::MAX;
+
+impl Store {
+    /// Appends a command's events to a stream if the stream is still at `expected_version`.
+    ///
+    /// Returns `Duplicate` if the idempotency key was used before (whatever the stream's version),
+    /// and `Err(Conflict)` with the actual version if the stream moved on; neither writes
+    /// anything. The request is committed by the writer task together with whatever other
+    /// appends are waiting, in one transaction.
+    pub async fn append(&self, req: AppendRequest) -> Result<AppendOutcome, StoreError> {
+        if req.events.is_empty() {
+            return Err(StoreError::Database(format!(
+                "an append to stream {} must carry at least one event",
+                req.stream
+            )));
+        }
+        let (reply, verdict) = oneshot::channel();
+        let message = writer::Message::Append(writer::Pending { req, reply });
+        self.writer
+            .send(message)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        // A dropped reply means the writer stopped before it answered.
+        verdict.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// What was stored for an idempotency key: the request hash and the result.
+    pub async fn find_command(
+        &self,
+        key: &str,
+    ) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+        let id = RecordId::new("command", key);
+        let mut response = self
+            .db
+            .query("SELECT request_hash, result FROM ONLY $id")
+            .bind(("id", id))
+            .await?;
+        let row: Option<super::batch::CommandRow> = response.take(0)?;
+        row.map(|row| row.into_parts(key)).transpose()
+    }
+
+    /// All events of a stream in version order; empty if the stream does not exist.
+    pub async fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+        let query = format!(
+            "LET $positions = SELECT VALUE type::record('event', position) \
+                FROM stream_version:[$stream, 1]..=[$stream, $max];
+             SELECT {EVENT_FIELDS} FROM $positions;"
+        );
+        let mut response = self
+            .db
+            .query(query)
+            .bind(("stream", stream.to_string()))
+            .bind(("max", MAX_ID))
+            .await?;
+        if let Some(error) = super::first_error(&mut response) {
+            return Err(error);
+        }
+        let rows: Vec<EventRow> = response.take(1)?;
+        rows.into_iter().map(EventRow::into_event).collect()
+    }
+
+    /// Events with position > `after`, in position order, at most `limit`.
+    ///
+    /// Positions are contiguous, so the events wanted are exactly the record ids
+    /// `after + 1 ..= after + limit`: one range scan.
+    pub async fn read_all(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        if limit == 0 || after >= MAX_ID as u64 {
+            return Ok(Vec::new());
+        }
+        let first = after as i64 + 1;
+        let last = after.saturating_add(limit as u64).min(MAX_ID as u64) as i64;
+        let query = format!("SELECT {EVENT_FIELDS} FROM type::record('event', $first..=$last)");
+        let mut response = self
+            .db
+            .query(query)
+            .bind(("first", first))
+            .bind(("last", last))
+            .await?;
+        let rows: Vec<EventRow> = response.take(0)?;
+        rows.into_iter().map(EventRow::into_event).collect()
+    }
+
+    /// The position of the last committed event; 0 when the log is empty.
+    pub async fn head_position(&self) -> Result<u64, StoreError> {
+        let mut response = self.db.query("RETURN counter:position.n ?? 0").await?;
+        let position: Option<u64> = response.take(0)?;
+        Ok(position.unwrap_or(0))
+    }
+}
