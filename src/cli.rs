@@ -111,14 +111,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if let Some(path) = args.store.store.strip_prefix("surrealkv://") {
-        if let Some(parent) = PathBuf::from(path)
+    if let Some(path) = args.store.store.strip_prefix("surrealkv://")
+        && let Some(parent) = PathBuf::from(path)
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
+    {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
     let config = Config {
         store_url: args.store.store,

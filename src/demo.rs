@@ -93,7 +93,7 @@ pub fn new_user(
     if regions.get(&code).is_none() {
         bail!("region {code} is not in the region tree");
     }
-    Actor::new(username, role, code.clone())?;
+    Actor::new(username, role, code)?;
     Ok(UserRecord {
         username: username.to_string(),
         password_hash: hash_password(password)?,
@@ -115,17 +115,13 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<()> {
         tracing::info!("the store already holds events; demo warnings not seeded again");
         return Ok(());
     }
-    let root = engine.regions().root().code.clone();
+    let root = engine.regions().root().code;
     let office = Actor::new("jiwei", Role::CityOffice, root)?;
-    let villages: Vec<RegionCode> = engine
-        .regions()
-        .villages()
-        .map(|r| r.code.clone())
-        .collect();
+    let villages: Vec<RegionCode> = engine.regions().villages().map(|r| r.code).collect();
     for (i, village) in villages.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
         let (title, subject, severity) = CLUES[i % CLUES.len()];
         let new = NewWarning {
-            region: village.clone(),
+            region: *village,
             title: title.to_string(),
             severity,
             subject: subject.to_string(),
@@ -140,7 +136,7 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<()> {
 /// Moves a demo warning `steps` steps along the lifecycle, acting as its steward.
 async fn advance(engine: &Engine, office: &Actor, id: &str, steps: usize) -> anyhow::Result<()> {
     let warning = engine.warning(id).context("the warning just raised")?;
-    let steward = Actor::new("demo-steward", Role::VillageSteward, warning.region.clone())?;
+    let steward = Actor::new("demo-steward", Role::VillageSteward, warning.region)?;
     debug_assert_eq!(warning.region.level(), Level::Village);
     let script: [(&Actor, Command); 4] = [
         (

@@ -216,7 +216,7 @@ impl Engine {
         }
         let now = self.clock.now();
         let raised = Fact::Raised {
-            region: new.region.clone(),
+            region: new.region,
             title: new.title,
             severity: new.severity,
             subject: new.subject,

@@ -86,11 +86,11 @@ async fn client_round(
     office: &Actor,
     village: &RegionCode,
 ) -> anyhow::Result<Vec<Duration>> {
-    let steward = Actor::new("steward", Role::VillageSteward, village.clone())?;
+    let steward = Actor::new("steward", Role::VillageSteward, *village)?;
     let mut latencies = Vec::with_capacity(5);
     let started = Instant::now();
     let new = NewWarning {
-        region: village.clone(),
+        region: *village,
         title: "bench".into(),
         severity: Severity::Medium,
         subject: "s".into(),
@@ -149,8 +149,8 @@ async fn append(
     let dir = tempfile::tempdir()?;
     let store = durable_store(&dir).await?;
     let tree = regions()?;
-    let villages: Vec<RegionCode> = tree.villages().map(|r| r.code.clone()).collect();
-    let root = tree.root().code.clone();
+    let villages: Vec<RegionCode> = tree.villages().map(|r| r.code).collect();
+    let root = tree.root().code;
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap(),
     ));
@@ -240,7 +240,7 @@ async fn steady_latencies(
         let (engine, office, village) = (
             engine.clone(),
             office.clone(),
-            villages[round % villages.len()].clone(),
+            villages[round % villages.len()],
         );
         tasks.push(tokio::spawn(async move {
             client_round(&engine, &office, &village).await
@@ -266,7 +266,7 @@ async fn replay(events: usize) -> anyhow::Result<()> {
     let concurrency = 64;
     let mut tasks = Vec::new();
     for worker in 0..concurrency {
-        let (store, village) = (store.clone(), village.clone());
+        let (store, village) = (store.clone(), village);
         tasks.push(tokio::spawn(async move {
             for n in (worker..streams).step_by(concurrency) {
                 let facts = lifecycle_facts(&village, t0);
@@ -339,7 +339,7 @@ fn lifecycle_facts(village: &RegionCode, t0: chrono::DateTime<Utc>) -> Vec<Fact>
     let day = chrono::Duration::days(1);
     vec![
         Fact::Raised {
-            region: village.clone(),
+            region: *village,
             title: "承包款逾期".into(),
             severity: Severity::Medium,
             subject: "合同".into(),

@@ -82,7 +82,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         );
     }
     let (position, counts, faults) = state.engine.read(|p| {
-        let root = state.engine.regions().root().code.clone();
+        let root = state.engine.regions().root().code;
         (p.position, p.rolled_up(&root), p.faults.len())
     });
     let _ = writeln!(

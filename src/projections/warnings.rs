@@ -93,7 +93,7 @@ impl Projection {
                 after.version, event.version
             ));
         }
-        let counts = self.counts.entry(after.region.clone()).or_default();
+        let counts = self.counts.entry(after.region).or_default();
         if let Some(before) = &before {
             counts.add(&Contribution::of(before), -1);
         }

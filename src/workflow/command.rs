@@ -91,7 +91,7 @@ pub enum Issuer<'a> {
 impl Issuer<'_> {
     pub fn name(&self) -> &str {
         match self {
-            Issuer::User(actor) => &actor.username(),
+            Issuer::User(actor) => actor.username(),
             Issuer::System => "system",
         }
     }

@@ -176,7 +176,7 @@ impl Warning {
         };
         Some(Warning {
             id: id.to_string(),
-            region: region.clone(),
+            region: *region,
             title: title.clone(),
             severity: *severity,
             subject: subject.clone(),

@@ -36,10 +36,10 @@ fn start(store: &str, port: u16) -> Child {
 
 async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            if response.status() == 200 {
-                return;
-            }
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await
+            && response.status() == 200
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

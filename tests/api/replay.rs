@@ -62,7 +62,7 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
     assert!(live.position > 30);
     assert!(live.faults.is_empty());
     assert_eq!(replayed, live);
-    let root = app.engine.regions().root().code.clone();
+    let root = app.engine.regions().root().code;
     let summary = live.rolled_up(&root).summary();
     assert_eq!(summary.total, 12);
     assert_eq!(summary.yellow, 4);
