@@ -83,8 +83,10 @@ pub struct ServeArgs {
 pub enum UsersCommand {
     /// Add a user, or replace one with the same username.
     Add {
+        /// The login name.
         #[arg(long)]
         username: String,
+        /// At least 8 characters; stored only as an argon2id hash.
         #[arg(long)]
         password: String,
         /// city_leader, city_office, town_office, village_steward or display.
@@ -93,8 +95,10 @@ pub enum UsersCommand {
         /// The 12-digit code of the region the user is scoped to.
         #[arg(long)]
         region: String,
+        /// The name screens show.
         #[arg(long, default_value = "")]
         display_name: String,
+        /// The region tree the region code is checked against.
         #[arg(long, default_value = "seeds/regions.csv")]
         regions: PathBuf,
         #[command(flatten)]

@@ -188,6 +188,7 @@ impl Engine {
     }
 
     /// Raises a warning by hand (a clue from a petition or an inspection).
+    #[tracing::instrument(name = "command", skip_all, fields(kind = "raise", actor = actor.username(), region = %new.region))]
     pub async fn raise(
         &self,
         actor: &Actor,
@@ -276,6 +277,7 @@ impl Engine {
     }
 
     /// Executes a user command on a warning.
+    #[tracing::instrument(name = "command", skip_all, fields(kind = command.kind(), actor = actor.username(), warning = id))]
     pub async fn execute(
         &self,
         actor: &Actor,
@@ -301,6 +303,7 @@ impl Engine {
     }
 
     /// Executes a system command (a timer, a rule's relapse finding).
+    #[tracing::instrument(name = "command", skip_all, fields(kind = ?command, actor = "system", warning = id))]
     pub async fn execute_system(
         &self,
         id: &str,
