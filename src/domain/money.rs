@@ -169,7 +169,7 @@ fn digits_without_separators(whole: &str) -> Option<String> {
     if !groups.iter().all(|g| all_digits(g)) {
         return None;
     }
-    let first_ok = groups.len() == 1 || groups[0].len() <= 3;
+    let first_ok = groups.len() == 1 || groups.first().is_some_and(|g| g.len() <= 3);
     let rest_ok = groups.iter().skip(1).all(|g| g.len() == 3);
     (first_ok && rest_ok).then(|| groups.concat())
 }

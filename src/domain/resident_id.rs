@@ -48,7 +48,7 @@ impl ResidentIdError {
     }
 }
 
-/// Maps full-width ASCII forms (Ｕ+FF01–FF5E, as typed by Chinese input methods) to their
+/// Maps full-width ASCII forms (U+FF01–FF5E, as typed by Chinese input methods) to their
 /// ASCII counterparts and the ideographic space to a plain space; other characters pass.
 pub(crate) fn half_width(c: char) -> char {
     match c {

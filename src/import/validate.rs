@@ -63,6 +63,10 @@ pub fn parse_dataset(
     }
 }
 
+/// Where each schema column is in the file (`None` if absent) and the unit its header
+/// names.
+type Found = Vec<Option<(usize, MoneyUnit)>>;
+
 /// Finds each schema column in the header. Unknown headers become warnings; a header
 /// naming a column twice, or a required column not named at all, is an error.
 fn bind_header(
@@ -70,16 +74,49 @@ fn bind_header(
     schema: &Schema,
     table: &Table,
 ) -> Result<(Vec<Binding>, Vec<ImportWarning>), ImportErrors> {
-    let mut found: Vec<Option<(usize, MoneyUnit)>> = vec![None; schema.columns.len()];
-    let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    let header_error = |column: &str, value: &str, reason: String| ImportError {
+    let (found, mut errors, warnings) = locate_columns(file, schema, table);
+    errors.extend(missing_columns(file, schema, table, &found));
+    if !errors.is_empty() {
+        return Err(ImportErrors::new(errors));
+    }
+    let bindings = schema
+        .columns
+        .iter()
+        .zip(found)
+        .map(|(column, slot)| Binding {
+            column,
+            index: slot.map(|(index, _)| index),
+            unit: slot.map_or(MoneyUnit::Yuan, |(_, unit)| unit),
+        })
+        .collect();
+    Ok((bindings, warnings))
+}
+
+fn header_error(
+    file: &str,
+    table: &Table,
+    column: &str,
+    value: &str,
+    reason: String,
+) -> ImportError {
+    ImportError {
         file: file.to_owned(),
         row: Some(table.header_row),
         column: Some(column.to_owned()),
         value: value.to_owned(),
         reason,
-    };
+    }
+}
+
+/// Matches every header cell to a schema column, noting unknown and doubled headers.
+fn locate_columns(
+    file: &str,
+    schema: &Schema,
+    table: &Table,
+) -> (Found, Vec<ImportError>, Vec<ImportWarning>) {
+    let mut found: Found = vec![None; schema.columns.len()];
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     for (index, header) in table.header.iter().enumerate() {
         let header = header.trim();
         if header.is_empty() {
@@ -106,42 +143,38 @@ fn bind_header(
                     index + 1,
                     column.name
                 );
-                errors.push(header_error(column.name, header, reason));
+                errors.push(header_error(file, table, column.name, header, reason));
             }
             None => *slot = Some((index, unit)),
         }
     }
+    (found, errors, warnings)
+}
+
+/// One error per required column absent from the header, listing the headers found so
+/// the uploader can spot a misspelling.
+fn missing_columns(file: &str, schema: &Schema, table: &Table, found: &Found) -> Vec<ImportError> {
     let headers_found: Vec<&str> = table
         .header
         .iter()
         .map(|h| h.trim())
         .filter(|h| !h.is_empty())
         .collect();
-    for (column, slot) in schema.columns.iter().zip(&found) {
-        if column.required && slot.is_none() {
+    schema
+        .columns
+        .iter()
+        .zip(found)
+        .filter(|(column, slot)| column.required && slot.is_none())
+        .map(|(column, _)| {
             let reason = format!(
                 "missing required column {} (or {}); the header has: {}",
                 column.name,
                 column.headers.join(", "),
                 headers_found.join(", ")
             );
-            errors.push(header_error(column.name, "", reason));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ImportErrors::new(errors));
-    }
-    let bindings = schema
-        .columns
-        .iter()
-        .zip(found)
-        .map(|(column, slot)| Binding {
-            column,
-            index: slot.map(|(index, _)| index),
-            unit: slot.map_or(MoneyUnit::Yuan, |(_, unit)| unit),
+            header_error(file, table, column.name, "", reason)
         })
-        .collect();
-    Ok((bindings, warnings))
+        .collect()
 }
 
 /// Reports a CSV row with more cells than the header: usually an unquoted comma inside

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::schema::{ColumnType, MoneyUnit};
+use super::schema::{Choice, ColumnType, MoneyUnit, normalise_header};
 use crate::domain::date::{Period, parse_date, parse_period};
 use crate::domain::money::Fen;
 use crate::domain::region::{Level, RegionCode};
@@ -262,19 +262,12 @@ fn parse_region(
     Ok(code)
 }
 
-fn parse_choice(
-    text: &str,
-    choices: &'static [crate::import::schema::Choice],
-) -> Result<&'static str, String> {
-    let key = super::schema::normalise_header(text);
+fn parse_choice(text: &str, choices: &'static [Choice]) -> Result<&'static str, String> {
+    // Choices are matched like headers, so `Town`, ` town ` and `镇级` all count.
+    let key = normalise_header(text);
     choices
         .iter()
-        .find(|c| {
-            c.value == key
-                || c.aliases
-                    .iter()
-                    .any(|a| super::schema::normalise_header(a) == key)
-        })
+        .find(|c| c.value == key || c.aliases.iter().any(|a| normalise_header(a) == key))
         .map(|c| c.value)
         .ok_or_else(|| format!("{text} is not {}", ColumnType::Enum(choices).describe()))
 }
