@@ -20,6 +20,7 @@ pub mod error;
 pub mod read;
 pub mod rows;
 pub mod schema;
+pub mod service;
 pub mod validate;
 pub mod value;
 

@@ -24,6 +24,7 @@
 mod baseline;
 mod batch;
 mod checkpoints;
+mod datasets;
 mod events;
 mod timers;
 mod users;

@@ -1,0 +1,157 @@
+//! Importing files into the store: check every file completely, then write the rows keyed
+//! by their natural key (so a re-import replaces rather than duplicates), and read whole
+//! datasets back for the rules.
+
+use crate::domain::region::RegionCode;
+use crate::regions::RegionTree;
+use crate::store::{Store, StoreError};
+
+use super::rows::Row;
+use super::{DatasetKind, ImportErrors, ImportWarning, parse_dataset};
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub kind: DatasetKind,
+    pub files: usize,
+    pub rows: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Why an import was refused: bad files (nothing was written) or a store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFailure {
+    #[error("{0}")]
+    Invalid(ImportErrors),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks every file; only if all of them are valid are any rows written.
+pub async fn import_files(
+    store: &Store,
+    regions: &RegionTree,
+    kind: DatasetKind,
+    files: &[(String, Vec<u8>)],
+) -> Result<ImportReport, ImportFailure> {
+    let known = |code: &RegionCode| regions.get(code).is_some();
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut warnings: Vec<ImportWarning> = Vec::new();
+    for (name, bytes) in files {
+        match parse_dataset(kind, name, bytes, &known) {
+            Ok(dataset) => {
+                rows.extend(dataset.rows);
+                warnings.extend(dataset.warnings);
+            }
+            Err(bad) => errors.extend(bad.errors().iter().cloned()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ImportFailure::Invalid(ImportErrors::new(errors)));
+    }
+    let records: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| {
+            let json = serde_json::to_string(row).expect("rows serialize");
+            (row_key(row), json)
+        })
+        .collect();
+    let written = store.put_rows(kind.as_str(), records).await?;
+    Ok(ImportReport {
+        kind,
+        files: files.len(),
+        rows: written,
+        warnings: warnings.iter().map(|w| w.to_string()).collect(),
+    })
+}
+
+/// Every stored row of a kind. A stored row that no longer reads is a store fault.
+pub async fn load_dataset(store: &Store, kind: DatasetKind) -> Result<Vec<Row>, StoreError> {
+    let texts = store.load_rows(kind.as_str()).await?;
+    texts
+        .iter()
+        .map(|text| {
+            serde_json::from_str(text).map_err(|e| {
+                StoreError::Database(format!("a stored {} row is unreadable: {e}", kind.as_str()))
+            })
+        })
+        .collect()
+}
+
+/// The natural key of a row: the same columns that make a duplicate within a file.
+pub fn row_key(row: &Row) -> String {
+    match row {
+        Row::Contract(r) => r.contract_id.clone(),
+        Row::ContractPayment(r) => format!("{}|{}", r.contract_id, r.due_on),
+        Row::VillagePayment(r) => r.payment_id.clone(),
+        Row::Project(r) => r.project_id.clone(),
+        Row::WelfarePayment(r) => r.payment_id.clone(),
+        Row::Vehicle(r) => r.plate.as_str().to_string(),
+        Row::Company(r) => r.uscc.as_str().to_string(),
+        Row::PublicEmployee(r) => r.person_id.as_str().to_string(),
+        Row::Cadre(r) => format!("{}|{}", r.person_id.as_str(), r.village_code),
+        Row::Relative(r) => format!("{}|{}", r.person_id.as_str(), r.relative_id.as_str()),
+        Row::Death(r) => r.person_id.as_str().to_string(),
+        Row::Bid(r) => format!("{}|{}", r.tender_id, r.bidder_uscc.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn regions() -> RegionTree {
+        RegionTree::load(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/regions.csv")).unwrap()
+    }
+
+    fn template(kind: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/seeds/templates/{kind}.csv",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_valid_file_is_stored_once_even_when_imported_twice() {
+        let store = Store::connect("mem://").await.unwrap();
+        let files = vec![("vehicles.csv".to_string(), template("vehicles"))];
+        let report = import_files(&store, &regions(), DatasetKind::Vehicles, &files)
+            .await
+            .unwrap();
+        assert_eq!(report.rows, 2);
+        import_files(&store, &regions(), DatasetKind::Vehicles, &files)
+            .await
+            .unwrap();
+        let rows = load_dataset(&store, DatasetKind::Vehicles).await.unwrap();
+        assert_eq!(rows.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn one_bad_file_refuses_the_whole_import_and_writes_nothing() {
+        let store = Store::connect("mem://").await.unwrap();
+        let good = template("vehicles");
+        let bad = String::from_utf8(good.clone()).unwrap().replace("99", "98");
+        let files = vec![
+            ("good.csv".to_string(), good),
+            ("bad.csv".to_string(), bad.into_bytes()),
+        ];
+        let err = import_files(&store, &regions(), DatasetKind::Vehicles, &files)
+            .await
+            .unwrap_err();
+        let ImportFailure::Invalid(errors) = err else {
+            panic!("{err}")
+        };
+        assert!(
+            errors.errors().iter().all(|e| e.file == "bad.csv"),
+            "{errors}"
+        );
+        assert!(
+            load_dataset(&store, DatasetKind::Vehicles)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
