@@ -48,6 +48,28 @@ pub enum Commands {
     },
     /// Rebuild the projections from the event log and print the counts and the time taken.
     Replay(StoreArgs),
+    /// Import dataset files (CSV, UTF-8 or GBK, or .xlsx). Every file is checked first; if
+    /// any row is bad nothing is written and every bad cell is listed.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// contracts, contract_payments, village_payments, projects, welfare_payments, vehicles,
+    /// companies, public_employees, cadres, relatives, deaths or bids.
+    #[arg(long)]
+    pub kind: String,
+    /// The files to import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Write the problems found as CSV (file,row,column,value,reason) to this file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// The region tree region codes are checked against.
+    #[arg(long, default_value = "seeds/regions.csv")]
+    pub regions: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +133,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Commands::Serve(args) => serve(args).await,
         Commands::Users { command } => users(command).await,
         Commands::Replay(args) => replay(args).await,
+        Commands::Import(args) => crate::import::cli::run(args).await,
     }
 }
 

@@ -7,7 +7,11 @@ use qingfeng::cli::{Cli, LogFormat, run};
 async fn main() {
     let cli = Cli::parse();
     qingfeng::telemetry::init(matches!(cli.log_format, LogFormat::Json));
-    if let Err(error) = run(cli).await {
+    let result = run(cli).await;
+    // The embedded store closes its files in a background task once its last handle is
+    // dropped; give that task a moment before the runtime stops under it.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    if let Err(error) = result {
         eprintln!("qingfeng: {error:#}");
         std::process::exit(1);
     }

@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(json: bool) {
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn,surrealkv=warn,tower_http=info"));
+        .unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn,surrealkv=error,tower_http=info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = if json {
         builder.json().with_current_span(true).try_init()

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod imports;
 pub mod openapi;
 pub mod ops;
 pub mod regions;
@@ -35,6 +36,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/warnings", post(warnings::raise).get(warnings::list))
         .route("/api/warnings/{id}", get(warnings::get_one))
         .route("/api/warnings/{id}/commands", post(warnings::command))
+        .route(
+            "/api/imports/{kind}",
+            post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(
+                imports::MAX_UPLOAD_BYTES,
+            )),
+        )
         .route("/api/regions", get(regions::tree))
         .route("/api/regions/{code}/summary", get(regions::summary))
         .route("/api/overdue", get(regions::overdue))

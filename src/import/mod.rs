@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 mod build;
 mod cells;
+pub mod cli;
 pub mod error;
 pub mod read;
 pub mod rows;
