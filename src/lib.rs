@@ -25,6 +25,8 @@ pub mod projections;
 pub mod import;
 /// The region tree (city → town → village) loaded from `seeds/`.
 pub mod regions;
+/// The rule catalogue and the pure rules that turn datasets into findings.
+pub mod rules;
 /// Fires due timers exactly once.
 pub mod scheduler;
 /// The only module that speaks SurrealQL: event streams, idempotency, timers, users.

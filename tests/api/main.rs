@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod durability;
 mod health;
+mod imports;
 mod lifecycle;
 mod replay;
 mod timers;
