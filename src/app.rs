@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::engine::Engine;
 use crate::http::{AppState, Metrics, router};
 use crate::regions::RegionTree;
+use crate::rules::catalogue::Catalogue;
 use crate::scheduler::Scheduler;
 use crate::store::Store;
 use crate::workflow::LifecycleSettings;
@@ -24,6 +25,8 @@ pub struct Config {
     pub bind: SocketAddr,
     pub regions_path: PathBuf,
     pub lifecycle_path: PathBuf,
+    /// The rule catalogue directory (`workflows/rules`).
+    pub rules_dir: PathBuf,
     /// Seed the demo users and warnings (idempotent: skipped when already seeded).
     pub demo: bool,
     /// Run the scheduler once a second; tests switch it off and call `step` themselves.
@@ -38,6 +41,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".parse().expect("a valid address"),
             regions_path: PathBuf::from("seeds/regions.csv"),
             lifecycle_path: PathBuf::from("workflows/lifecycle.toml"),
+            rules_dir: PathBuf::from("workflows/rules"),
             demo: false,
             run_scheduler: true,
             clock: Arc::new(SystemClock),
@@ -58,6 +62,7 @@ impl App {
             format!("loading the region tree {}", config.regions_path.display())
         })?;
         let settings = LifecycleSettings::load(&config.lifecycle_path)?;
+        let catalogue = Catalogue::load_dir(&config.rules_dir)?;
         let store = Store::connect(&config.store_url)
             .await
             .with_context(|| format!("opening the store {}", config.store_url))?;
@@ -81,6 +86,7 @@ impl App {
         let scheduler = config.run_scheduler.then(|| Scheduler::new(engine.clone()));
         let state = AppState {
             engine,
+            catalogue: Arc::new(catalogue),
             metrics: Arc::new(Metrics::default()),
         };
         Ok(App {

@@ -48,9 +48,36 @@ pub enum Commands {
     },
     /// Rebuild the projections from the event log and print the counts and the time taken.
     Replay(StoreArgs),
+    /// Run the rule catalogue over the stored datasets and raise warnings for what it finds.
+    Scan(ScanArgs),
     /// Import dataset files (CSV, UTF-8 or GBK, or .xlsx). Every file is checked first; if
     /// any row is bad nothing is written and every bad cell is listed.
     Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Print the report as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub setup: SetupArgs,
+}
+
+/// Where the region tree, the lifecycle settings and the rule catalogue are.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// The region tree.
+    #[arg(long, default_value = "seeds/regions.csv")]
+    pub regions: PathBuf,
+    /// The lifecycle settings.
+    #[arg(long, default_value = "workflows/lifecycle.toml")]
+    pub lifecycle: PathBuf,
+    /// The rule catalogue directory.
+    #[arg(long, default_value = "workflows/rules")]
+    pub rules: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Debug, Args)]
@@ -65,11 +92,8 @@ pub struct ImportArgs {
     /// Write the problems found as CSV (file,row,column,value,reason) to this file.
     #[arg(long)]
     pub report: Option<PathBuf>,
-    /// The region tree region codes are checked against.
-    #[arg(long, default_value = "seeds/regions.csv")]
-    pub regions: PathBuf,
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub setup: SetupArgs,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +158,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Commands::Users { command } => users(command).await,
         Commands::Replay(args) => replay(args).await,
         Commands::Import(args) => crate::import::cli::run(args).await,
+        Commands::Scan(args) => {
+            let (engine, catalogue) = open_engine(&args.setup).await?;
+            let report = crate::scan::run_scan(&engine, &catalogue).await?;
+            print_scan(&report, args.json);
+            engine.store().shutdown().await;
+            Ok(())
+        }
     }
 }
 
@@ -213,4 +244,59 @@ async fn replay(args: StoreArgs) -> anyhow::Result<()> {
     );
     store.shutdown().await;
     Ok(())
+}
+
+/// Opens the store and builds an engine (caught up with the log) and the rule catalogue,
+/// for commands that act like the server without serving.
+pub async fn open_engine(
+    setup: &SetupArgs,
+) -> anyhow::Result<(crate::engine::Engine, crate::rules::catalogue::Catalogue)> {
+    let regions = RegionTree::load(&setup.regions)?;
+    let settings = crate::workflow::LifecycleSettings::load(&setup.lifecycle)?;
+    let catalogue = crate::rules::catalogue::Catalogue::load_dir(&setup.rules)?;
+    let store = Store::connect(&setup.store.store).await?;
+    let engine = crate::engine::Engine::start(
+        store,
+        std::sync::Arc::new(crate::clock::SystemClock),
+        std::sync::Arc::new(settings),
+        std::sync::Arc::new(regions),
+    )
+    .await?;
+    Ok((engine, catalogue))
+}
+
+/// Prints a scan report: per rule, checked / flagged / not judged / warnings opened.
+pub fn print_scan(report: &crate::scan::ScanReport, json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("reports serialize")
+        );
+        return;
+    }
+    println!(
+        "scan as of {}: {} rows (load {:.2} s, rules {:.2} s, warnings {:.2} s)",
+        report.as_of,
+        report.rows,
+        report.load_seconds,
+        report.compute_seconds,
+        report.apply_seconds
+    );
+    println!(
+        "{:<26} {:>9} {:>8} {:>10} {:>7} {:>8} {:>7}",
+        "rule", "checked", "flagged", "not judged", "opened", "relapsed", "open"
+    );
+    for line in &report.rules {
+        println!(
+            "{:<26} {:>9} {:>8} {:>10} {:>7} {:>8} {:>7}  {}",
+            line.rule,
+            line.checked,
+            line.flagged,
+            line.not_judged,
+            line.raised,
+            line.relapsed,
+            line.already_open,
+            line.name
+        );
+    }
 }

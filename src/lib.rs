@@ -27,6 +27,8 @@ pub mod import;
 pub mod regions;
 /// The rule catalogue and the pure rules that turn datasets into findings.
 pub mod rules;
+/// Datasets → rules → warnings.
+pub mod scan;
 /// Fires due timers exactly once.
 pub mod scheduler;
 /// The only module that speaks SurrealQL: event streams, idempotency, timers, users.

@@ -269,7 +269,7 @@ async fn replay(events: usize) -> anyhow::Result<()> {
         let (store, village) = (store.clone(), village);
         tasks.push(tokio::spawn(async move {
             for n in (worker..streams).step_by(concurrency) {
-                let facts = lifecycle_facts(&village, t0);
+                let facts = lifecycle_facts(n, &village, t0);
                 let request = AppendRequest {
                     stream: format!("W20260105-{n:08}"),
                     expected_version: 0,
@@ -334,7 +334,7 @@ async fn replay(events: usize) -> anyhow::Result<()> {
 }
 
 /// Ten events a warning might really have: raised to closed, with an escalation.
-fn lifecycle_facts(village: &RegionCode, t0: chrono::DateTime<Utc>) -> Vec<Fact> {
+fn lifecycle_facts(n: usize, village: &RegionCode, t0: chrono::DateTime<Utc>) -> Vec<Fact> {
     use qingfeng::workflow::{Rung, SupervisionLevel};
     let day = chrono::Duration::days(1);
     vec![
@@ -345,6 +345,7 @@ fn lifecycle_facts(village: &RegionCode, t0: chrono::DateTime<Utc>) -> Vec<Fact>
             subject: "合同".into(),
             origin: Origin::Rule {
                 rule: "contract_payment_overdue".into(),
+                subject: format!("contract_payment:HT-{n}"),
             },
             evidence: json!({"days": 70}),
             deadline: t0 + day * 15,

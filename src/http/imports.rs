@@ -13,6 +13,7 @@ use super::error::ApiError;
 use crate::auth::Role;
 use crate::import::DatasetKind;
 use crate::import::service::{ImportFailure, import_files};
+use crate::scan::run_scan;
 
 /// The largest upload accepted, in bytes (a million-row CSV is about 100 MB).
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
@@ -55,9 +56,11 @@ pub async fn upload(
                 actor = actor.username(),
                 "import"
             );
-            Ok(Json(
-                serde_json::to_value(report).expect("reports serialize"),
-            ))
+            // The new rows are judged at once, so the walls show what the import revealed.
+            let scan = run_scan(engine, &state.catalogue).await?;
+            let mut body = serde_json::to_value(report).expect("reports serialize");
+            body["scan"] = serde_json::to_value(scan).expect("reports serialize");
+            Ok(Json(body))
         }
         Err(ImportFailure::Invalid(errors)) => {
             let list: Vec<Value> = errors

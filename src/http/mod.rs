@@ -26,6 +26,8 @@ pub use ops::Metrics;
 #[derive(Clone)]
 pub struct AppState {
     pub engine: Arc<Engine>,
+    /// The rule catalogue a scan after each import runs.
+    pub catalogue: Arc<crate::rules::catalogue::Catalogue>,
     pub metrics: Arc<Metrics>,
 }
 

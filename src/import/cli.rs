@@ -10,12 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::DatasetKind;
 use super::service::{ImportFailure, import_files};
 use crate::cli::ImportArgs;
-use crate::regions::RegionTree;
-use crate::store::Store;
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let kind = DatasetKind::parse(&args.kind)?;
-    let regions = RegionTree::load(&args.regions)?;
+    let (engine, catalogue) = crate::cli::open_engine(&args.setup).await?;
     let progress = progress_bar(args.files.len());
     let mut files = Vec::new();
     for path in &args.files {
@@ -25,11 +23,25 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         progress.inc(1);
     }
     progress.set_message("checking and writing");
-    let store = Store::connect(&args.store.store).await?;
     let started = Instant::now();
-    let result = import_files(&store, &regions, kind, &files).await;
+    let result = import_files(engine.store(), engine.regions(), kind, &files).await;
     progress.finish_and_clear();
-    store.shutdown().await;
+    let outcome = report_import(kind, &args, result, started);
+    if outcome.is_ok() {
+        // A scan runs after each import, as on the server.
+        let report = crate::scan::run_scan(&engine, &catalogue).await?;
+        crate::cli::print_scan(&report, false);
+    }
+    engine.store().shutdown().await;
+    outcome
+}
+
+fn report_import(
+    kind: DatasetKind,
+    args: &ImportArgs,
+    result: Result<super::service::ImportReport, ImportFailure>,
+    started: Instant,
+) -> anyhow::Result<()> {
     match result {
         Ok(report) => {
             let seconds = started.elapsed().as_secs_f64();

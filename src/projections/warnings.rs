@@ -28,6 +28,8 @@ pub struct Projection {
     /// Counts of the warnings raised on exactly this region (not rolled up).
     pub counts: HashMap<RegionCode, Counts>,
     pub faults: Vec<ProjectionFault>,
+    /// The newest warning each rule raised for each subject: `(rule, subject) → id`.
+    pub by_subject: HashMap<(String, String), String>,
     /// Events offered ahead of a gap, waiting for the gap to be filled.
     pending: BTreeMap<u64, RecordedEvent>,
 }
@@ -98,6 +100,10 @@ impl Projection {
             counts.add(&Contribution::of(before), -1);
         }
         counts.add(&Contribution::of(&after), 1);
+        if let (None, crate::workflow::Origin::Rule { rule, subject }) = (&before, &after.origin) {
+            self.by_subject
+                .insert((rule.clone(), subject.clone()), event.stream.clone());
+        }
         self.warnings.insert(event.stream.clone(), after);
         Ok(())
     }

@@ -35,7 +35,10 @@ pub struct Params {
 impl CheckParams for Params {
     fn check(&self) -> Result<(), String> {
         if !self.min_lift.is_finite() || self.min_lift <= 0.0 {
-            return Err(format!("min_lift: must be above 0, found {}", self.min_lift));
+            return Err(format!(
+                "min_lift: must be above 0, found {}",
+                self.min_lift
+            ));
         }
         if self.min_together == 0 || self.min_winners == 0 {
             return Err("min_together and min_winners: must be at least 1".to_owned());
@@ -98,7 +101,12 @@ impl BidRing {
             .map(|((a, b), together)| {
                 let expected = bids_of(a) * bids_of(b) / tenders;
                 let lift = f64::from(together) / expected;
-                Pair { a, b, together, lift }
+                Pair {
+                    a,
+                    b,
+                    together,
+                    lift,
+                }
             })
             .filter(|pair| pair.lift >= self.params.min_lift)
             .collect();
@@ -115,17 +123,16 @@ impl BidRing {
                 *slot = ra.min(rb);
             }
         }
-        let mut rings: Vec<(usize, Vec<usize>, Vec<Pair>)> = Vec::new();
+        // Rings in order of their first pair; `at` maps a root to its ring's position.
+        let mut rings: Vec<(Vec<usize>, Vec<Pair>)> = Vec::new();
+        let mut at: HashMap<usize, usize> = HashMap::new();
         for pair in pairs {
             let r = root(&mut parents, pair.a);
-            let at = match rings.iter().position(|(ring, _, _)| *ring == r) {
-                Some(at) => at,
-                None => {
-                    rings.push((r, Vec::new(), Vec::new()));
-                    rings.len() - 1
-                }
-            };
-            if let Some((_, members, ring_pairs)) = rings.get_mut(at) {
+            let i = *at.entry(r).or_insert_with(|| {
+                rings.push((Vec::new(), Vec::new()));
+                rings.len() - 1
+            });
+            if let Some((members, ring_pairs)) = rings.get_mut(i) {
                 members.extend([pair.a, pair.b]);
                 ring_pairs.push(pair);
             }
@@ -133,7 +140,7 @@ impl BidRing {
         let by_code = |b: &usize| market.bidders.get(*b).map(|b| b.uscc);
         rings
             .into_iter()
-            .map(|(_, mut members, pairs)| {
+            .map(|(mut members, pairs)| {
                 members.sort_by_key(by_code);
                 members.dedup();
                 (members, pairs)
@@ -157,7 +164,10 @@ impl BidRing {
         if winners.len() < self.params.min_winners as usize {
             return None;
         }
-        let bidders: Vec<_> = members.iter().filter_map(|&b| market.bidders.get(b)).collect();
+        let bidders: Vec<_> = members
+            .iter()
+            .filter_map(|&b| market.bidders.get(b))
+            .collect();
         let names: Vec<String> = bidders.iter().map(|b| b.shown()).collect();
         let codes: Vec<&str> = bidders.iter().map(|b| b.uscc.as_str()).collect();
         let summary = format!(
@@ -170,7 +180,13 @@ impl BidRing {
         let evidence = self.evidence(market, members, pairs, &shared, &winners);
         let region = market.region_of(shared.iter().copied())?;
         let subject = format!("ring:{}", codes.join(","));
-        Some(self.meta.finding(subject, region, "疑似围标串标（共同投标、轮流中标）", summary, evidence))
+        Some(self.meta.finding(
+            subject,
+            region,
+            "疑似围标串标（共同投标、轮流中标）",
+            summary,
+            evidence,
+        ))
     }
 
     fn evidence(
@@ -190,7 +206,9 @@ impl BidRing {
             .collect();
         let pairs: Vec<Value> = pairs
             .iter()
-            .map(|p| json!({"a": code(p.a), "b": code(p.b), "together": p.together, "lift": p.lift}))
+            .map(
+                |p| json!({"a": code(p.a), "b": code(p.b), "together": p.together, "lift": p.lift}),
+            )
             .collect();
         let winners: Vec<_> = winners.iter().map(|&w| code(w)).collect();
         Evidence {

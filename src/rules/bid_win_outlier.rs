@@ -30,7 +30,10 @@ pub struct Params {
 impl CheckParams for Params {
     fn check(&self) -> Result<(), String> {
         if !self.k.is_finite() || self.k < 0.0 {
-            return Err(format!("k: must be a number of at least 0, found {}", self.k));
+            return Err(format!(
+                "k: must be a number of at least 0, found {}",
+                self.k
+            ));
         }
         Ok(())
     }
@@ -91,7 +94,11 @@ impl BidWinOutlier {
         let region = market.region_of(won.iter().map(|(t, _)| *t))?;
         let limit = match self.params.fixed_threshold {
             Some(fixed) => format!("设定上限{fixed}次"),
-            None => format!("异常上限{line:.1}次（Q3={:.1}，IQR={:.1}）", fence.q3, fence.q3 - fence.q1),
+            None => format!(
+                "异常上限{line:.1}次（Q3={:.1}，IQR={:.1}）",
+                fence.q3,
+                fence.q3 - fence.q1
+            ),
         };
         let summary = format!(
             "{}投标{}次，中标{wins}次，超过{limit}。",
@@ -116,7 +123,10 @@ impl BidWinOutlier {
             }),
         };
         let subject = format!("bidder:{}", bidder.uscc);
-        Some(self.meta.finding(subject, region, "中标次数异常（标王）", summary, evidence))
+        Some(
+            self.meta
+                .finding(subject, region, "中标次数异常（标王）", summary, evidence),
+        )
     }
 }
 

@@ -265,10 +265,14 @@ fn parse_file(file: &str, text: &str) -> Result<Vec<RuleEntry>, CatalogueError> 
 fn parse_entry(file: &str, code: &str, value: toml::Value) -> Result<RuleEntry, CatalogueError> {
     let invalid = |message: String| rule_error(file, code, message);
     let Some(domain) = RuleParams::domain_of(code) else {
-        let message = format!("unknown rule code; the known codes are {}", CODES.join(", "));
+        let message = format!(
+            "unknown rule code; the known codes are {}",
+            CODES.join(", ")
+        );
         return Err(invalid(message));
     };
-    let raw: RawEntry = serde_path_to_error::deserialize(value).map_err(|e| invalid(describe(e)))?;
+    let raw: RawEntry =
+        serde_path_to_error::deserialize(value).map_err(|e| invalid(describe(e)))?;
     if raw.domain != domain {
         let message = format!(
             "domain is {} but the rule belongs to {}",
@@ -306,17 +310,26 @@ pub(crate) fn parse_params<P>(value: toml::Value) -> Result<P, String>
 where
     P: DeserializeOwned + CheckParams,
 {
-    let params: P = serde_path_to_error::deserialize(value)
-        .map_err(|e| format!("params: {}", describe(e)))?;
-    params.check().map_err(|message| format!("params: {message}"))?;
+    let params: P =
+        serde_path_to_error::deserialize(value).map_err(|e| format!("params: {}", describe(e)))?;
+    params
+        .check()
+        .map_err(|message| format!("params: {message}"))?;
     Ok(params)
 }
 
-/// A deserialisation error with the key it happened at, unless that is the table itself
-/// (as for an unknown or missing field, whose message already names the key).
+/// A deserialisation error with the key it happened at. The key is left out when the
+/// message already quotes it (an unknown field) or the error is about the table itself
+/// (a missing field), so no message names a key twice.
 fn describe(error: serde_path_to_error::Error<toml::de::Error>) -> String {
     let path = error.path().to_string();
     let message = error.into_inner().message().trim_end().to_owned();
+    let (parent, last) = path.rsplit_once('.').unwrap_or(("", path.as_str()));
+    let path = if message.contains(&format!("`{last}`")) {
+        parent
+    } else {
+        path.as_str()
+    };
     if path == "." || path.is_empty() {
         message
     } else {

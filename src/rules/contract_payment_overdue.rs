@@ -56,7 +56,10 @@ impl ContractPaymentOverdue {
                 "承包款逾期未缴清",
                 format!("仅缴{paid}元，截至{}逾期{days}天", data.as_of),
             ),
-            (None, None) => ("承包款逾期未缴", format!("截至{}逾期{days}天未缴", data.as_of)),
+            (None, None) => (
+                "承包款逾期未缴",
+                format!("截至{}逾期{days}天未缴", data.as_of),
+            ),
         };
         let summary = format!(
             "合同{}（{}，承包方{}）{}应缴{}元，{how}。",
@@ -98,7 +101,9 @@ impl Rule for ContractPaymentOverdue {
     fn run(&self, data: &Data) -> RuleReport {
         let mut contracts: HashMap<&str, &ContractRow> = HashMap::new();
         for contract in &data.contracts {
-            contracts.entry(contract.contract_id.as_str()).or_insert(contract);
+            contracts
+                .entry(contract.contract_id.as_str())
+                .or_insert(contract);
         }
         let mut tally = Tally::default();
         for due in &data.contract_payments {

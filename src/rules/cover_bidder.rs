@@ -115,7 +115,13 @@ impl CoverBidder {
         };
         let region = market.region_of(lost_to.iter().map(|(t, _)| *t))?;
         let subject = format!("bidder:{}", bidder.uscc);
-        Some(self.meta.finding(subject, region, "疑似陪标（多次投标、同一对手中标）", summary, evidence))
+        Some(self.meta.finding(
+            subject,
+            region,
+            "疑似陪标（多次投标、同一对手中标）",
+            summary,
+            evidence,
+        ))
     }
 }
 

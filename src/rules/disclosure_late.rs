@@ -83,7 +83,10 @@ impl DisclosureLate {
         };
         let subject = format!("{prefix}:{}", s.id);
         let title = format!("{}未按时公开", s.noun);
-        Some(self.meta.finding(subject, s.region, title, summary, evidence))
+        Some(
+            self.meta
+                .finding(subject, s.region, title, summary, evidence),
+        )
     }
 }
 

@@ -76,7 +76,9 @@ impl Rule for LeaseExpiring {
         // The latest term end of each village's asset, to tell whether it was let again.
         let mut latest: HashMap<(RegionCode, &str), NaiveDate> = HashMap::new();
         for c in &data.contracts {
-            let end = latest.entry((c.village_code, c.asset.trim())).or_insert(c.term_end);
+            let end = latest
+                .entry((c.village_code, c.asset.trim()))
+                .or_insert(c.term_end);
             *end = (*end).max(c.term_end);
         }
         let mut tally = Tally::default();

@@ -37,7 +37,10 @@ impl PaymentBeforeApproval {
         let (title, how) = match payment.approved_on {
             Some(approved) if approved > payment.paid_on => {
                 let days = days_between(payment.paid_on, approved);
-                ("先支付后审批", format!("审批日期为{approved}，晚于支付{days}天"))
+                (
+                    "先支付后审批",
+                    format!("审批日期为{approved}，晚于支付{days}天"),
+                )
             }
             None if self.params.flag_missing_approval => {
                 ("支付无审批记录", "无审批记录".to_owned())

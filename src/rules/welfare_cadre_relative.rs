@@ -112,7 +112,9 @@ impl WelfareCadreRelative {
         for cadre in registries.cadre_rows(id) {
             details.push(format!("本人为村干部（{}）", cadre.role));
             references.push(cadre_compared(cadre));
-            shown.push(json!({"cadre": "self", "role": cadre.role, "village_code": cadre.village_code}));
+            shown.push(
+                json!({"cadre": "self", "role": cadre.role, "village_code": cadre.village_code}),
+            );
         }
         for (pair, cadre) in registries.cadre_relatives(id, first) {
             details.push(format!(
@@ -162,8 +164,6 @@ impl Rule for WelfareCadreRelative {
                 || !registries.cadre_relatives(id, payment).is_empty();
             hit.then_some(())
         });
-        welfare::report(&self.meta, found, |group| {
-            self.finding(&registries, group)
-        })
+        welfare::report(&self.meta, found, |group| self.finding(&registries, group))
     }
 }

@@ -45,7 +45,10 @@ impl WelfareDuplicate {
     }
 
     fn finding(&self, payments: Vec<&WelfarePaymentRow>) -> Option<Finding> {
-        let villages: Vec<String> = payments.iter().map(|p| p.village_code.to_string()).collect();
+        let villages: Vec<String> = payments
+            .iter()
+            .map(|p| p.village_code.to_string())
+            .collect();
         let mut distinct = villages.clone();
         distinct.sort();
         distinct.dedup();

@@ -50,7 +50,13 @@ pub enum SupervisionLevel {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Origin {
     Manual,
-    Rule { rule: String },
+    /// Raised by a rule; `subject` is the rule's stable key of what it flagged, so the same
+    /// finding never opens a second warning while one is open.
+    Rule {
+        rule: String,
+        #[serde(default)]
+        subject: String,
+    },
 }
 
 /// One event of a warning's stream. The serde tag is the stored event kind.

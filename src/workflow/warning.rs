@@ -221,7 +221,7 @@ impl Warning {
     /// The rule that raised the warning, if a rule did.
     pub fn rule(&self) -> Option<&str> {
         match &self.origin {
-            Origin::Rule { rule } => Some(rule),
+            Origin::Rule { rule, .. } => Some(rule),
             Origin::Manual => None,
         }
     }

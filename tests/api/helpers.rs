@@ -60,6 +60,7 @@ pub async fn spawn_app_on(store_url: &str, clock: ManualClock) -> TestApp {
         bind: "127.0.0.1:0".parse().unwrap(),
         regions_path: root.join("seeds/regions.csv"),
         lifecycle_path: root.join("workflows/lifecycle.toml"),
+        rules_dir: root.join("workflows/rules"),
         demo: false,
         run_scheduler: false,
         clock: Arc::new(clock.clone()),

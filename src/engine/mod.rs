@@ -3,6 +3,10 @@
 //! warning, append with the expected version and the idempotency key in one transaction,
 //! then fold the committed events into the projection before answering.
 
+mod findings;
+
+pub use findings::{FindingOutcome, RuleFinding};
+
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
