@@ -9,4 +9,5 @@ mod health;
 mod imports;
 mod lifecycle;
 mod replay;
+mod scan;
 mod timers;
