@@ -127,6 +127,10 @@ impl App {
             task.abort();
         }
         engine.store().shutdown().await;
+        match engine.save_checkpoint().await {
+            Ok(position) => tracing::info!(position, "projection checkpoint saved"),
+            Err(error) => tracing::warn!(%error, "projection checkpoint not saved"),
+        }
         Ok(())
     }
 }

@@ -98,15 +98,26 @@ impl Engine {
         settings: Arc<LifecycleSettings>,
         regions: Arc<RegionTree>,
     ) -> Result<Engine, EngineError> {
+        let projection = restore_checkpoint(&store).await;
         let engine = Engine {
             store,
             clock,
             settings,
             regions,
-            projection: RwLock::new(Projection::default()),
+            projection: RwLock::new(projection),
         };
         engine.catch_up().await?;
         Ok(engine)
+    }
+
+    /// Stores a checkpoint of the projection so the next start folds only newer events.
+    pub async fn save_checkpoint(&self) -> Result<u64, EngineError> {
+        let snapshot = self.read(|p| p.snapshot());
+        let position = snapshot.position;
+        let value = serde_json::to_value(&snapshot)
+            .map_err(|e| StoreError::Database(format!("checkpoint does not serialize: {e}")))?;
+        self.store.put_meta(CHECKPOINT_KEY, &value).await?;
+        Ok(position)
     }
 
     pub fn store(&self) -> &Store {
@@ -472,6 +483,38 @@ impl Engine {
             request_hash,
             replay,
         }))
+    }
+}
+
+/// Where the projection checkpoint is kept in the store's meta table.
+const CHECKPOINT_KEY: &str = "projection.warnings";
+
+/// The projection from the stored checkpoint, or empty (fold the whole log) if there is
+/// none or it cannot be read; a bad checkpoint costs time, never correctness.
+async fn restore_checkpoint(store: &Store) -> Projection {
+    let stored = match store.get_meta(CHECKPOINT_KEY).await {
+        Ok(Some(value)) => value,
+        Ok(None) => return Projection::default(),
+        Err(error) => {
+            tracing::warn!(%error, "checkpoint unreadable; replaying the whole log");
+            return Projection::default();
+        }
+    };
+    let restored = serde_json::from_value::<crate::projections::Snapshot>(stored)
+        .ok()
+        .and_then(Projection::from_snapshot);
+    match restored {
+        Some(projection) => {
+            tracing::info!(
+                position = projection.position,
+                "projection restored from checkpoint"
+            );
+            projection
+        }
+        None => {
+            tracing::warn!("checkpoint has an old format; replaying the whole log");
+            Projection::default()
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 //! replay of the log always rebuilds exactly the live state.
 
 pub mod counts;
+pub mod snapshot;
 pub mod warnings;
 
 pub use counts::{Counts, Summary};
+pub use snapshot::Snapshot;
 pub use warnings::{Projection, ProjectionFault};

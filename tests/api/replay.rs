@@ -69,3 +69,37 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
     assert!(summary.overdue > 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_restart_resumes_from_the_checkpoint_and_equals_a_full_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("surrealkv://{}", dir.path().join("db").display());
+    let clock = qingfeng::clock::ManualClock::new(crate::helpers::start_time());
+    let app = crate::helpers::spawn_app_on(&url, clock.clone()).await;
+    for _ in 0..3 {
+        app.raise_ok(VILLAGE_LIUTANG).await;
+    }
+    app.stop().await; // saves a checkpoint at the head
+
+    let app = crate::helpers::spawn_app_on(&url, clock.clone()).await;
+    let steward = app.login("liutang").await;
+    let id = app.raise_ok(VILLAGE_LIUTANG).await;
+    app.command_ok(&steward, &id, json!({"type": "acknowledge"}))
+        .await;
+    let checkpoint = app
+        .engine
+        .store()
+        .get_meta("projection.warnings")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        checkpoint["position"], 6,
+        "the checkpoint holds the three warnings of the first run"
+    );
+    let events = app.engine.store().read_all(0, 1000).await.unwrap();
+    let live = app.engine.read(|p| p.clone());
+    assert_eq!(live.warnings.len(), 4);
+    assert_eq!(Projection::from_events(events), live);
+    app.stop().await;
+}

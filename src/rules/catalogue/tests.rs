@@ -16,11 +16,18 @@ fn welfare_error(text: &str) -> String {
 #[test]
 fn the_shipped_catalogue_enables_every_registered_rule() {
     let catalogue = Catalogue::builtin();
-    let codes: Vec<&str> = catalogue.entries().iter().map(|e| e.code.as_str()).collect();
+    let codes: Vec<&str> = catalogue
+        .entries()
+        .iter()
+        .map(|e| e.code.as_str())
+        .collect();
     assert_eq!(codes, CODES);
     let reminder = catalogue.get("lease_expiring").unwrap();
     assert_eq!(reminder.level, WarningLevel::Yellow);
-    let others = catalogue.entries().iter().filter(|e| e.code != "lease_expiring");
+    let others = catalogue
+        .entries()
+        .iter()
+        .filter(|e| e.code != "lease_expiring");
     assert!(others.into_iter().all(|e| e.level == WarningLevel::Red));
 }
 
@@ -63,15 +70,24 @@ fn a_misspelt_entry_key_is_refused_with_its_name() {
 fn a_missing_parameter_is_refused_not_defaulted() {
     let text = WELFARE.replace("include_shareholders = true", "");
     let message = welfare_error(&text);
-    assert!(message.contains("rule welfare_company: params:"), "{message}");
-    assert!(message.contains("missing field `include_shareholders`"), "{message}");
+    assert!(
+        message.contains("rule welfare_company: params:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("missing field `include_shareholders`"),
+        "{message}"
+    );
 }
 
 #[test]
 fn a_value_of_the_wrong_type_names_its_key() {
     let text = WELFARE.replace("grace_days = 0", "grace_days = \"none\"");
     let message = welfare_error(&text);
-    assert!(message.contains("rule welfare_deceased: params:"), "{message}");
+    assert!(
+        message.contains("rule welfare_deceased: params:"),
+        "{message}"
+    );
     assert!(message.contains("grace_days"), "{message}");
 }
 
@@ -79,7 +95,10 @@ fn a_value_of_the_wrong_type_names_its_key() {
 fn an_unknown_rule_code_lists_the_known_ones() {
     let text = format!("{WELFARE}\n[rules.welfare_yacht]\nname_zh = \"x\"\n");
     let message = welfare_error(&text);
-    assert!(message.contains("rule welfare_yacht: unknown rule code"), "{message}");
+    assert!(
+        message.contains("rule welfare_yacht: unknown rule code"),
+        "{message}"
+    );
     assert!(message.contains("welfare_vehicle"), "{message}");
 }
 
@@ -106,7 +125,10 @@ fn parameters_out_of_range_are_refused() {
     let text = BIDDING.replace("k = 1.5", "k = -1.0");
     let result = Catalogue::from_files([("bidding.toml", text.as_str())]);
     let message = result.unwrap_err().to_string();
-    assert!(message.contains("rule bid_win_outlier: params: k:"), "{message}");
+    assert!(
+        message.contains("rule bid_win_outlier: params: k:"),
+        "{message}"
+    );
     let text = BIDDING.replace("max_win_rate = 0.1", "max_win_rate = 1.5");
     let result = Catalogue::from_files([("bidding.toml", text.as_str())]);
     assert!(result.unwrap_err().to_string().contains("max_win_rate"));
@@ -115,9 +137,15 @@ fn parameters_out_of_range_are_refused() {
 #[test]
 fn an_unknown_top_level_key_or_bad_syntax_names_the_file() {
     let message = welfare_error("[rule.welfare_vehicle]\n");
-    assert!(message.contains("unknown top-level key `rule`"), "{message}");
+    assert!(
+        message.contains("unknown top-level key `rule`"),
+        "{message}"
+    );
     let message = welfare_error("[rules.welfare_vehicle\n");
-    assert!(message.starts_with("workflows/rules/welfare.toml: "), "{message}");
+    assert!(
+        message.starts_with("workflows/rules/welfare.toml: "),
+        "{message}"
+    );
 }
 
 #[test]
@@ -132,9 +160,10 @@ fn a_rule_is_off_when_its_table_is_absent() {
 fn overrides_replace_parameters_and_are_checked_as_strictly() {
     let catalogue = Catalogue::builtin();
     let overrides: toml::Table = toml::from_str("fixed_threshold = 4").unwrap();
-    let changed = catalogue.with_params("bid_win_outlier", &overrides).unwrap();
-    let RuleParams::BidWinOutlier(params) = &changed.get("bid_win_outlier").unwrap().params
-    else {
+    let changed = catalogue
+        .with_params("bid_win_outlier", &overrides)
+        .unwrap();
+    let RuleParams::BidWinOutlier(params) = &changed.get("bid_win_outlier").unwrap().params else {
         panic!("wrong parameter type");
     };
     assert_eq!((params.fixed_threshold, params.k), (Some(4), 1.5));
@@ -143,6 +172,9 @@ fn overrides_replace_parameters_and_are_checked_as_strictly() {
         .with_params("bid_win_outlier", &typo)
         .unwrap_err()
         .to_string();
-    assert!(message.contains("unknown field `fixed_treshold`"), "{message}");
+    assert!(
+        message.contains("unknown field `fixed_treshold`"),
+        "{message}"
+    );
     assert!(catalogue.only(&["no_such_rule"]).is_err());
 }
