@@ -82,8 +82,21 @@ pub struct Outcome {
     pub replayed: bool,
 }
 
+/// One applied event and the warning as it stands once the batch that carried the event
+/// was folded, published to live screens in position order.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub event: RecordedEvent,
+    pub warning: Warning,
+}
+
+/// How many changes a slow subscriber may fall behind before it is told it lagged (and
+/// must start again from a fresh snapshot).
+const CHANGE_BUFFER: usize = 8_192;
+
 pub struct Engine {
     store: Store,
+    changes: tokio::sync::broadcast::Sender<Arc<Change>>,
     clock: Arc<dyn Clock>,
     settings: Arc<LifecycleSettings>,
     regions: Arc<RegionTree>,
@@ -101,6 +114,7 @@ impl Engine {
         let projection = restore_checkpoint(&store).await;
         let engine = Engine {
             store,
+            changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
             clock,
             settings,
             regions,
@@ -149,22 +163,41 @@ impl Engine {
             if events.is_empty() {
                 return Ok(after);
             }
-            self.projection
-                .write()
-                .expect("projection lock poisoned")
-                .offer(events);
+            self.fold(events);
         }
+    }
+
+    /// Changes as they are applied, in position order. A receiver that falls more than
+    /// `CHANGE_BUFFER` behind gets `Lagged` and should reload from the projection.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Change>> {
+        self.changes.subscribe()
+    }
+
+    /// Offers events to the projection and publishes what it applied. Returns whether a
+    /// gap remains. Publishing happens under the projection lock (sending on a broadcast
+    /// channel never waits), so subscribers see changes in position order.
+    fn fold(&self, events: Vec<RecordedEvent>) -> bool {
+        let mut applied = Vec::new();
+        let mut projection = self.projection.write().expect("projection lock poisoned");
+        let gap = projection.offer_tracked(events, Some(&mut applied));
+        for event in applied {
+            if let Some(warning) = projection.warnings.get(&event.stream) {
+                let change = Change {
+                    event,
+                    warning: warning.clone(),
+                };
+                // Sending fails only when nobody listens, which is fine.
+                let _ = self.changes.send(Arc::new(change));
+            }
+        }
+        gap
     }
 
     /// Folds events this process just appended; fills any gap (an event committed by a
     /// concurrent command or another instance) from the store.
     async fn advance(&self, events: Vec<RecordedEvent>) -> Result<(), EngineError> {
         let last = events.last().map(|e| e.position).unwrap_or(0);
-        let gap = self
-            .projection
-            .write()
-            .expect("projection lock poisoned")
-            .offer(events);
+        let gap = self.fold(events);
         if gap || !self.read(|p| p.has_applied(last)) {
             self.catch_up().await?;
         }

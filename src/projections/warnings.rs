@@ -45,6 +45,16 @@ impl Projection {
     /// Takes events in any order and applies all that are contiguous with what was
     /// applied. Returns true if a gap remains (events are waiting for earlier ones).
     pub fn offer(&mut self, events: impl IntoIterator<Item = RecordedEvent>) -> bool {
+        self.offer_tracked(events, None)
+    }
+
+    /// Like `offer`, and moves every event it applies, in position order, into `applied`
+    /// (the engine publishes them to live screens).
+    pub fn offer_tracked(
+        &mut self,
+        events: impl IntoIterator<Item = RecordedEvent>,
+        mut applied: Option<&mut Vec<RecordedEvent>>,
+    ) -> bool {
         for event in events {
             if event.position > self.position {
                 self.pending.insert(event.position, event);
@@ -56,6 +66,9 @@ impl Projection {
             }
             let event = entry.remove();
             self.apply(&event);
+            if let Some(applied) = applied.as_deref_mut() {
+                applied.push(event);
+            }
         }
         !self.pending.is_empty()
     }

@@ -170,8 +170,10 @@ impl BidRing {
             .collect();
         let names: Vec<String> = bidders.iter().map(|b| b.shown()).collect();
         let codes: Vec<&str> = bidders.iter().map(|b| b.uscc.as_str()).collect();
+        let lift = pairs.iter().map(|p| p.lift).fold(0.0, f64::max);
         let summary = format!(
-            "{}等{}家企业在{}次招标中共同投标，远高于随机预期，且由其中{}家轮流中标。",
+            "{}等{}家企业在{}次招标中共同投标，同场次数最高达随机预期的{lift:.1}倍，\
+             且由其中{}家轮流中标。",
             names.iter().take(3).cloned().collect::<Vec<_>>().join("、"),
             bidders.len(),
             shared.len(),

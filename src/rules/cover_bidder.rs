@@ -91,8 +91,12 @@ impl CoverBidder {
                 !bid.won && tender.is_some_and(|t| t.winners().any(|x| x == w))
             })
             .collect();
+        let won = match wins {
+            0 => "未中标".to_owned(),
+            _ => format!("仅中标{wins}次"),
+        };
         let summary = format!(
-            "{}投标{bids}次仅中标{wins}次，其中{beside}次（{:.0}%）与{}同场投标且由后者中标。",
+            "{}投标{bids}次{won}，其中{beside}次（{:.0}%）与{}同场投标且由后者中标。",
             bidder.shown(),
             share * 100.0,
             winner.shown()

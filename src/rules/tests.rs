@@ -303,16 +303,3 @@ fn a_welfare_finding_reads_as_one_masked_sentence_with_its_evidence() {
             .contains("民发〔2021〕57号")
     );
 }
-#[test]
-fn scratch_print_all() {
-    for name in CASES {
-        let (case, data) = load_case(name);
-        let codes: Vec<&str> = case.rules.iter().map(String::as_str).collect();
-        let mut catalogue = Catalogue::builtin().only(&codes).unwrap();
-        for (rule, o) in &case.params { catalogue = catalogue.with_params(rule, o).unwrap(); }
-        for r in scan(&catalogue, &data) { for f in r.findings { eprintln!("{name} | {} | {} | {}", f.title, f.summary, f.region); } }
-    }
-    let (_, data) = load_case("bid_ring_flags");
-    let r = scan(&Catalogue::builtin().only(&["bid_ring"]).unwrap(), &data);
-    eprintln!("{}", serde_json::to_string_pretty(&r[0].findings[0].evidence).unwrap());
-}
