@@ -11,6 +11,8 @@ pub mod auth;
 pub mod cli;
 /// The injected clock.
 pub mod clock;
+/// Fictional city datasets with planted anomalies, for the demo and the scan benchmark.
+pub mod datagen;
 /// The demo district.
 pub mod demo;
 /// Domain value types that can only hold valid values (region codes, identifiers).
@@ -37,3 +39,5 @@ pub mod store;
 pub mod telemetry;
 /// The warning lifecycle: events, the state machine, commands.
 pub mod workflow;
+/// The live stream for wall screens: one WebSocket per scope, fed by a coalescing hub.
+pub mod ws;

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/ws", get(crate::ws::upgrade))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let route = request
@@ -58,7 +59,7 @@ pub fn router(state: AppState) -> Router {
                 .get::<MatchedPath>()
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_default();
-            tracing::info_span!("request", method = %request.method(), route = %route, uri = %request.uri())
+            tracing::info_span!("request", method = %request.method(), route = %route, path = %request.uri().path())
         }))
         .with_state(state)
 }

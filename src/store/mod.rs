@@ -22,6 +22,7 @@
 //! SurrealDB transaction, so that one fsync covers a whole batch (group commit).
 
 mod baseline;
+pub mod bench_baseline;
 mod batch;
 mod checkpoints;
 mod datasets;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod demo_data;
 mod durability;
 mod health;
 mod imports;
@@ -11,3 +12,4 @@ mod lifecycle;
 mod replay;
 mod scan;
 mod timers;
+mod ws;

@@ -1,0 +1,182 @@
+//! The JSON messages of the live stream. Each is built from the projection under its read
+//! lock and serialized once into shared bytes that every screen of the scope receives.
+//!
+//! Every message names the hub's `epoch` (a string: a random 64-bit value in hex, because
+//! JavaScript numbers cannot carry 64 bits) so a client can tell a restarted server from
+//! a gap in the numbering. Summaries and rows are absolute values, never increments, so a
+//! message applied twice or after a snapshot that already held its change does no harm.
+
+use axum::extract::ws::Utf8Bytes;
+use serde_json::{Value, json};
+
+use super::pending::Dirty;
+use super::scope::Scope;
+use crate::domain::region::RegionCode;
+use crate::engine::Engine;
+use crate::projections::{Counts, Projection};
+use crate::regions::RegionTree;
+use crate::workflow::Warning;
+
+/// How many of the newest warnings a snapshot lists.
+pub const RECENT: usize = 20;
+
+/// The most warnings one delta lists. When a window changed more, the newest by raising
+/// time are kept: a warning with this many newer changed ones cannot be among the
+/// `RECENT` newest of its scope, so a screen's list stays exact.
+pub const DELTA_WARNINGS: usize = 100;
+
+/// The first message of a stream, and what a screen that fell behind gets instead of the
+/// deltas it can no longer be given.
+pub fn snapshot(engine: &Engine, scope: &Scope, epoch: &str, seq: u64) -> Utf8Bytes {
+    let tree = engine.regions();
+    let code = scope.code();
+    let (summary, regions, recent) = engine.read(|p| {
+        let regions: Vec<Value> = tree
+            .children(code)
+            .iter()
+            .map(|child| child_row(tree, child, &p.rolled_up(child)))
+            .collect();
+        let recent: Vec<Value> = newest(p, code, RECENT)
+            .into_iter()
+            .map(|w| small_view(tree, w))
+            .collect();
+        (summary(&p.rolled_up(code)), regions, recent)
+    });
+    let message = json!({
+        "type": "snapshot",
+        "epoch": epoch,
+        "seq": seq,
+        "scope": scope.label(),
+        "code": code.as_str(),
+        "name": tree.get(code).map(|r| r.name.as_str()),
+        "summary": summary,
+        "regions": regions,
+        "recent": recent,
+        "at": engine.now(),
+    });
+    Utf8Bytes::from(message.to_string())
+}
+
+/// The changes of one window under a scope: its new summary, the child rows that changed
+/// and the warnings that changed, as they stand now.
+pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirty) -> Utf8Bytes {
+    let tree = engine.regions();
+    let code = scope.code();
+    let (summary, regions, warnings, omitted) = engine.read(|p| {
+        let regions: Vec<Value> = dirty
+            .children
+            .iter()
+            .map(|child| child_row(tree, child, &p.rolled_up(child)))
+            .collect();
+        let changed: Vec<&Warning> = dirty
+            .warnings
+            .iter()
+            .filter_map(|id| p.warnings.get(id))
+            .collect();
+        let omitted = changed.len().saturating_sub(DELTA_WARNINGS);
+        let warnings: Vec<Value> = keep_newest(changed, DELTA_WARNINGS)
+            .into_iter()
+            .map(|w| small_view(tree, w))
+            .collect();
+        (summary(&p.rolled_up(code)), regions, warnings, omitted)
+    });
+    let mut message = json!({
+        "type": "delta",
+        "epoch": epoch,
+        "seq": seq,
+        "scope": scope.label(),
+        "summary": summary,
+        "regions": regions,
+        "warnings": warnings,
+        "at": engine.now(),
+    });
+    if omitted > 0 {
+        message["warnings_omitted"] = json!(omitted);
+    }
+    Utf8Bytes::from(message.to_string())
+}
+
+/// The idle heartbeat a browser can see (WebSocket Ping frames are invisible to page
+/// scripts), so a wall can show when it last heard from the server.
+pub fn ping(engine: &Engine, epoch: &str) -> Utf8Bytes {
+    let message = json!({ "type": "ping", "epoch": epoch, "at": engine.now() });
+    Utf8Bytes::from(message.to_string())
+}
+
+/// The figures of a scope as `GET /api/regions/{code}/summary` shows them, with the
+/// colour its map shape takes.
+fn summary(counts: &Counts) -> Value {
+    let mut value = serde_json::to_value(counts.summary()).expect("summaries serialize");
+    value["worst"] = json!(worst(counts));
+    value
+}
+
+/// One child region's row, the same shape as in `GET /api/regions/{code}/summary`.
+fn child_row(tree: &RegionTree, code: &RegionCode, counts: &Counts) -> Value {
+    json!({
+        "code": code.as_str(),
+        "name": tree.get(code).map(|r| r.name.as_str()),
+        "red": counts.red,
+        "yellow": counts.yellow,
+        "green": counts.green,
+        "overdue": counts.overdue,
+        "worst": worst(counts),
+    })
+}
+
+/// A warning as a wall lists it: enough to show and colour a row, nothing personal
+/// beyond the title (walls hang in public halls).
+fn small_view(tree: &RegionTree, w: &Warning) -> Value {
+    json!({
+        "id": w.id,
+        "region": w.region.as_str(),
+        "region_name": tree.get(&w.region).map(|r| r.name.as_str()),
+        "title": w.title,
+        "severity": w.severity,
+        "level": w.colour().as_str(),
+        "state": w.step.as_str(),
+        "version": w.version,
+        "rule": w.rule(),
+        "raised_at": w.raised_at,
+        "updated_at": w.updated_at,
+        "deadline": w.deadline,
+        "overdue": w.is_overdue(),
+        "supervised": w.under_supervision(),
+    })
+}
+
+/// The worst open level in a region: what its map shape is coloured.
+fn worst(counts: &Counts) -> &'static str {
+    if counts.red > 0 {
+        "red"
+    } else if counts.yellow > 0 {
+        "yellow"
+    } else if counts.green > 0 {
+        "green"
+    } else {
+        "none"
+    }
+}
+
+/// The `n` newest warnings within `code`, newest first: one linear pass over the
+/// projection, sorting only the `n` kept (snapshots are cached per scope and message).
+fn newest<'p>(p: &'p Projection, code: &RegionCode, n: usize) -> Vec<&'p Warning> {
+    let within: Vec<&Warning> = p
+        .warnings
+        .values()
+        .filter(|w| w.region.is_within(code))
+        .collect();
+    keep_newest(within, n)
+}
+
+/// Keeps the `n` newest warnings (by raising time, then id), newest first.
+fn keep_newest(mut warnings: Vec<&Warning>, n: usize) -> Vec<&Warning> {
+    let newer_first =
+        |a: &&Warning, b: &&Warning| b.raised_at.cmp(&a.raised_at).then_with(|| b.id.cmp(&a.id));
+    if warnings.len() > n && n > 0 {
+        warnings.select_nth_unstable_by(n - 1, newer_first);
+    }
+    warnings.truncate(n);
+    warnings.sort_unstable_by(newer_first);
+    warnings
+}

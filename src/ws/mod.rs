@@ -1,0 +1,172 @@
+//! `GET /ws`: the live stream that keeps wall screens current. One WebSocket shows one
+//! scope (`city`, `town:CODE` or `village:CODE`): first a snapshot, then one delta per
+//! ~100 ms window in which something under the scope changed, numbered per scope so a
+//! screen that reconnects with `epoch` and `since` is sent only what it missed.
+//!
+//! The pieces: [`scope`] parses what a screen asks for, [`pending`] coalesces changes
+//! into windows, [`ring`] keeps recent messages for resuming screens, [`messages`] builds
+//! the JSON, [`hub`] fans it out, [`connection`] serves one socket. Like `http`, this
+//! module knows wire formats; the engine and projections know nothing of it.
+
+pub mod connection;
+pub mod hub;
+pub mod messages;
+pub mod pending;
+pub mod ring;
+pub mod scope;
+pub mod stats;
+
+pub use hub::{FLUSH_EVERY, Hub, QUEUE_CAPACITY, RING_BYTES, RING_LEN};
+pub use scope::{Scope, ScopeError};
+pub use stats::{ConnectionStats, HubStats, ScopeStats};
+
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
+use axum::extract::{Query, State, rejection::QueryRejection};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::auth::can_read;
+use crate::http::AppState;
+use crate::http::auth::resolve;
+use crate::http::error::ApiError;
+
+/// Dashboards send almost nothing upstream: small buffers keep an idle screen at a few
+/// KiB instead of the 256 KiB of the defaults (realtime.md §5.1).
+const READ_BUFFER: usize = 4096;
+const WRITE_BUFFER: usize = 4096;
+/// Must hold the write buffer plus the largest message (a city snapshot is tens of KiB).
+const MAX_WRITE_BUFFER: usize = 1 << 20;
+/// Screens only answer pings; anything larger than this from them is refused.
+const MAX_INCOMING: usize = 16 * 1024;
+
+/// The query of `GET /ws`. Unknown parameters are ignored (browsers add cache busters).
+#[derive(Debug, Default, Deserialize)]
+pub struct StreamQuery {
+    pub scope: Option<String>,
+    /// The user's or display's token, for clients that cannot send the cookie.
+    pub token: Option<String>,
+    /// The epoch of the last message the client holds; `since` counts only within it.
+    pub epoch: Option<String>,
+    /// The `seq` of the last message the client holds.
+    pub since: Option<String>,
+}
+
+/// `GET /ws?scope=..`: checks the token and the scope, then upgrades. Refusals are
+/// problem documents before any upgrade: 401 without a valid token, 422 for a malformed
+/// scope or position, 403 for a scope outside the token's region, 404 for a region the
+/// tree lacks.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    query: Result<Query<StreamQuery>, QueryRejection>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let token = query
+        .token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .or_else(|| cookie(&headers, "qingfeng_token"))
+        .ok_or_else(|| {
+            ApiError::unauthorized("sign in first: send token= or the qingfeng_token cookie")
+        })?;
+    let actor = resolve(&state, &token).await?;
+    let tree = state.engine.regions();
+    let scope = Scope::parse(query.scope.as_deref().unwrap_or(""), &tree.root().code)
+        .map_err(|e| ApiError::invalid("scope", e.to_string()))?;
+    if !can_read(&actor, scope.code()) {
+        return Err(ApiError::forbidden(format!(
+            "{} of {} may not watch {scope}",
+            actor.role().as_str(),
+            actor.region()
+        )));
+    }
+    if tree.get(scope.code()).is_none() {
+        return Err(ApiError::not_found(format!(
+            "region {} not found",
+            scope.code()
+        )));
+    }
+    let resume = resume_point(&query)?;
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
+    let hub = Hub::of(&state.engine);
+    let username = actor.username().to_string();
+    Ok(ws
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_INCOMING)
+        .max_frame_size(MAX_INCOMING)
+        .on_upgrade(move |socket| connection::serve(socket, hub, scope, resume, username)))
+}
+
+/// `epoch` and `since` together, or neither; `since` alone cannot be trusted across a
+/// restart, so it is treated as absent (the client gets a snapshot).
+fn resume_point(query: &StreamQuery) -> Result<Option<(String, u64)>, ApiError> {
+    let since = match query.since.as_deref() {
+        None | Some("") => return Ok(None),
+        Some(text) => text.parse::<u64>().map_err(|_| {
+            ApiError::invalid(
+                "since",
+                format!("since must be a message number, not '{text}'"),
+            )
+        })?,
+    };
+    Ok(query.epoch.clone().map(|epoch| (epoch, since)))
+}
+
+/// A cookie's value from the request headers (browsers send the page's cookies with the
+/// upgrade request, which is how a signed-in wall authenticates without a query token).
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_string())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(epoch: Option<&str>, since: Option<&str>) -> StreamQuery {
+        StreamQuery {
+            epoch: epoch.map(str::to_string),
+            since: since.map(str::to_string),
+            ..StreamQuery::default()
+        }
+    }
+
+    #[test]
+    fn a_resume_point_needs_both_epoch_and_since() {
+        let point = resume_point(&query(Some("ab12"), Some("7"))).unwrap();
+        assert_eq!(point, Some(("ab12".to_string(), 7)));
+        assert_eq!(resume_point(&query(None, Some("7"))).unwrap(), None);
+        assert_eq!(resume_point(&query(Some("ab12"), None)).unwrap(), None);
+    }
+
+    #[test]
+    fn a_since_that_is_not_a_number_is_refused() {
+        let err = resume_point(&query(Some("ab12"), Some("-1"))).unwrap_err();
+        assert_eq!(err.status, 422);
+    }
+
+    #[test]
+    fn the_token_cookie_is_found_among_other_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "theme=dark; qingfeng_token=abc".parse().unwrap(),
+        );
+        assert_eq!(cookie(&headers, "qingfeng_token").as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, "other"), None);
+    }
+}
