@@ -4,6 +4,8 @@
 //!   commit, p50/p99 latency at full load and at a steady 1,000 commands/s, beside plain
 //!   single-row durable SurrealDB inserts.
 //! - `replay`: folds 1,000,000 stored events into the projections, events per second.
+//! - `scan`: imports and scans a generated city, beside the welfare collisions written in
+//!   SurrealQL (`qingfeng::datagen::bench`).
 //!
 //! Each ends with one JSON line of its figures. Build with `--release`.
 
@@ -55,6 +57,12 @@ enum Bench {
         #[arg(long, default_value_t = 1_000_000)]
         events: usize,
     },
+    /// Import and scan of a generated city on durable surrealkv, with a SurrealQL baseline.
+    Scan {
+        /// Welfare payments; every other dataset scales with it.
+        #[arg(long, default_value_t = 1_000_000)]
+        size: usize,
+    },
 }
 
 #[tokio::main]
@@ -67,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
             baseline_inserts,
         } => append(commands, clients, steady_seconds, baseline_inserts).await,
         Bench::Replay { events } => replay(events).await,
+        Bench::Scan { size } => qingfeng::datagen::bench::scan_command(size).await,
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn run(store: &Store, size: usize, timeout: Duration) -> anyhow::Resul
     };
     let started = Instant::now();
     let generated = generate(&config);
-    let truth: BTreeSet<(String, String)> = generated
+    let truth: Keys = generated
         .truth
         .iter()
         .map(|p| (p.rule.clone(), p.subject.clone()))
@@ -80,70 +80,93 @@ pub async fn run(store: &Store, size: usize, timeout: Duration) -> anyhow::Resul
     let (rows, import_seconds) = import_all(store, &tree, generated).await?;
     let import_rows_per_s = rows as f64 / import_seconds;
     println!("import: {rows} rows in {import_seconds:.1} s = {import_rows_per_s:.0} rows/s");
-
-    let clock = Arc::new(ManualClock::new(
-        config
-            .as_of
-            .and_hms_opt(2, 0, 0)
-            .unwrap_or_default()
-            .and_utc(),
-    ));
+    // 02:00 UTC is 10:00 in Asia/Shanghai: the rules judge as of the config's day.
+    let now = config.as_of.and_hms_opt(2, 0, 0).unwrap_or_default();
+    let clock = Arc::new(ManualClock::new(now.and_utc()));
     let settings = Arc::new(LifecycleSettings::builtin());
     let engine = Engine::start(store.clone(), clock, settings, Arc::new(tree)).await?;
     let catalogue = Catalogue::builtin();
-    let started = Instant::now();
-    let report = crate::scan::run_scan(&engine, &catalogue).await?;
-    let scan_seconds = started.elapsed().as_secs_f64();
-    let raised: BTreeSet<(String, String)> =
-        engine.read(|p| p.by_subject.keys().cloned().collect());
+    let (scan, raised) = scan_all(&engine, &catalogue).await?;
     let findings_match_truth = raised == truth;
     println!(
-        "scan: {scan_seconds:.2} s (load {:.2} s, compute {:.2} s, apply {:.2} s); {} warnings, planted {}, match: {findings_match_truth}",
-        report.load_seconds,
-        report.compute_seconds,
-        report.apply_seconds,
+        "  {} warnings raised, {} planted, the same: {findings_match_truth}",
         raised.len(),
         truth.len()
     );
-
     let (data, _) = crate::scan::load_data(&engine, config.as_of).await?;
     let ours = welfare_compute(&catalogue, &data)?;
-    let params = collision_params(&catalogue)?;
     store.bench_baseline_load(baseline_data(&data)).await?;
+    let params = collision_params(&catalogue)?;
     let baseline = baseline_runs(store, &params, timeout).await?;
-    let baseline_matches = Collision::ALL
-        .iter()
-        .all(|c| baseline.get(c.rule()).map(|r| &r.subjects) == ours.subjects.get(c.rule()));
-    let timed_out = baseline.values().any(|r| r.timed_out);
-    let baseline_seconds: f64 = baseline.values().map(|r| r.seconds).sum();
-    let shown = if timed_out {
-        format!(">{baseline_seconds:.1}")
-    } else {
-        format!("{baseline_seconds:.2}")
-    };
-    println!(
-        "welfare collisions: ours {:.3} s (rules in parallel; {:.3} s one after another), SurrealQL {shown} s; same subjects: {baseline_matches}",
-        ours.parallel_seconds, ours.sequential_seconds
-    );
-    Ok(json!({
+    let mut figures = compare(&ours, &baseline);
+    let extra = json!({
         "bench": "scan",
         "rows": rows,
         "import_rows_per_s": import_rows_per_s.round(),
-        "scan_seconds": scan_seconds,
-        "scan_compute_seconds": ours.parallel_seconds,
-        "baseline_seconds": if timed_out { json!(shown) } else { json!(baseline_seconds) },
         "import_seconds": import_seconds,
+        "findings_match_truth": findings_match_truth,
+        "welfare_payments": size,
+    });
+    for part in [extra, scan] {
+        if let (Value::Object(all), Value::Object(part)) = (&mut figures, part) {
+            all.extend(part);
+        }
+    }
+    Ok(figures)
+}
+
+type Keys = BTreeSet<(String, String)>;
+
+/// The whole scan as `run_scan` does it; its figures and the (rule, subject) raised.
+async fn scan_all(engine: &Engine, catalogue: &Catalogue) -> anyhow::Result<(Value, Keys)> {
+    let started = Instant::now();
+    let report = crate::scan::run_scan(engine, catalogue).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "scan: {seconds:.2} s (load {:.2} s, compute {:.2} s, apply {:.2} s)",
+        report.load_seconds, report.compute_seconds, report.apply_seconds
+    );
+    let raised = engine.read(|p| p.by_subject.keys().cloned().collect());
+    let figures = json!({
+        "scan_seconds": seconds,
         "scan_load_seconds": report.load_seconds,
         "scan_all_rules_compute_seconds": report.compute_seconds,
         "scan_apply_seconds": report.apply_seconds,
+    });
+    Ok((figures, raised))
+}
+
+/// The welfare figures: ours beside the baseline, and whether both found the same.
+fn compare(ours: &Ours, baseline: &BTreeMap<&'static str, BaselineRun>) -> Value {
+    let matches = Collision::ALL.iter().all(|c| {
+        let theirs = baseline.get(c.rule()).map(|r| &r.subjects);
+        theirs == ours.subjects.get(c.rule())
+    });
+    let timed_out = baseline.values().any(|r| r.timed_out);
+    let seconds: f64 = baseline.values().map(|r| r.seconds).sum();
+    let shown = if timed_out {
+        format!(">{seconds:.1}")
+    } else {
+        format!("{seconds:.2}")
+    };
+    println!(
+        "welfare collisions: ours {:.3} s (six rules in parallel; {:.3} s one after another), \
+         SurrealQL {shown} s; the same subjects: {matches}",
+        ours.parallel_seconds, ours.sequential_seconds
+    );
+    let per_rule: serde_json::Map<String, Value> = baseline
+        .iter()
+        .map(|(rule, r)| ((*rule).to_owned(), json!(r.seconds)))
+        .collect();
+    json!({
+        "scan_compute_seconds": ours.parallel_seconds,
+        "baseline_seconds": if timed_out { json!(shown) } else { json!(seconds) },
         "welfare_sequential_seconds": ours.sequential_seconds,
         "welfare_rule_seconds": ours.seconds,
-        "baseline_rule_seconds": baseline.iter().map(|(rule, r)| (rule.to_string(), json!(r.seconds))).collect::<serde_json::Map<_, _>>(),
+        "baseline_rule_seconds": per_rule,
         "baseline_timed_out": timed_out,
-        "findings_match_truth": findings_match_truth,
-        "baseline_matches_rules": baseline_matches,
-        "welfare_payments": size,
-    }))
+        "baseline_matches_rules": matches,
+    })
 }
 
 /// Imports every generated file, kind by kind; returns the rows and the seconds taken.

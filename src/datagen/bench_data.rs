@@ -3,6 +3,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::domain::resident_id::ResidentId;
+use crate::import::rows::{CompanyRow, WelfarePaymentRow};
 use crate::import::value::CompanyStatus;
 use crate::rules::Data;
 use crate::store::bench_baseline::{
@@ -16,19 +18,8 @@ fn day(date: NaiveDate) -> i64 {
 
 /// The baseline's tables, from the datasets as the rules see them.
 pub(super) fn baseline_data(data: &Data) -> BaselineData {
-    let text = |id: &crate::domain::resident_id::ResidentId| id.as_str().to_owned();
     BaselineData {
-        welfare: data
-            .welfare_payments
-            .iter()
-            .map(|p| BlWelfare {
-                fund: p.fund.as_str().to_owned(),
-                period: p.period.to_string(),
-                recipient_id: text(&p.recipient_id),
-                village_code: p.village_code.to_string(),
-                paid_day: day(p.paid_on),
-            })
-            .collect(),
+        welfare: data.welfare_payments.iter().map(welfare).collect(),
         vehicles: data
             .vehicles
             .iter()
@@ -37,15 +28,7 @@ pub(super) fn baseline_data(data: &Data) -> BaselineData {
                 registered_day: day(v.registered_on),
             })
             .collect(),
-        companies: data
-            .companies
-            .iter()
-            .map(|c| BlCompany {
-                legal_rep_id: text(&c.legal_rep_id),
-                shareholder_ids: c.shareholder_ids.iter().map(text).collect(),
-                active: c.status == CompanyStatus::Active,
-            })
-            .collect(),
+        companies: data.companies.iter().map(company).collect(),
         employees: data
             .public_employees
             .iter()
@@ -77,5 +60,27 @@ pub(super) fn baseline_data(data: &Data) -> BaselineData {
                 died_day: day(d.died_on),
             })
             .collect(),
+    }
+}
+
+fn text(id: &ResidentId) -> String {
+    id.as_str().to_owned()
+}
+
+fn welfare(p: &WelfarePaymentRow) -> BlWelfare {
+    BlWelfare {
+        fund: p.fund.as_str().to_owned(),
+        period: p.period.to_string(),
+        recipient_id: text(&p.recipient_id),
+        village_code: p.village_code.to_string(),
+        paid_day: day(p.paid_on),
+    }
+}
+
+fn company(c: &CompanyRow) -> BlCompany {
+    BlCompany {
+        legal_rep_id: text(&c.legal_rep_id),
+        shareholder_ids: c.shareholder_ids.iter().map(text).collect(),
+        active: c.status == CompanyStatus::Active,
     }
 }

@@ -278,3 +278,5 @@ pub fn generate(config: &GenConfig) -> Generated {
         truth,
     }
 }
+#[cfg(test)]
+mod scratch;

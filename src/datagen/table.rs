@@ -6,74 +6,34 @@ use chrono::NaiveDate;
 use crate::import::DatasetKind;
 
 /// The English header of each kind, as in `seeds/templates/KIND.csv`.
-pub(super) fn header(kind: DatasetKind) -> &'static [&'static str] {
-    match kind {
-        DatasetKind::Contracts => &[
-            "contract_id",
-            "village_code",
-            "asset",
-            "counterparty",
-            "counterparty_id",
-            "amount",
-            "signed_on",
-            "approved_on",
-            "term_start",
-            "term_end",
-            "tendered",
-            "disclosed_on",
-        ],
-        DatasetKind::ContractPayments => {
-            &["contract_id", "due_on", "amount", "paid_on", "paid_amount"]
+pub(super) fn header(kind: DatasetKind) -> Vec<&'static str> {
+    let names = match kind {
+        DatasetKind::Contracts => {
+            "contract_id,village_code,asset,counterparty,counterparty_id,amount,signed_on,\
+             approved_on,term_start,term_end,tendered,disclosed_on"
         }
-        DatasetKind::VillagePayments => &[
-            "payment_id",
-            "village_code",
-            "payee",
-            "payee_id",
-            "amount",
-            "paid_on",
-            "approved_on",
-            "approval_level",
-            "project_id",
-            "purpose",
-        ],
-        DatasetKind::Projects => &[
-            "project_id",
-            "village_code",
-            "name",
-            "budget",
-            "procurement",
-            "started_on",
-            "disclosed_on",
-        ],
-        DatasetKind::WelfarePayments => &[
-            "payment_id",
-            "fund",
-            "recipient_id",
-            "recipient_name",
-            "village_code",
-            "amount",
-            "period",
-            "paid_on",
-        ],
-        DatasetKind::Vehicles => &["owner_id", "plate", "registered_on"],
-        DatasetKind::Companies => &["uscc", "name", "legal_rep_id", "shareholder_ids", "status"],
-        DatasetKind::PublicEmployees => &["person_id", "name", "employer"],
-        DatasetKind::Cadres => &["person_id", "name", "village_code", "role"],
-        DatasetKind::Relatives => &["person_id", "relative_id", "relation"],
-        DatasetKind::Deaths => &["person_id", "died_on"],
-        DatasetKind::Bids => &[
-            "tender_id",
-            "project",
-            "buyer",
-            "region_code",
-            "bidder_uscc",
-            "bidder_name",
-            "amount",
-            "won",
-            "opened_on",
-        ],
-    }
+        DatasetKind::ContractPayments => "contract_id,due_on,amount,paid_on,paid_amount",
+        DatasetKind::VillagePayments => {
+            "payment_id,village_code,payee,payee_id,amount,paid_on,approved_on,\
+             approval_level,project_id,purpose"
+        }
+        DatasetKind::Projects => {
+            "project_id,village_code,name,budget,procurement,started_on,disclosed_on"
+        }
+        DatasetKind::WelfarePayments => {
+            "payment_id,fund,recipient_id,recipient_name,village_code,amount,period,paid_on"
+        }
+        DatasetKind::Vehicles => "owner_id,plate,registered_on",
+        DatasetKind::Companies => "uscc,name,legal_rep_id,shareholder_ids,status",
+        DatasetKind::PublicEmployees => "person_id,name,employer",
+        DatasetKind::Cadres => "person_id,name,village_code,role",
+        DatasetKind::Relatives => "person_id,relative_id,relation",
+        DatasetKind::Deaths => "person_id,died_on",
+        DatasetKind::Bids => {
+            "tender_id,project,buyer,region_code,bidder_uscc,bidder_name,amount,won,opened_on"
+        }
+    };
+    names.split(',').collect()
 }
 
 /// A CSV file being written: the header first, then one record per row.
@@ -86,7 +46,7 @@ impl Table {
         let mut table = Table {
             writer: csv::Writer::from_writer(Vec::new()),
         };
-        table.row(header(kind));
+        table.row(&header(kind));
         table
     }
 

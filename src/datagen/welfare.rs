@@ -180,67 +180,72 @@ fn near_misses(
     out: &mut Vec<Payment>,
 ) {
     let n = city.villages.len();
-    let village = |i: usize| i % n;
     let as_of = city.as_of;
-    let months = |v: usize| paid_months(as_of, v);
+    let months = |v: usize| paid_months(as_of, v % n);
+    let series = |fund, person: &Person, v: usize, months: &[NaiveDate], amount| {
+        let payments = months.iter().map(|m| pay(fund, person, v % n, *m, amount));
+        payments.collect::<Vec<_>>()
+    };
     // A disability subsidy is not means-tested: its recipient may own a car.
     let person = city.people.born_in(rng, (1950, 1985));
-    let (v, ms) = (village(3), months(village(3)));
-    let first = ms.first().copied().unwrap_or(city.as_of);
+    let paid = months(3);
+    let first = paid.first().copied().unwrap_or(as_of);
     reg.add_vehicle(city, rng, person.id.clone(), first - Days::new(400));
-    out.extend(
-        ms.iter()
-            .map(|m| pay(Fund::Disability, &person, v, *m, 9_000)),
-    );
+    out.extend(series(Fund::Disability, &person, 3, &paid, 9_000));
     // A car bought after the last 低保 payment says nothing about the months paid.
     let person = city.people.born_in(rng, (1950, 1985));
-    let (v, ms) = (village(5), months(village(5)));
-    let paid: Vec<NaiveDate> = ms.iter().take(6).copied().collect();
-    out.extend(
-        paid.iter()
-            .map(|m| pay(Fund::Dibao, &person, v, *m, 62_000)),
-    );
-    let last = paid.last().map_or(city.as_of, |m| pay_day(v, *m));
+    let paid: Vec<NaiveDate> = months(5).into_iter().take(6).collect();
+    let last = paid.last().map_or(as_of, |m| pay_day(5 % n, *m));
     reg.add_vehicle(city, rng, person.id.clone(), last + Days::new(20));
+    out.extend(series(Fund::Dibao, &person, 5, &paid, 62_000));
     // The representative of a deregistered (注销) company.
     let person = city.people.born_in(rng, (1955, 1980));
     reg.register_company(city, rng, person.id.clone(), vec![person.id.clone()], false);
-    let (v, ms) = (village(8), months(village(8)));
-    out.extend(ms.iter().map(|m| pay(Fund::Dibao, &person, v, *m, 70_000)));
+    out.extend(series(Fund::Dibao, &person, 8, &months(8), 70_000));
     // Temporary assistance may be paid twice in one month.
     let person = city.people.born_in(rng, (1960, 1995));
-    let v = village(11);
-    if let Some(&m) = months(v).last() {
-        out.push(pay(Fund::Temporary, &person, v, m, 150_000));
-        out.push(pay(Fund::Temporary, &person, v, m, 80_000));
-    }
+    let last: Vec<NaiveDate> = months(11).into_iter().rev().take(1).collect();
+    out.extend(series(Fund::Temporary, &person, 11, &last, 150_000));
+    out.extend(series(Fund::Temporary, &person, 11, &last, 80_000));
     // Payments that stopped before the recipient's death.
     let person = city.people.born_in(rng, (1930, 1945));
-    let (v, ms) = (village(13), months(village(13)));
-    let paid: Vec<NaiveDate> = ms.iter().take(8).copied().collect();
-    out.extend(
-        paid.iter()
-            .map(|m| pay(Fund::Wubao, &person, v, *m, 110_000)),
-    );
-    let last = paid.last().map_or(city.as_of, |m| pay_day(v, *m));
+    let paid: Vec<NaiveDate> = months(13).into_iter().take(8).collect();
+    let last = paid.last().map_or(as_of, |m| pay_day(13 % n, *m));
     reg.deaths.push((person.id.clone(), last + Days::new(12)));
-    // A relative of a cadre of another village (the rule looks at the paying village).
-    if n > 1 {
-        let cadre = city.people.born_in(rng, (1965, 1985));
-        let mother = city.people.born_between(rng, (1938, 1944), false);
-        reg.relatives.push(Relative {
-            person: cadre.id.clone(),
-            relative: mother.id.clone(),
-            relation: "母亲",
-        });
-        reg.cadres.push(Cadre {
-            person: cadre,
-            village: village(2),
-            role: "村委会委员",
-        });
-        let (v, ms) = (village(3), months(village(3)));
-        out.extend(ms.iter().map(|m| pay(Fund::Dibao, &mother, v, *m, 56_000)));
+    out.extend(series(Fund::Wubao, &person, 13, &paid, 110_000));
+    other_village_relative(city, rng, reg, out);
+}
+
+/// The mother of a cadre of one village, paid 低保 by another: the rule only looks at
+/// the cadres of the paying village.
+fn other_village_relative(
+    city: &mut City<'_>,
+    rng: &mut StdRng,
+    reg: &mut Registries,
+    out: &mut Vec<Payment>,
+) {
+    let n = city.villages.len();
+    if n < 2 {
+        return;
     }
+    let cadre = city.people.born_in(rng, (1965, 1985));
+    let mother = city.people.born_between(rng, (1938, 1944), false);
+    let (person, relative) = (cadre.id.clone(), mother.id.clone());
+    let relation = "母亲";
+    reg.relatives.push(Relative {
+        person,
+        relative,
+        relation,
+    });
+    let role = "村委会委员";
+    let (home, paying) = (0, 1);
+    reg.cadres.push(Cadre {
+        person: cadre,
+        village: home,
+        role,
+    });
+    let payments = paid_months(city.as_of, paying).into_iter();
+    out.extend(payments.map(|m| pay(Fund::Dibao, &mother, paying, m, 56_000)));
 }
 
 /// The welfare file, sorted by month, village and recipient, with IDs such as

@@ -94,8 +94,14 @@ pub struct Change {
 /// must start again from a fresh snapshot).
 const CHANGE_BUFFER: usize = 8_192;
 
+/// How long a command waits for a gap before its events to be filled by the commands
+/// committed with it, before reading the log itself.
+const GAP_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
 pub struct Engine {
     store: Store,
+    /// The projection's position, for commands waiting to see their events applied.
+    applied: tokio::sync::watch::Sender<u64>,
     changes: tokio::sync::broadcast::Sender<Arc<Change>>,
     clock: Arc<dyn Clock>,
     settings: Arc<LifecycleSettings>,
@@ -115,6 +121,7 @@ impl Engine {
         let engine = Engine {
             store,
             changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
+            applied: tokio::sync::watch::channel(0).0,
             clock,
             settings,
             regions,
@@ -180,6 +187,7 @@ impl Engine {
         let mut applied = Vec::new();
         let mut projection = self.projection.write().expect("projection lock poisoned");
         let gap = projection.offer_tracked(events, Some(&mut applied));
+        self.applied.send_replace(projection.position);
         for event in applied {
             if let Some(warning) = projection.warnings.get(&event.stream) {
                 let change = Change {
@@ -193,12 +201,20 @@ impl Engine {
         gap
     }
 
-    /// Folds events this process just appended; fills any gap (an event committed by a
-    /// concurrent command or another instance) from the store.
+    /// Folds events this process just appended and waits until the projection has applied
+    /// them. A gap before them is almost always another command of the same group commit
+    /// whose answer is a moment behind; that command fills it, so we wait briefly for the
+    /// projection to move rather than have hundreds of commands each read the log. Only a
+    /// gap that persists (events appended by another instance) is read from the store.
     async fn advance(&self, events: Vec<RecordedEvent>) -> Result<(), EngineError> {
         let last = events.last().map(|e| e.position).unwrap_or(0);
-        let gap = self.fold(events);
-        if gap || !self.read(|p| p.has_applied(last)) {
+        let mut applied = self.applied.subscribe();
+        self.fold(events);
+        // The guard `wait_for` returns must not live across the await below.
+        let reached = tokio::time::timeout(GAP_GRACE, applied.wait_for(|p| *p >= last))
+            .await
+            .is_ok_and(|seen| seen.is_ok());
+        if !reached {
             self.catch_up().await?;
         }
         Ok(())
