@@ -221,6 +221,10 @@ async fn append(
         steady.len()
     );
 
+    let store_alone = store_only_appends(&store, clients, commands).await?;
+    println!(
+        "store alone: {commands} single-event appends from {clients} tasks = {store_alone:.0} appends/s"
+    );
     let baseline = store.bench_baseline_inserts(baseline_inserts).await?;
     println!(
         "baseline: plain SurrealDB single-row durable inserts on the same store: {baseline:.0} inserts/s"
@@ -232,6 +236,39 @@ async fn append(
     );
     store.shutdown().await;
     Ok(())
+}
+
+/// Appends straight through the store (no engine), to tell the engine's cost from the store's.
+async fn store_only_appends(store: &Store, clients: usize, appends: usize) -> anyhow::Result<f64> {
+    let t0 = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..clients {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            for (version, n) in (client..appends).step_by(clients).enumerate() {
+                let request = AppendRequest {
+                    stream: format!("S-{client}"),
+                    expected_version: version as u64,
+                    events: vec![NewEvent {
+                        kind: "probe".into(),
+                        data: json!({"n": n}),
+                        actor: "bench".into(),
+                        at: t0,
+                        command_id: format!("p{n}"),
+                    }],
+                    idempotency: None,
+                    timer: TimerChange::Keep,
+                };
+                store.append(request).await?;
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    Ok(appends as f64 / started.elapsed().as_secs_f64())
 }
 
 async fn steady_latencies(

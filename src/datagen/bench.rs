@@ -16,7 +16,7 @@ use anyhow::Context;
 use serde_json::{Value, json};
 
 use super::bench_data::baseline_data;
-use super::{GenConfig, Generated, Sizes, demo, generate, villages};
+use super::{GenConfig, Generated, Planted, Sizes, demo, generate, villages};
 use crate::clock::ManualClock;
 use crate::engine::Engine;
 use crate::import::service::import_files;
@@ -66,11 +66,7 @@ pub async fn run(store: &Store, size: usize, timeout: Duration) -> anyhow::Resul
     };
     let started = Instant::now();
     let generated = generate(&config);
-    let truth: Keys = generated
-        .truth
-        .iter()
-        .map(|p| (p.rule.clone(), p.subject.clone()))
-        .collect();
+    let truth: Keys = generated.truth.iter().map(Planted::key).collect();
     println!(
         "generated {} rows ({} planted anomalies) in {:.1} s",
         generated.rows(),

@@ -130,6 +130,13 @@ pub struct Planted {
     pub note: String,
 }
 
+impl Planted {
+    /// (rule, subject): what a scan's findings are compared by.
+    pub fn key(&self) -> (String, String) {
+        (self.rule.clone(), self.subject.clone())
+    }
+}
+
 /// The generated city.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Generated {
@@ -278,5 +285,3 @@ pub fn generate(config: &GenConfig) -> Generated {
         truth,
     }
 }
-#[cfg(test)]
-mod scratch;

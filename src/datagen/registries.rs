@@ -212,10 +212,10 @@ impl Registries {
     /// A random active company (a counterparty or payee), registering one if none is.
     pub fn some_company(&mut self, city: &mut City<'_>, rng: &mut StdRng) -> usize {
         for _ in 0..20 {
-            if let Some(i) = pick_index(rng, self.companies.len()) {
-                if self.companies[i].active {
-                    return i;
-                }
+            if let Some(i) = pick_index(rng, self.companies.len())
+                && self.companies[i].active
+            {
+                return i;
             }
         }
         self.add_company(city, rng, true)

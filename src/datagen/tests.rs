@@ -53,8 +53,7 @@ fn found(generated: &Generated, as_of: chrono::NaiveDate) -> Keys {
 }
 
 fn planted(generated: &Generated) -> Keys {
-    let truth = generated.truth.iter();
-    truth.map(|p| (p.rule.clone(), p.subject.clone())).collect()
+    generated.truth.iter().map(|p| p.key()).collect()
 }
 
 /// Fails listing what was flagged but not planted and what was planted but not flagged.
@@ -170,4 +169,15 @@ fn a_committed_demo_dataset_matches_its_generator() {
         present, expected,
         "seeds/demo holds exactly the generated CSV files"
     );
+}
+
+/// The benchmark's city; slow in a debug build, so run on demand:
+/// `cargo test --release --lib datagen -- --ignored`.
+#[test]
+#[ignore]
+fn a_city_of_a_million_payments_raises_exactly_its_plants() {
+    let config = config(1, Sizes::city(1_000_000), true);
+    let generated = generate(&config);
+    let found = found(&generated, config.as_of);
+    assert_same(&found, &planted(&generated), "a city of 1,000,000 payments");
 }

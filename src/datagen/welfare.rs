@@ -152,7 +152,12 @@ pub(super) fn generate(
             }
             continue;
         }
-        let start = rng.gen_range(0..months.len().max(1));
+        // Most recipients were on the rolls before the year began; some joined during it.
+        let start = if rng.gen_bool(0.6) {
+            0
+        } else {
+            rng.gen_range(0..months.len().max(1))
+        };
         let end = if rng.gen_bool(0.7) {
             months.len()
         } else {

@@ -188,7 +188,9 @@ impl Engine {
         let mut projection = self.projection.write().expect("projection lock poisoned");
         let gap = projection.offer_tracked(events, Some(&mut applied));
         self.applied.send_replace(projection.position);
-        for event in applied {
+        // Nobody is watching (no screens, a CLI): skip copying warnings for nobody.
+        let watched = self.changes.receiver_count() > 0;
+        for event in applied.into_iter().filter(|_| watched) {
             if let Some(warning) = projection.warnings.get(&event.stream) {
                 let change = Change {
                     event,

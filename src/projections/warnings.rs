@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use serde::Deserialize;
+
 use crate::domain::region::RegionCode;
 use crate::store::RecordedEvent;
 use crate::workflow::{Fact, Warning};
@@ -91,7 +93,7 @@ impl Projection {
     }
 
     fn fold(&mut self, event: &RecordedEvent) -> Result<(), String> {
-        let fact: Fact = serde_json::from_value(event.data.clone())
+        let fact = Fact::deserialize(&event.data)
             .map_err(|e| format!("unreadable {} event: {e}", event.kind))?;
         let before = self.warnings.get(&event.stream).cloned();
         let after = match before.clone() {

@@ -98,6 +98,20 @@ fn payments(people: &[ResidentId]) -> Vec<WelfarePaymentRow> {
         .collect()
 }
 
+/// Active companies, each with a legal representative and one other shareholder.
+fn companies(people: &[ResidentId]) -> Vec<CompanyRow> {
+    (0..100_000)
+        .map(|i| CompanyRow {
+            source_row: i + 2,
+            uscc: company(i),
+            name: format!("公司{i}"),
+            legal_rep_id: registered(people, i * 3),
+            shareholder_ids: vec![registered(people, i * 3 + 1)],
+            status: CompanyStatus::Active,
+        })
+        .collect()
+}
+
 fn district() -> Data {
     let people: Vec<ResidentId> = (0..PEOPLE).map(person).collect();
     let day = NaiveDate::from_ymd_opt(2020, 5, 1).unwrap_or_default();
@@ -115,16 +129,7 @@ fn district() -> Data {
             registered_on: day,
         })
         .collect();
-    data.companies = (0..100_000)
-        .map(|i| CompanyRow {
-            source_row: i + 2,
-            uscc: company(i),
-            name: format!("公司{i}"),
-            legal_rep_id: registered(&people, i * 3),
-            shareholder_ids: vec![registered(&people, i * 3 + 1)],
-            status: CompanyStatus::Active,
-        })
-        .collect();
+    data.companies = companies(&people);
     data.public_employees = (0..50_000)
         .map(|i| PublicEmployeeRow {
             source_row: i + 2,

@@ -22,8 +22,8 @@
 //! SurrealDB transaction, so that one fsync covers a whole batch (group commit).
 
 mod baseline;
-pub mod bench_baseline;
 mod batch;
+pub mod bench_baseline;
 mod checkpoints;
 mod datasets;
 mod events;
