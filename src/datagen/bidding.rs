@@ -27,6 +27,8 @@ const PER_TENDER: usize = 5;
 const RING_TENDERS: usize = 6;
 /// The most tenders two clean bidders may share (one below the ring rule's minimum).
 const MAX_SHARED: u8 = 2;
+/// The fewest wins of a planted 标王, whatever the market's size.
+const MIN_KING_WINS: usize = 12;
 
 /// One tender: its bidders (company indices) and the winner among them.
 struct Tender {
@@ -95,12 +97,16 @@ pub(super) fn generate(
     sizes: &Sizes,
 ) -> BTreeMap<DatasetKind, String> {
     let tenders = (sizes.bids / PER_TENDER).max(1);
-    let planted_minimum = if city.plant { 2 * RING_TENDERS + 24 } else { 0 };
+    let planted_minimum = if city.plant {
+        2 * RING_TENDERS + 2 * MIN_KING_WINS
+    } else {
+        0
+    };
     let clean_guess = tenders.saturating_sub(planted_minimum);
     // m, the mean wins of a clean bidder: higher in large markets (fewer bidders), but
     // low enough that bidders meeting at most twice can still fill every tender.
     let m = ((clean_guess as f64 / 30.0).sqrt() as usize).clamp(1, 4);
-    let king_wins = (4 * m + 4).max(12);
+    let king_wins = (4 * m + 4).max(MIN_KING_WINS);
     let planted = if city.plant {
         2 * RING_TENDERS + 2 * king_wins
     } else {

@@ -92,16 +92,18 @@ impl Leases<'_, '_> {
 
     /// A lease in order: approved three days before signing, tendered from the threshold
     /// up, disclosed five days after signing, every instalment due so far paid two days
-    /// early. Callers change what their case needs.
+    /// early. The yearly rent is drawn from the asset's range unless given. Callers
+    /// change what their case needs.
     pub fn lease(
         &mut self,
         rng: &mut StdRng,
         village: usize,
         (signed_on, term_start): (NaiveDate, NaiveDate),
         years: u32,
-        annual: i64,
+        annual: Option<i64>,
     ) -> Contract {
-        let (asset, _, _) = self.asset(rng, village);
+        let (asset, low, high) = self.asset(rng, village);
+        let annual = annual.unwrap_or_else(|| round_yuan(rng, low, high, 100));
         let term_end = add_years(term_start, years) - Days::new(1);
         let amount = annual * i64::from(years);
         let disclosed = signed_on + Days::new(5);
@@ -146,13 +148,12 @@ impl Leases<'_, '_> {
             let village = rng.gen_range(0..self.city.villages.len());
             let years = [3, 5, 5, 6, 8, 10, 10, 15][rng.gen_range(0..8)];
             let signed_on = between(rng, as_of - Months::new(144), as_of - Days::new(1));
-            let (_, _, low, high) = names::ASSETS[rng.gen_range(0..names::ASSETS.len())];
-            let annual = round_yuan(rng, low, high, 100);
             let term_start = signed_on + Days::new(rng.gen_range(0..=20));
-            let mut c = self.lease(rng, village, (signed_on, term_start), years, annual);
-            if c.term_end >= as_of && c.term_end <= quiet_until {
+            let term_end = add_years(term_start, years) - Days::new(1);
+            if term_end >= as_of && term_end <= quiet_until {
                 continue;
             }
+            let mut c = self.lease(rng, village, (signed_on, term_start), years, None);
             c.approved_on = (c.amount > 50_000_000 || rng.gen_range(0..100) < 85)
                 .then(|| signed_on - Days::new(rng.gen_range(0..=10)));
             c.tendered = c.amount >= 40_000_000 || rng.gen_range(0..100) < 35;
@@ -223,9 +224,15 @@ fn renewals(leases: &mut Leases<'_, '_>, rng: &mut StdRng) {
         let village = village % leases.city.villages.len();
         let next = as_of + Days::new(ends_in + 1);
         let start = next - Months::new(60);
-        let old = leases.lease(rng, village, (start - Days::new(10), start), 5, 800_000);
+        let old = leases.lease(
+            rng,
+            village,
+            (start - Days::new(10), start),
+            5,
+            Some(800_000),
+        );
         let signed = as_of - Days::new(25);
-        let mut new = leases.lease(rng, village, (signed, next), 5, 880_000);
+        let mut new = leases.lease(rng, village, (signed, next), 5, Some(880_000));
         new.asset = old.asset.clone();
         leases.out.extend([old, new]);
     }

@@ -32,7 +32,13 @@ fn lease_due(
 ) -> Contract {
     let village = rng.gen_range(0..leases.city.villages.len());
     let start = due_on - chrono::Months::new(12 * due_years);
-    leases.lease(rng, village, (start - Days::new(7), start), years, annual)
+    leases.lease(
+        rng,
+        village,
+        (start - Days::new(7), start),
+        years,
+        Some(annual),
+    )
 }
 
 fn overdue(leases: &mut Leases<'_, '_>, rng: &mut StdRng) {
@@ -83,7 +89,13 @@ fn over_limit(leases: &mut Leases<'_, '_>, rng: &mut StdRng) {
     let as_of = leases.city.as_of;
     let village = rng.gen_range(0..leases.city.villages.len());
     let signed = as_of - Days::new(1_100);
-    let mut c = leases.lease(rng, village, (signed, signed + Days::new(10)), 30, 240_000);
+    let mut c = leases.lease(
+        rng,
+        village,
+        (signed, signed + Days::new(10)),
+        30,
+        Some(240_000),
+    );
     let note = format!(
         "{}一次发包30年（{}至{}），超过20年上限",
         c.asset, c.term_start, c.term_end
@@ -98,7 +110,7 @@ fn over_limit(leases: &mut Leases<'_, '_>, rng: &mut StdRng) {
         village,
         (signed, signed + Days::new(15)),
         10,
-        7_800_000,
+        Some(7_800_000),
     );
     c.approved_on = Some(signed + Days::new(5));
     let note = format!(
@@ -113,7 +125,13 @@ fn untendered(leases: &mut Leases<'_, '_>, rng: &mut StdRng) {
     let rule = "tender_required";
     let village = rng.gen_range(0..leases.city.villages.len());
     let signed = leases.city.as_of - Days::new(260);
-    let mut c = leases.lease(rng, village, (signed, signed + Days::new(5)), 10, 4_500_000);
+    let mut c = leases.lease(
+        rng,
+        village,
+        (signed, signed + Days::new(5)),
+        10,
+        Some(4_500_000),
+    );
     c.tendered = false;
     let note = format!(
         "{}合同金额45万元，达到40万元招标限额，却未公开招标",
@@ -127,7 +145,13 @@ fn late_disclosure(leases: &mut Leases<'_, '_>, rng: &mut StdRng) {
     let rule = "disclosure_late";
     let village = rng.gen_range(0..leases.city.villages.len());
     let signed = leases.city.as_of - Days::new(400);
-    let mut c = leases.lease(rng, village, (signed, signed + Days::new(12)), 6, 1_850_000);
+    let mut c = leases.lease(
+        rng,
+        village,
+        (signed, signed + Days::new(12)),
+        6,
+        Some(1_850_000),
+    );
     let disclosed = signed + Days::new(41);
     c.disclosed_on = Some(disclosed);
     let note = format!("{}于{signed}签订，{disclosed}才公开，超过15天时限", c.asset);
@@ -146,7 +170,7 @@ fn expiring(leases: &mut Leases<'_, '_>, rng: &mut StdRng) {
             village,
             (start - Days::new(9), start),
             years,
-            1_500_000,
+            Some(1_500_000),
         );
         c.term_end = as_of + Days::new(ends_in);
         let note = format!("{}将于{}到期，尚未重新发包或续签", c.asset, c.term_end);

@@ -95,31 +95,38 @@ impl Projection {
     fn fold(&mut self, event: &RecordedEvent) -> Result<(), String> {
         let fact = Fact::deserialize(&event.data)
             .map_err(|e| format!("unreadable {} event: {e}", event.kind))?;
-        let before = self.warnings.get(&event.stream).cloned();
-        let after = match before.clone() {
-            None => Warning::from_raised(&event.stream, &fact, event.at)
-                .ok_or_else(|| format!("stream starts with {}, not raised", event.kind))?,
-            Some(mut warning) => {
+        // The warning is changed in place (a replay folds millions of events); only its
+        // contribution to the counts is kept from before. `apply` changes nothing when it
+        // refuses an event.
+        let (before, warning) = match self.warnings.get_mut(&event.stream) {
+            Some(warning) => {
+                let before = Contribution::of(warning);
                 warning.apply(fact, event.at)?;
-                warning
+                (Some(before), warning)
+            }
+            None => {
+                let raised = Warning::from_raised(&event.stream, &fact, event.at)
+                    .ok_or_else(|| format!("stream starts with {}, not raised", event.kind))?;
+                if let crate::workflow::Origin::Rule { rule, subject } = &raised.origin {
+                    self.by_subject
+                        .insert((rule.clone(), subject.clone()), event.stream.clone());
+                }
+                let warning = self.warnings.entry(event.stream.clone()).or_insert(raised);
+                (None, warning)
             }
         };
-        if after.version != event.version {
+        let (version, region, after) = (warning.version, warning.region, Contribution::of(warning));
+        let counts = self.counts.entry(region).or_default();
+        if let Some(before) = &before {
+            counts.add(before, -1);
+        }
+        counts.add(&after, 1);
+        if version != event.version {
             return Err(format!(
-                "warning is at version {} after event version {}",
-                after.version, event.version
+                "warning is at version {version} after event version {}",
+                event.version
             ));
         }
-        let counts = self.counts.entry(after.region).or_default();
-        if let Some(before) = &before {
-            counts.add(&Contribution::of(before), -1);
-        }
-        counts.add(&Contribution::of(&after), 1);
-        if let (None, crate::workflow::Origin::Rule { rule, subject }) = (&before, &after.origin) {
-            self.by_subject
-                .insert((rule.clone(), subject.clone()), event.stream.clone());
-        }
-        self.warnings.insert(event.stream.clone(), after);
         Ok(())
     }
 
