@@ -76,7 +76,7 @@ impl App {
         .context("catching the projection up with the log")?;
         let engine = Arc::new(engine);
         if config.demo {
-            crate::demo::seed(&engine)
+            crate::demo::seed(&engine, &catalogue)
                 .await
                 .context("seeding the demo district")?;
         }

@@ -9,7 +9,11 @@ use anyhow::{Context, bail};
 use crate::auth::{Actor, Role, hash_password};
 use crate::domain::region::{Level, RegionCode};
 use crate::engine::{Engine, NewWarning};
+use crate::import::DatasetKind;
+use crate::import::service::import_files;
 use crate::regions::RegionTree;
+use crate::rules::catalogue::Catalogue;
+use crate::scan::run_scan;
 use crate::store::UserRecord;
 use crate::workflow::{Command, Severity};
 
@@ -104,7 +108,7 @@ pub fn new_user(
 }
 
 /// Seeds the demo users and warnings unless the store already has events.
-pub async fn seed(engine: &Engine) -> anyhow::Result<()> {
+pub async fn seed(engine: &Engine, catalogue: &Catalogue) -> anyhow::Result<()> {
     let users = load_users(Path::new("seeds/demo-users.csv"), engine.regions())?;
     for user in &users {
         if engine.store().get_user(&user.username).await?.is_none() {
@@ -115,6 +119,7 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<()> {
         tracing::info!("the store already holds events; demo warnings not seeded again");
         return Ok(());
     }
+    import_demo_datasets(engine, catalogue).await?;
     let root = engine.regions().root().code;
     let office = Actor::new("jiwei", Role::CityOffice, root)?;
     let villages: Vec<RegionCode> = engine.regions().villages().map(|r| r.code).collect();
@@ -130,6 +135,31 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<()> {
         advance(engine, &office, &outcome.warning.id, i % 6).await?;
     }
     tracing::info!(villages = villages.len(), "demo district seeded");
+    Ok(())
+}
+
+/// Imports `seeds/demo/*.csv` (generated with planted anomalies, see its README) and scans,
+/// so the demo starts with the warnings the rules raise.
+async fn import_demo_datasets(engine: &Engine, catalogue: &Catalogue) -> anyhow::Result<()> {
+    for kind in DatasetKind::ALL {
+        let path = format!("seeds/demo/{}.csv", kind.as_str());
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {path}"))?;
+        import_files(
+            engine.store(),
+            engine.regions(),
+            kind,
+            &[(path.clone(), bytes)],
+        )
+        .await
+        .with_context(|| format!("importing {path}"))?;
+    }
+    let report = run_scan(engine, catalogue).await?;
+    let raised: u64 = report.rules.iter().map(|r| r.raised).sum();
+    tracing::info!(
+        rows = report.rows,
+        raised,
+        "demo datasets imported and scanned"
+    );
     Ok(())
 }
 
