@@ -213,13 +213,7 @@ async fn replay(args: StoreArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.store).await?;
     let started = Instant::now();
     let mut projection = Projection::default();
-    loop {
-        let events = store.read_all(projection.position, 10_000).await?;
-        if events.is_empty() {
-            break;
-        }
-        projection.offer(events);
-    }
+    crate::projections::replay::fold_log(&store, &mut projection).await?;
     let elapsed = started.elapsed();
     let mut total = crate::projections::Counts::default();
     for counts in projection.counts.values() {

@@ -352,22 +352,8 @@ async fn replay(events: usize) -> anyhow::Result<()> {
     let store = durable_store(&dir).await?;
     let started = Instant::now();
     let mut projection = Projection::default();
-    let mut folding = Duration::ZERO;
-    loop {
-        let batch = store.read_all(projection.position, 10_000).await?;
-        if batch.is_empty() {
-            break;
-        }
-        let fold_started = Instant::now();
-        projection.offer(batch);
-        folding += fold_started.elapsed();
-    }
+    qingfeng::projections::replay::fold_log(&store, &mut projection).await?;
     let seconds = started.elapsed().as_secs_f64();
-    println!(
-        "of which reading the store {:.2} s, folding {:.2} s",
-        seconds - folding.as_secs_f64(),
-        folding.as_secs_f64()
-    );
     anyhow::ensure!(
         projection.faults.is_empty(),
         "replay faults: {:?}",

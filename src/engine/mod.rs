@@ -117,7 +117,9 @@ impl Engine {
         settings: Arc<LifecycleSettings>,
         regions: Arc<RegionTree>,
     ) -> Result<Engine, EngineError> {
-        let projection = restore_checkpoint(&store).await;
+        let mut projection = restore_checkpoint(&store).await;
+        // The bulk of the log is folded before anyone can watch, reading pages in parallel.
+        crate::projections::replay::fold_log(&store, &mut projection).await?;
         let engine = Engine {
             store,
             changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,

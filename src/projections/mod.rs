@@ -3,6 +3,7 @@
 //! replay of the log always rebuilds exactly the live state.
 
 pub mod counts;
+pub mod replay;
 pub mod snapshot;
 pub mod warnings;
 
