@@ -21,10 +21,10 @@ pub mod domain;
 pub mod engine;
 /// The HTTP API.
 pub mod http;
-/// Read models folded from the event log.
-pub mod projections;
 /// Reading department dataset files (CSV, Excel) into typed, checked rows.
 pub mod import;
+/// Read models folded from the event log.
+pub mod projections;
 /// The region tree (city → town → village) loaded from `seeds/`.
 pub mod regions;
 /// The rule catalogue and the pure rules that turn datasets into findings.

@@ -62,7 +62,7 @@ fn company(i: usize) -> Uscc {
 
 /// A person from the registries: one in a hundred is a welfare recipient.
 fn registered(people: &[ResidentId], i: usize) -> ResidentId {
-    let index = if i % 100 == 0 {
+    let index = if i.is_multiple_of(100) {
         (i * 7) % RECIPIENTS
     } else {
         RECIPIENTS + (i * 13) % (PEOPLE - RECIPIENTS)
@@ -82,7 +82,7 @@ fn payments(people: &[ResidentId]) -> Vec<WelfarePaymentRow> {
             WelfarePaymentRow {
                 source_row: i + 2,
                 payment_id: format!("WP-{i:07}"),
-                fund: if recipient % 10 == 0 {
+                fund: if recipient.is_multiple_of(10) {
                     Fund::Wubao
                 } else {
                     Fund::Dibao
