@@ -7,11 +7,11 @@
 //! one per row. [`collide`] makes one pass over the payments, keying each by an integer
 //! built from the recipient's ID, the fund and the month (no string is cloned or hashed
 //! per row), and asks the rule's `judge` about each payment; only the payments judged
-//! to collide are kept, so memory beyond the subject count grows with the findings.
+//! to collide are kept beyond the keys, which are sorted to count the subjects.
 
 use serde_json::{Map, Value, json};
 
-use super::index::{FxMap, fx_map, id_key};
+use super::index::{FxMap, id_key};
 use super::support::compared;
 use super::{Finding, RuleMeta, RuleReport, support::Evidence, support::Tally};
 use crate::domain::date::Period;
@@ -19,9 +19,6 @@ use crate::domain::money::Fen;
 use crate::import::DatasetKind;
 use crate::import::rows::WelfarePaymentRow;
 use crate::import::value::Fund;
-
-/// Marks a subject seen with no colliding payment yet.
-const CLEAN: u32 = u32::MAX;
 
 /// Small integers for funds: the four known ones fixed, other names numbered as met.
 #[derive(Default)]
@@ -59,7 +56,7 @@ pub(super) type Group<R> = Vec<(usize, R)>;
 pub(super) struct Collisions<R> {
     /// Distinct subjects among the payments of the checked funds.
     pub subjects: u64,
-    /// The flagged subjects, in order of their first colliding payment.
+    /// The flagged subjects, each with its colliding payments in file order.
     pub flagged: Vec<Group<R>>,
 }
 
@@ -71,30 +68,50 @@ pub(super) fn collide<'a, R>(
     mut judge: impl FnMut(u64, &'a WelfarePaymentRow) -> Option<R>,
 ) -> Collisions<R> {
     let mut fund_keys = FundKeys::default();
-    let mut subjects: FxMap<u128, u32> = fx_map(payments.len());
-    let mut flagged: Vec<Group<R>> = Vec::new();
+    let mut keys: Vec<u128> = Vec::with_capacity(payments.len());
+    let mut hits: Vec<(u128, usize, R)> = Vec::new();
     for (i, payment) in payments.iter().enumerate() {
         if funds.is_some_and(|funds| !funds.contains(&payment.fund)) {
             continue;
         }
         let id = id_key(&payment.recipient_id);
         let key = subject_key(id, fund_keys.key(&payment.fund), payment.period);
-        let slot = subjects.entry(key).or_insert(CLEAN);
-        let Some(hit) = judge(id, payment) else {
-            continue;
-        };
-        if *slot == CLEAN {
-            *slot = u32::try_from(flagged.len()).unwrap_or(CLEAN - 1);
-            flagged.push(Vec::new());
+        keys.push(key);
+        if let Some(hit) = judge(id, payment) {
+            hits.push((key, i, hit));
         }
-        if let Some(group) = flagged.get_mut(*slot as usize) {
+    }
+    // A stable sort keeps each subject's payments in file order.
+    hits.sort_by_key(|(key, _, _)| *key);
+    let mut flagged: Vec<Group<R>> = Vec::new();
+    let mut last = None;
+    for (key, i, hit) in hits {
+        if last != Some(key) {
+            flagged.push(Vec::new());
+            last = Some(key);
+        }
+        if let Some(group) = flagged.last_mut() {
             group.push((i, hit));
         }
     }
     Collisions {
-        subjects: u64::try_from(subjects.len()).unwrap_or(u64::MAX),
+        subjects: count_distinct(keys),
         flagged,
     }
+}
+
+/// The number of distinct keys. Sorting a flat array is several times faster than
+/// inserting a million keys into a hash set, whose table outgrows the processor's caches.
+pub(super) fn count_distinct(mut keys: Vec<u128>) -> u64 {
+    keys.sort_unstable();
+    count_sorted_distinct(&keys)
+}
+
+/// The number of distinct keys in a sorted slice.
+pub(super) fn count_sorted_distinct(sorted: &[u128]) -> u64 {
+    let changes = sorted.windows(2).filter(|pair| pair[0] != pair[1]).count();
+    let distinct = if sorted.is_empty() { 0 } else { changes + 1 };
+    u64::try_from(distinct).unwrap_or(u64::MAX)
 }
 
 /// The report when the registry a rule collides with is empty: every subject is

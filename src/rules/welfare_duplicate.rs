@@ -1,21 +1,25 @@
 //! `welfare_duplicate` (重复发放): one person paid twice from the same fund for the same
 //! month, by one village or by two.
 //!
-//! Payments are grouped by recipient, fund and month in one pass; a group with more than
-//! one row is a finding listing every row. Funds that may legitimately pay several times
-//! a month (such as temporary assistance, 临时救助) can be exempted.
-
-use std::collections::hash_map::Entry;
+//! Each payment is keyed by recipient, fund and month; the keys are sorted to find those
+//! that repeat, and a second pass collects the rows of each, so a million payments need
+//! no million-entry hash table. A repeated subject is a finding listing every row.
+//! Funds that may legitimately pay several times a month (such as temporary assistance,
+//! 临时救助) can be exempted.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::index::{FxMap, fx_map, id_key};
+use super::index::{FxMap, id_key};
 use super::support::Tally;
 use super::welfare::{self, Collision, FundKeys, subject_key};
 use super::{CheckParams, Data, Finding, Rule, RuleMeta, RuleReport};
 use crate::import::rows::WelfarePaymentRow;
 use crate::import::value::Fund;
+
+/// The key of a payment not checked; no subject key reaches it, since the ID fills only
+/// the low 57 of the top 64 bits.
+const EXEMPT: u128 = u128::MAX;
 
 /// `[rules.welfare_duplicate.params]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,6 +46,21 @@ impl WelfareDuplicate {
             params,
             exempt,
         }
+    }
+
+    /// The subject key of each payment, [`EXEMPT`] for payments of exempt funds.
+    fn keys(&self, payments: &[WelfarePaymentRow]) -> Vec<u128> {
+        let mut fund_keys = FundKeys::default();
+        payments
+            .iter()
+            .map(|payment| {
+                if self.exempt.contains(&payment.fund) {
+                    return EXEMPT;
+                }
+                let id = id_key(&payment.recipient_id);
+                subject_key(id, fund_keys.key(&payment.fund), payment.period)
+            })
+            .collect()
     }
 
     fn finding(&self, payments: Vec<&WelfarePaymentRow>) -> Option<Finding> {
@@ -77,39 +96,28 @@ impl Rule for WelfareDuplicate {
 
     fn run(&self, data: &Data) -> RuleReport {
         let payments = &data.welfare_payments;
-        let mut fund_keys = FundKeys::default();
-        // The first row of each subject, and the later rows of subjects seen again.
-        let mut first: FxMap<u128, usize> = fx_map(payments.len());
-        let mut repeats: FxMap<usize, Vec<usize>> = fx_map(0);
-        let mut order = Vec::new();
-        for (i, payment) in payments.iter().enumerate() {
-            if self.exempt.contains(&payment.fund) {
-                continue;
-            }
-            let id = id_key(&payment.recipient_id);
-            let key = subject_key(id, fund_keys.key(&payment.fund), payment.period);
-            match first.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(i);
-                }
-                Entry::Occupied(slot) => {
-                    let head = *slot.get();
-                    let later = repeats.entry(head).or_insert_with(|| {
-                        order.push(head);
-                        Vec::new()
-                    });
-                    later.push(i);
+        let keys = self.keys(payments);
+        let mut sorted: Vec<u128> = keys.iter().copied().filter(|k| *k != EXEMPT).collect();
+        sorted.sort_unstable();
+        let mut tally = Tally {
+            checked: welfare::count_sorted_distinct(&sorted),
+            ..Tally::default()
+        };
+        // The subjects seen more than once, then the rows of each, in file order.
+        let mut repeated: FxMap<u128, Vec<usize>> = sorted
+            .windows(2)
+            .filter(|pair| pair[0] == pair[1])
+            .map(|pair| (pair[0], Vec::new()))
+            .collect();
+        if !repeated.is_empty() {
+            for (i, key) in keys.iter().enumerate() {
+                if let Some(rows) = repeated.get_mut(key) {
+                    rows.push(i);
                 }
             }
         }
-        let mut tally = Tally {
-            checked: u64::try_from(first.len()).unwrap_or(u64::MAX),
-            ..Tally::default()
-        };
-        for head in order {
-            let later = repeats.get(&head).map_or(&[][..], Vec::as_slice);
-            let rows = std::iter::once(&head).chain(later);
-            let rows: Vec<_> = rows.filter_map(|&i| payments.get(i)).collect();
+        for rows in repeated.into_values() {
+            let rows: Vec<_> = rows.iter().filter_map(|&i| payments.get(i)).collect();
             tally.findings.extend(self.finding(rows));
         }
         tally.report(&self.meta)
