@@ -6,7 +6,7 @@
 //! stream is read through its `stream_version:[stream, version]` records, which hold positions.
 
 use chrono::{DateTime, Utc};
-use surrealdb::types::{RecordId, SurrealValue};
+use surrealdb::types::RecordId;
 use tokio::sync::oneshot;
 
 use super::timers::TimerChange;
@@ -88,43 +88,14 @@ pub enum AppendOutcome {
     },
 }
 
-/// One event as read back: the payload is still the JSON text it was stored as.
-#[derive(SurrealValue)]
-struct EventRow {
-    position: u64,
-    stream: String,
-    version: u64,
-    kind: String,
-    data: String,
-    actor: String,
-    at: DateTime<Utc>,
-    command_id: String,
+/// Reads one stored event (the JSON text of a `RecordedEvent`).
+fn parse_event(text: &str) -> Result<RecordedEvent, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|error| StoreError::Database(format!("a stored event is corrupt: {error}")))
 }
 
-impl EventRow {
-    fn into_event(self) -> Result<RecordedEvent, StoreError> {
-        let data = serde_json::from_str(&self.data).map_err(|error| {
-            StoreError::Database(format!(
-                "event {} has a corrupt payload: {error}",
-                self.position
-            ))
-        })?;
-        Ok(RecordedEvent {
-            position: self.position,
-            stream: self.stream,
-            version: self.version,
-            kind: self.kind,
-            data,
-            actor: self.actor,
-            at: self.at,
-            command_id: self.command_id,
-        })
-    }
-}
-
-/// The fields of an event, with its position taken from the record id.
-const EVENT_FIELDS: &str =
-    "record::id(id) AS position, stream, version, kind, data, actor, at, command_id";
+/// Each event record holds the whole event as one JSON string in `e`.
+const EVENT_FIELDS: &str = "VALUE e";
 
 /// The largest integer a record id holds; the upper end of "every version of a stream".
 const MAX_ID: i64 = i64::MAX;
@@ -184,8 +155,8 @@ impl Store {
         if let Some(error) = super::first_error(&mut response) {
             return Err(error);
         }
-        let rows: Vec<EventRow> = response.take(1)?;
-        rows.into_iter().map(EventRow::into_event).collect()
+        let rows: Vec<String> = response.take(1)?;
+        rows.iter().map(|text| parse_event(text)).collect()
     }
 
     /// Events with position > `after`, in position order, at most `limit`.
@@ -209,8 +180,8 @@ impl Store {
             .bind(("first", first))
             .bind(("last", last))
             .await?;
-        let rows: Vec<EventRow> = response.take(0)?;
-        rows.into_iter().map(EventRow::into_event).collect()
+        let rows: Vec<String> = response.take(0)?;
+        rows.iter().map(|text| parse_event(text)).collect()
     }
 
     /// The position of the last committed event; 0 when the log is empty.
