@@ -54,7 +54,7 @@ pub async fn summary(
     body["code"] = json!(code.as_str());
     body["name"] = json!(region.name);
     body["level"] = json!(region.level);
-    body["worst"] = json!(worst(&own));
+    body["worst"] = json!(own.worst());
     body["regions"] = json!(children);
     Ok(Json(body))
 }
@@ -114,19 +114,6 @@ fn child_view(name: Option<&str>, code: &RegionCode, counts: &Counts) -> Value {
         "yellow": counts.yellow,
         "green": counts.green,
         "overdue": counts.overdue,
-        "worst": worst(counts),
+        "worst": counts.worst(),
     })
-}
-
-/// The worst open level in a region: what its map shape is coloured.
-fn worst(counts: &Counts) -> &'static str {
-    if counts.red > 0 {
-        "red"
-    } else if counts.yellow > 0 {
-        "yellow"
-    } else if counts.green > 0 {
-        "green"
-    } else {
-        "none"
-    }
 }

@@ -87,6 +87,20 @@ impl Counts {
         }
     }
 
+    /// The worst open level in the region: what its map shape is coloured
+    /// (`red`, `yellow`, `green`, or `none` without warnings).
+    pub fn worst(&self) -> &'static str {
+        if self.red > 0 {
+            "red"
+        } else if self.yellow > 0 {
+            "yellow"
+        } else if self.green > 0 {
+            "green"
+        } else {
+            "none"
+        }
+    }
+
     /// The figures a screen shows.
     pub fn summary(&self) -> Summary {
         Summary {

@@ -146,9 +146,9 @@ impl Command {
         }
     }
 
-    /// A well-formed example of each command, used to work out which commands apply in a
-    /// state without anyone's input.
-    fn sample(kind: CommandKind) -> Command {
+    /// A well-formed example of each command (an extension asks for `days`), used to work
+    /// out which commands apply in a state without anyone's input, and by the model tests.
+    pub(crate) fn example(kind: CommandKind, days: u32) -> Command {
         let text = || "-".to_string();
         match kind {
             "acknowledge" => Command::Acknowledge { note: text() },
@@ -163,7 +163,7 @@ impl Command {
             "supervise" => Command::Supervise { note: text() },
             "extend_deadline" => Command::ExtendDeadline {
                 reason: text(),
-                days: 1,
+                days,
             },
             "transfer_to_investigation" => Command::TransferToInvestigation { reason: text() },
             "dismiss" => Command::Dismiss { reason: text() },
@@ -394,7 +394,7 @@ pub fn allowed_commands(
     Command::KINDS
         .into_iter()
         .filter(|kind| {
-            let command = Command::sample(kind);
+            let command = Command::example(kind, 1);
             let Ok(fact) = fact_for(&command, warning, now, settings) else {
                 return false;
             };

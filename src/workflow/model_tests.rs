@@ -78,28 +78,8 @@ fn any_move() -> impl Strategy<Value = Move> {
     ]
 }
 
-fn user_command(kind: &str, days: u32) -> Command {
-    let text = || "x".to_string();
-    match kind {
-        "acknowledge" => Command::Acknowledge { note: text() },
-        "start_rectification" => Command::StartRectification { note: text() },
-        "submit_rectification" => Command::SubmitRectification {
-            note: text(),
-            attachments: vec![],
-        },
-        "verify_rectification" => Command::VerifyRectification { note: text() },
-        "reject_rectification" => Command::RejectRectification { reason: text() },
-        "urge" => Command::Urge { note: text() },
-        "supervise" => Command::Supervise { note: text() },
-        "extend_deadline" => Command::ExtendDeadline {
-            reason: text(),
-            days,
-        },
-        "transfer_to_investigation" => Command::TransferToInvestigation { reason: text() },
-        "dismiss" => Command::Dismiss { reason: text() },
-        "reinstate" => Command::Reinstate { reason: text() },
-        _ => Command::ReportRelapse { note: text() },
-    }
+fn user_command(kind: &'static str, days: u32) -> Command {
+    Command::example(kind, days)
 }
 
 /// Plays one move; returns the facts that were applied.

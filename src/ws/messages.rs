@@ -107,7 +107,7 @@ pub fn ping(engine: &Engine, epoch: &str) -> Utf8Bytes {
 /// colour its map shape takes.
 fn summary(counts: &Counts) -> Value {
     let mut value = serde_json::to_value(counts.summary()).expect("summaries serialize");
-    value["worst"] = json!(worst(counts));
+    value["worst"] = json!(counts.worst());
     value
 }
 
@@ -120,7 +120,7 @@ fn child_row(tree: &RegionTree, code: &RegionCode, counts: &Counts) -> Value {
         "yellow": counts.yellow,
         "green": counts.green,
         "overdue": counts.overdue,
-        "worst": worst(counts),
+        "worst": counts.worst(),
     })
 }
 
@@ -143,19 +143,6 @@ fn small_view(tree: &RegionTree, w: &Warning) -> Value {
         "overdue": w.is_overdue(),
         "supervised": w.under_supervision(),
     })
-}
-
-/// The worst open level in a region: what its map shape is coloured.
-fn worst(counts: &Counts) -> &'static str {
-    if counts.red > 0 {
-        "red"
-    } else if counts.yellow > 0 {
-        "yellow"
-    } else if counts.green > 0 {
-        "green"
-    } else {
-        "none"
-    }
 }
 
 /// The `n` newest warnings within `code`, newest first: one linear pass over the
