@@ -31,17 +31,10 @@ fn truth() -> Keys {
 }
 
 async fn import(app: &TestApp, kind: DatasetKind) -> Value {
-    let token = app.login("city").await;
     let name = format!("{kind}.csv");
-    let part = reqwest::multipart::Part::bytes(demo_file(&name)).file_name(name.clone());
     let response = app
-        .client
-        .post(format!("{}/api/imports/{kind}", app.address))
-        .bearer_auth(token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+        .upload("city", kind.as_str(), &name, demo_file(&name))
+        .await;
     let status = response.status();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, 200, "{name}: {body}");

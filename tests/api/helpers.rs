@@ -211,6 +211,25 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// Uploads one dataset file to `POST /api/imports/{kind}` as `user`.
+    pub async fn upload(
+        &self,
+        user: &str,
+        kind: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let token = self.login(user).await;
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        self.client
+            .post(format!("{}/api/imports/{kind}", self.address))
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn warning(&self, id: &str) -> Value {
         let token = self.login("city").await;
         self.get_json(&token, &format!("/api/warnings/{id}")).await

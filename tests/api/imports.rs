@@ -11,16 +11,7 @@ async fn upload(
     name: &str,
     bytes: Vec<u8>,
 ) -> reqwest::Response {
-    let token = app.login(user).await;
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    app.client
-        .post(format!("{}/api/imports/{kind}", app.address))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
+    app.upload(user, kind, name, bytes).await
 }
 
 fn template(kind: &str) -> Vec<u8> {

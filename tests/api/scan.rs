@@ -6,21 +6,14 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, spawn_app};
 
 async fn import_template(app: &TestApp, kind: &str) -> Value {
-    let token = app.login("city").await;
     let bytes = std::fs::read(format!(
         "{}/seeds/templates/{kind}.csv",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(format!("{kind}.csv"));
     let response = app
-        .client
-        .post(format!("{}/api/imports/{kind}", app.address))
-        .bearer_auth(token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
+        .upload("city", kind, &format!("{kind}.csv"), bytes)
+        .await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
 }
