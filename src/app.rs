@@ -9,12 +9,13 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{AcceleratedClock, Clock, SystemClock};
 use crate::engine::Engine;
 use crate::http::{AppState, Metrics, router};
 use crate::regions::RegionTree;
 use crate::rules::catalogue::Catalogue;
 use crate::scheduler::Scheduler;
+use crate::simulation::Simulation;
 use crate::store::Store;
 use crate::workflow::LifecycleSettings;
 
@@ -32,6 +33,9 @@ pub struct Config {
     /// Run the scheduler once a second; tests switch it off and call `step` themselves.
     pub run_scheduler: bool,
     pub clock: Arc<dyn Clock>,
+    /// Run the demo simulation on an accelerated clock this many times faster than real
+    /// time (replacing `clock`); `None` keeps the city still.
+    pub simulation_speed: Option<f64>,
 }
 
 impl Default for Config {
@@ -45,6 +49,7 @@ impl Default for Config {
             demo: false,
             run_scheduler: true,
             clock: Arc::new(SystemClock),
+            simulation_speed: None,
         }
     }
 }
@@ -54,6 +59,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     scheduler: Option<Scheduler>,
+    simulation: Option<Simulation>,
 }
 
 impl App {
@@ -66,15 +72,23 @@ impl App {
         let store = Store::connect(&config.store_url)
             .await
             .with_context(|| format!("opening the store {}", config.store_url))?;
-        let engine = Engine::start(
-            store,
-            config.clock.clone(),
-            Arc::new(settings),
-            Arc::new(regions),
-        )
-        .await
-        .context("catching the projection up with the log")?;
+        let accelerated = config
+            .simulation_speed
+            .map(|speed| AcceleratedClock::new(chrono::Utc::now(), speed));
+        let clock: Arc<dyn Clock> = match &accelerated {
+            Some(clock) => Arc::new(clock.clone()),
+            None => config.clock.clone(),
+        };
+        let engine = Engine::start(store, clock, Arc::new(settings), Arc::new(regions))
+            .await
+            .context("catching the projection up with the log")?;
         let engine = Arc::new(engine);
+        if let Some(clock) = &accelerated {
+            let latest = engine.read(|p| p.warnings.values().map(|w| w.updated_at).max());
+            if let Some(latest) = latest {
+                clock.resume_after(latest);
+            }
+        }
         if config.demo {
             crate::demo::seed(&engine, &catalogue)
                 .await
@@ -84,6 +98,8 @@ impl App {
             .await
             .with_context(|| format!("binding {}", config.bind))?;
         let scheduler = config.run_scheduler.then(|| Scheduler::new(engine.clone()));
+        let seed = engine.store().head_position().await?;
+        let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
         let state = AppState {
             engine,
             catalogue: Arc::new(catalogue),
@@ -93,6 +109,7 @@ impl App {
             listener,
             state,
             scheduler,
+            simulation,
         })
     }
 
@@ -117,13 +134,14 @@ impl App {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let scheduler = self.scheduler.map(|s| tokio::spawn(s.run()));
+        let simulation = self.simulation.map(|s| tokio::spawn(s.run()));
         let engine = self.state.engine.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
         axum::serve(self.listener, router(self.state))
             .with_graceful_shutdown(stop)
             .await
             .context("serving HTTP")?;
-        if let Some(task) = scheduler {
+        for task in [scheduler, simulation].into_iter().flatten() {
             task.abort();
         }
         engine.store().shutdown().await;

@@ -117,6 +117,13 @@ pub struct ServeArgs {
     /// Seed the demo district: users (see README) and warnings in every state.
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: how many times faster than real time the demo clock runs while the
+    /// simulated stewards and offices work (1440: one demo day per real minute).
+    #[arg(long, default_value_t = 1440.0)]
+    pub speed: f64,
+    /// With --demo: keep the city still (no simulation, real time).
+    #[arg(long)]
+    pub still: bool,
     /// The region tree.
     #[arg(long, default_value = "seeds/regions.csv")]
     pub regions: PathBuf,
@@ -147,6 +154,18 @@ pub enum UsersCommand {
         /// The region tree the region code is checked against.
         #[arg(long, default_value = "seeds/regions.csv")]
         regions: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Issue a long-lived token for a display user, for an unattended wall: open
+    /// `/screens/city?token=TOKEN` (or the town's or village's screen) once on the wall.
+    Token {
+        /// A user with the display role.
+        #[arg(long)]
+        username: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -183,6 +202,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         regions_path: args.regions,
         lifecycle_path: args.lifecycle,
         demo: args.demo,
+        simulation_speed: (args.demo && !args.still).then_some(args.speed),
         ..Config::default()
     };
     let app = App::build(config).await?;
@@ -191,6 +211,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 async fn users(command: UsersCommand) -> anyhow::Result<()> {
+    if let UsersCommand::Token {
+        username,
+        days,
+        store,
+    } = command
+    {
+        return display_token(&username, days, &store.store).await;
+    }
     let UsersCommand::Add {
         username,
         password,
@@ -199,13 +227,50 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
         display_name,
         regions,
         store,
-    } = command;
+    } = command
+    else {
+        unreachable!("tokens are handled above");
+    };
     let tree = RegionTree::load(&regions)?;
     let user = crate::demo::new_user(&username, &password, &role, &region, &display_name, &tree)?;
     let store = Store::connect(&store.store).await?;
     store.put_user(&user).await?;
     store.shutdown().await;
     println!("user {username} ({role}, {region}) saved");
+    Ok(())
+}
+
+/// Writes a display token: only display users get long-lived tokens, because a token
+/// left on a wall in a public hall must not be able to change anything.
+async fn display_token(username: &str, days: i64, store_url: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        (1..=3650).contains(&days),
+        "--days must be between 1 and 3650, not {days}"
+    );
+    let store = Store::connect(store_url).await?;
+    let user = store
+        .get_user(username)
+        .await?
+        .with_context(|| format!("no user named {username} in {store_url}"))?;
+    anyhow::ensure!(
+        user.role == crate::auth::Role::Display.as_str(),
+        "{username} is a {}; display tokens are only for display users",
+        user.role
+    );
+    let token = crate::auth::new_token();
+    let expires_at = chrono::Utc::now() + chrono::Duration::days(days);
+    store
+        .put_token(&crate::store::TokenRecord {
+            token_hash: crate::auth::token_hash(&token),
+            username: username.to_string(),
+            expires_at,
+        })
+        .await?;
+    store.shutdown().await;
+    println!("{token}");
+    eprintln!(
+        "display token for {username}, valid until {expires_at}; open a screen with ?token=<it>"
+    );
     Ok(())
 }
 

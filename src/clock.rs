@@ -53,25 +53,44 @@ impl Clock for ManualClock {
 /// uses it so deadlines pass while a visitor watches.
 #[derive(Clone, Debug)]
 pub struct AcceleratedClock {
-    origin_real: DateTime<Utc>,
-    origin_virtual: DateTime<Utc>,
+    origin: Arc<Mutex<(DateTime<Utc>, DateTime<Utc>)>>,
     speed: f64,
 }
 
 impl AcceleratedClock {
     pub fn new(start: DateTime<Utc>, speed: f64) -> AcceleratedClock {
         AcceleratedClock {
-            origin_real: Utc::now(),
-            origin_virtual: start,
+            origin: Arc::new(Mutex::new((Utc::now(), start))),
             speed: speed.max(1.0),
+        }
+    }
+
+    pub fn speed(&self) -> f64 {
+        self.speed
+    }
+
+    /// Moves the clock forward to `at` if it is behind it. A restarted demo has stored
+    /// events from a virtual future; time must not run backwards past them, or deadlines
+    /// already missed would be due again and durations would turn negative.
+    pub fn resume_after(&self, at: DateTime<Utc>) {
+        let mut origin = self.origin.lock().expect("clock lock poisoned");
+        if virtual_now(&origin, self.speed) < at {
+            *origin = (Utc::now(), at);
         }
     }
 }
 
+fn virtual_now(origin: &(DateTime<Utc>, DateTime<Utc>), speed: f64) -> DateTime<Utc> {
+    let real = Utc::now() - origin.0;
+    let millis = (real.num_milliseconds() as f64 * speed) as i64;
+    origin.1 + Duration::milliseconds(millis)
+}
+
 impl Clock for AcceleratedClock {
     fn now(&self) -> DateTime<Utc> {
-        let real = Utc::now() - self.origin_real;
-        let millis = (real.num_milliseconds() as f64 * self.speed) as i64;
-        self.origin_virtual + Duration::milliseconds(millis)
+        virtual_now(
+            &self.origin.lock().expect("clock lock poisoned"),
+            self.speed,
+        )
     }
 }

@@ -33,6 +33,8 @@ pub mod rules;
 pub mod scan;
 /// Fires due timers exactly once.
 pub mod scheduler;
+/// The demo simulation: simulated users working warnings on an accelerated clock.
+pub mod simulation;
 /// The only module that speaks SurrealQL: event streams, idempotency, timers, users.
 pub mod store;
 /// Logging and spans.

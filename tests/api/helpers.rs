@@ -64,6 +64,7 @@ pub async fn spawn_app_on(store_url: &str, clock: ManualClock) -> TestApp {
         demo: false,
         run_scheduler: false,
         clock: Arc::new(clock.clone()),
+        simulation_speed: None,
     };
     let app = App::build(config).await.expect("the app builds");
     let engine = app.engine();

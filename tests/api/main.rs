@@ -11,5 +11,6 @@ mod imports;
 mod lifecycle;
 mod replay;
 mod scan;
+mod simulation;
 mod timers;
 mod ws;

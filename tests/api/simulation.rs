@@ -1,0 +1,84 @@
+//! The demo simulation through the real engine: driven step by step on a moved clock, it
+//! works warnings the way a city would, through ordinary commands, and the wall's counts
+//! follow.
+
+use std::collections::BTreeSet;
+
+use chrono::Duration;
+use qingfeng::simulation::Simulation;
+use qingfeng::workflow::Step;
+
+use crate::helpers::{VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app};
+
+#[tokio::test]
+async fn the_simulation_moves_warnings_through_the_whole_lifecycle() {
+    let app = spawn_app().await;
+    let token = app.login("city").await;
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        let village = if i % 2 == 0 {
+            VILLAGE_LIUTANG
+        } else {
+            VILLAGE_SHIMEN
+        };
+        let severity = ["high", "medium", "low"][i % 3];
+        let response = app.raise(&token, village, severity).await;
+        assert_eq!(response.status(), 201);
+        let body: serde_json::Value = response.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    let simulation = Simulation::new(app.engine.clone(), 42);
+    simulation.step().await.unwrap();
+    let mut commands = 0;
+    let mut raised = 0;
+    // Sixty days in six-hour steps, with the scheduler firing deadlines in between.
+    for _ in 0..240 {
+        app.clock.advance(Duration::hours(6));
+        app.step_scheduler().await;
+        let report = simulation.step().await.unwrap();
+        commands += report.commands;
+        raised += report.raised;
+    }
+    assert!(commands > 50, "only {commands} commands in sixty days");
+    assert!(raised > 100, "only {raised} new clues in sixty days");
+
+    let kinds: BTreeSet<String> = app.engine.read(|p| {
+        p.warnings
+            .values()
+            .map(|w| w.step.as_str().to_string())
+            .collect()
+    });
+    for step in [Step::Closed, Step::Observation] {
+        assert!(
+            kinds.contains(step.as_str()),
+            "no warning is {step:?}: {kinds:?}"
+        );
+    }
+    // Every change went through the log: the events of the warnings raised above name
+    // the stewards of their villages, their town office and the scheduler.
+    let mut actors = BTreeSet::new();
+    let mut events = BTreeSet::new();
+    for id in ids {
+        for event in app.engine.history(&id).await.unwrap() {
+            actors.insert(event.actor.clone());
+            events.insert(event.kind.clone());
+        }
+    }
+    for expected in ["liutang", "shimen", "qingxi", "system"] {
+        assert!(
+            actors.contains(expected),
+            "{expected} never acted: {actors:?}"
+        );
+    }
+    for expected in [
+        "acknowledged",
+        "rectification_submitted",
+        "rectification_verified",
+        "deadline_passed",
+        "urged",
+        "observation_ended",
+    ] {
+        assert!(events.contains(expected), "no {expected} event: {events:?}");
+    }
+    app.stop().await;
+}
