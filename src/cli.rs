@@ -123,6 +123,9 @@ pub struct ServeArgs {
     /// The lifecycle settings.
     #[arg(long, default_value = "workflows/lifecycle.toml")]
     pub lifecycle: PathBuf,
+    /// Region boundaries for the maps: GeoJSON, one feature per region with `properties.code`.
+    #[arg(long, default_value = "seeds/regions.geojson")]
+    pub geojson: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +184,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store_url: args.store.store,
         bind: args.bind,
         regions_path: args.regions,
+        geojson_path: args.geojson,
         lifecycle_path: args.lifecycle,
         demo: args.demo,
         ..Config::default()
