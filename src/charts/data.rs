@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::domain::region::RegionCode;
 use crate::projections::Projection;
 use crate::regions::RegionTree;
-use crate::rules::catalogue::{Catalogue, Domain};
 use crate::rules::RuleParams;
+use crate::rules::catalogue::{Catalogue, Domain};
 use crate::workflow::{Colour, Step, Warning};
 
 /// The calendar day in Asia/Shanghai (UTC+8, no daylight saving) of an instant.
@@ -89,9 +89,17 @@ impl RegionRate {
 }
 
 /// One entry per child of `region` (for a village: the village itself), in code order.
-pub fn rectification(projection: &Projection, tree: &RegionTree, region: &RegionCode) -> Vec<RegionRate> {
+pub fn rectification(
+    projection: &Projection,
+    tree: &RegionTree,
+    region: &RegionCode,
+) -> Vec<RegionRate> {
     let children = tree.children(region);
-    let shown = if children.is_empty() { std::slice::from_ref(region) } else { children };
+    let shown = if children.is_empty() {
+        std::slice::from_ref(region)
+    } else {
+        children
+    };
     shown
         .iter()
         .map(|code| {
@@ -143,7 +151,11 @@ pub fn domains<'a>(
         .map(domain_label)
         .into_iter()
         .chain([MANUAL, OTHER])
-        .map(|label| DomainCount { label, open: 0, total: 0 })
+        .map(|label| DomainCount {
+            label,
+            open: 0,
+            total: 0,
+        })
         .collect();
     for warning in warnings.into_iter().filter(|w| w.region.is_within(region)) {
         // A rule switched off since keeps its domain: the catalogue no longer lists it,

@@ -3,7 +3,8 @@
 //! elements, so the browser sets the Chinese labels in its own CJK font; plotters only
 //! estimates their width (no font files are read), which is enough for laying out axes.
 
-use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::ranged1d::{SegmentValue, SegmentedCoord};
+use plotters::coord::types::{RangedCoordf64, RangedCoordusize};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -43,7 +44,11 @@ pub fn trend(title: &str, days: &[DayCount]) -> Result<String, DrawError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        let top = days.iter().map(|d| d.raised.max(d.rectified)).max().unwrap_or(0);
+        let top = days
+            .iter()
+            .map(|d| d.raised.max(d.rectified))
+            .max()
+            .unwrap_or(0);
         let y_max = top + top / 5 + 2;
         let x_max = days.len().saturating_sub(1).max(1);
         let mut chart = ChartBuilder::on(&root)
@@ -53,7 +58,11 @@ pub fn trend(title: &str, days: &[DayCount]) -> Result<String, DrawError> {
             .y_label_area_size(48)
             .build_cartesian_2d(0..x_max, 0..y_max)
             .map_err(failed)?;
-        let day_label = |i: &usize| days.get(*i).map(|d| d.day.format("%m-%d").to_string()).unwrap_or_default();
+        let day_label = |i: &usize| {
+            days.get(*i)
+                .map(|d| d.day.format("%m-%d").to_string())
+                .unwrap_or_default()
+        };
         chart
             .configure_mesh()
             .axis_style(AXIS)
@@ -67,7 +76,11 @@ pub fn trend(title: &str, days: &[DayCount]) -> Result<String, DrawError> {
             .draw()
             .map_err(failed)?;
         for (name, colour, value) in [
-            ("新增预警", RED, (|d: &DayCount| d.raised) as fn(&DayCount) -> u32),
+            (
+                "新增预警",
+                RED,
+                (|d: &DayCount| d.raised) as fn(&DayCount) -> u32,
+            ),
             ("整改销号", GREEN, |d: &DayCount| d.rectified),
         ] {
             let points = days.iter().enumerate().map(|(i, d)| (i, value(d)));
@@ -75,7 +88,9 @@ pub fn trend(title: &str, days: &[DayCount]) -> Result<String, DrawError> {
                 .draw_series(LineSeries::new(points, colour.stroke_width(3)))
                 .map_err(failed)?
                 .label(name)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 22, y)], colour.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 22, y)], colour.stroke_width(3))
+                });
         }
         legend(&mut chart)?;
         root.present().map_err(failed)?;
@@ -147,7 +162,8 @@ fn grouped_bars(
             .margin(16)
             .x_label_area_size(40)
             .y_label_area_size(56)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..y_max)
+            // plotters' integer ranges include their end: `0..n - 1` holds n slots.
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..y_max)
             .map_err(failed)?;
         let category = |v: &SegmentValue<usize>| match v {
             SegmentValue::CenterOf(i) => categories.get(*i).cloned().unwrap_or_default(),
@@ -169,37 +185,59 @@ fn grouped_bars(
             .map_err(failed)?;
         // Each slot is split in pixels: a fifth of margin on either side, bars between.
         let slot = f64::from(chart.plotting_area().dim_in_pixel().0) / n as f64;
-        let bar = slot * 0.6 / series.len().max(1) as f64;
         for (k, bars) in series.iter().enumerate() {
-            let left = slot * 0.2 + bar * k as f64;
-            let right = (slot - left - bar).max(0.0);
-            let colour = bars.colour;
-            let drawn = bars.values.iter().enumerate().filter_map(|(i, v)| Some((i, (*v)?)));
-            chart
-                .draw_series(drawn.clone().map(|(i, v)| {
-                    let mut rect = Rectangle::new(
-                        [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), v)],
-                        colour.filled(),
-                    );
-                    rect.set_margin(0, 0, left.round() as u32, right.round() as u32);
-                    rect
-                }))
-                .map_err(failed)?
-                .label(bars.name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
-            let centre = (left + bar / 2.0).round() as i32;
-            let style = font(13).pos(Pos::new(HPos::Center, VPos::Bottom));
-            chart
-                .draw_series(drawn.map(|(i, v)| {
-                    EmptyElement::at((SegmentValue::Exact(i), v))
-                        + Text::new(value_label(&v), (centre, -4), style.clone())
-                }))
-                .map_err(failed)?;
+            draw_bars(&mut chart, bars, (k, series.len()), slot, &value_label)?;
         }
         legend(&mut chart)?;
         root.present().map_err(failed)?;
     }
     Ok(svg)
+}
+
+type BarChart<'a> =
+    ChartContext<'a, SVGBackend<'a>, Cartesian2d<SegmentedCoord<RangedCoordusize>, RangedCoordf64>>;
+
+/// Draws series `k` of `of` in every slot `slot` pixels wide, with its values above.
+fn draw_bars(
+    chart: &mut BarChart<'_>,
+    bars: &Bars<'_>,
+    (k, of): (usize, usize),
+    slot: f64,
+    value_label: &dyn Fn(&f64) -> String,
+) -> Result<(), DrawError> {
+    let bar = slot * 0.6 / of.max(1) as f64;
+    let left = slot * 0.2 + bar * k as f64;
+    let right = (slot - left - bar).max(0.0);
+    let colour = bars.colour;
+    let drawn = bars
+        .values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| Some((i, (*v)?)));
+    chart
+        .draw_series(drawn.clone().map(|(i, v)| {
+            let mut rect = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), v),
+                ],
+                colour.filled(),
+            );
+            rect.set_margin(0, 0, left.round() as u32, right.round() as u32);
+            rect
+        }))
+        .map_err(failed)?
+        .label(bars.name)
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+    let centre = (left + bar / 2.0).round() as i32;
+    let style = font(13).pos(Pos::new(HPos::Center, VPos::Bottom));
+    chart
+        .draw_series(drawn.map(|(i, v)| {
+            EmptyElement::at((SegmentValue::Exact(i), v))
+                + Text::new(value_label(&v), (centre, -4), style.clone())
+        }))
+        .map_err(failed)?;
+    Ok(())
 }
 
 fn legend<'a, X, Y>(

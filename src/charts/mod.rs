@@ -68,7 +68,12 @@ const CAPACITY: usize = 512;
 impl ChartCache {
     /// The chart for `key`, drawn now only if its data changed since it was last drawn.
     /// `key.region` must be in the engine's region tree.
-    pub fn chart(&self, engine: &Engine, catalogue: &Catalogue, key: ChartKey) -> Result<Drawn, DrawError> {
+    pub fn chart(
+        &self,
+        engine: &Engine,
+        catalogue: &Catalogue,
+        key: ChartKey,
+    ) -> Result<Drawn, DrawError> {
         let day = data::shanghai_day(engine.now());
         let position = engine.read(|p| p.position);
         let cached = self.lookup(&key, |e| e.position == position && e.day == day);
@@ -99,7 +104,10 @@ impl ChartCache {
 
     fn lookup(&self, key: &ChartKey, fresh: impl Fn(&Entry) -> bool) -> Option<Drawn> {
         let entries = self.entries.lock().expect("chart cache lock poisoned");
-        entries.get(key).filter(|e| fresh(e)).map(|e| e.drawn.clone())
+        entries
+            .get(key)
+            .filter(|e| fresh(e))
+            .map(|e| e.drawn.clone())
     }
 }
 
@@ -107,14 +115,26 @@ type Draw = Box<dyn FnOnce() -> Result<String, DrawError>>;
 
 /// Reads a chart's data under the projection lock; returns its fingerprint and how to
 /// draw it (outside the lock).
-fn extract(engine: &Engine, catalogue: &Catalogue, key: ChartKey, today: NaiveDate) -> (String, Draw) {
+fn extract(
+    engine: &Engine,
+    catalogue: &Catalogue,
+    key: ChartKey,
+    today: NaiveDate,
+) -> (String, Draw) {
     let tree = engine.regions();
-    let name = tree.get(&key.region).map(|r| r.name.clone()).unwrap_or_default();
+    let name = tree
+        .get(&key.region)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
     match key.kind {
         ChartKind::Trend => {
-            let days = engine.read(|p| data::trend(p.warnings.values(), &key.region, today, key.days));
+            let days =
+                engine.read(|p| data::trend(p.warnings.values(), &key.region, today, key.days));
             let title = format!("{name} 近{}日预警趋势", key.days);
-            (fingerprint(&key, &days), Box::new(move || draw::trend(&title, &days)))
+            (
+                fingerprint(&key, &days),
+                Box::new(move || draw::trend(&title, &days)),
+            )
         }
         ChartKind::Rectification => {
             let rates = engine.read(|p| data::rectification(p, tree, &key.region));
@@ -124,12 +144,19 @@ fn extract(engine: &Engine, catalogue: &Catalogue, key: ChartKey, today: NaiveDa
                 Level::Village => "",
             };
             let title = format!("{name} {parts}整改情况");
-            (fingerprint(&key, &rates), Box::new(move || draw::rectification(&title, &rates)))
+            (
+                fingerprint(&key, &rates),
+                Box::new(move || draw::rectification(&title, &rates)),
+            )
         }
         ChartKind::Domains => {
-            let counts = engine.read(|p| data::domains(p.warnings.values(), catalogue, &key.region));
+            let counts =
+                engine.read(|p| data::domains(p.warnings.values(), catalogue, &key.region));
             let title = format!("{name} 预警领域分布");
-            (fingerprint(&key, &counts), Box::new(move || draw::domains(&title, &counts)))
+            (
+                fingerprint(&key, &counts),
+                Box::new(move || draw::domains(&title, &counts)),
+            )
         }
     }
 }

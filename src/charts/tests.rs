@@ -58,13 +58,25 @@ fn the_trend_counts_raised_and_rectified_per_shanghai_day_within_the_region() {
         // Another town: not in Qingxi's trend.
         warning("W3", "990102101000", Origin::Manual, clock.now()),
         // Before the window.
-        warning("W4", LIUTANG, Origin::Manual, clock.now() - Duration::days(40)),
+        warning(
+            "W4",
+            LIUTANG,
+            Origin::Manual,
+            clock.now() - Duration::days(40),
+        ),
     ];
     let trend = data::trend(&warnings, &code(QINGXI), today, 3);
-    let days: Vec<(String, u32, u32)> = trend.iter().map(|d| (d.day.to_string(), d.raised, d.rectified)).collect();
+    let days: Vec<(String, u32, u32)> = trend
+        .iter()
+        .map(|d| (d.day.to_string(), d.raised, d.rectified))
+        .collect();
     assert_eq!(
         days,
-        [("2026-03-08".into(), 1, 0), ("2026-03-09".into(), 0, 0), ("2026-03-10".into(), 1, 1)]
+        [
+            ("2026-03-08".into(), 1, 0),
+            ("2026-03-09".into(), 0, 0),
+            ("2026-03-10".into(), 1, 1)
+        ]
     );
     clock.advance(Duration::days(1));
     let city = data::trend(&warnings, &code(CITY), data::shanghai_day(clock.now()), 30);
@@ -88,11 +100,17 @@ fn rectification_is_rolled_up_per_child_and_leaves_dismissed_warnings_out() {
     let rates = data::rectification(&projection, &tree, &code(CITY));
     assert_eq!(rates.len(), 7);
     let qingxi = rates.iter().find(|r| r.code == code(QINGXI)).unwrap();
-    assert_eq!((qingxi.counted, qingxi.rectified, qingxi.rectified_on_time), (3, 2, 1));
+    assert_eq!(
+        (qingxi.counted, qingxi.rectified, qingxi.rectified_on_time),
+        (3, 2, 1)
+    );
     assert_eq!(qingxi.on_time_percent(), Some(50.0));
     assert!((qingxi.rectified_percent().unwrap() - 200.0 / 3.0).abs() < 1e-9);
     let other = rates.iter().find(|r| r.code != code(QINGXI)).unwrap();
-    assert_eq!((other.on_time_percent(), other.rectified_percent()), (None, None));
+    assert_eq!(
+        (other.on_time_percent(), other.rectified_percent()),
+        (None, None)
+    );
     let own = data::rectification(&projection, &tree, &code(LIUTANG));
     assert_eq!(own.len(), 1);
     assert_eq!(own[0].name, "柳塘村");
@@ -101,7 +119,11 @@ fn rectification_is_rolled_up_per_child_and_leaves_dismissed_warnings_out() {
 #[test]
 fn domains_come_from_the_catalogue_and_hand_raised_warnings_are_leads() {
     let catalogue = Catalogue::builtin();
-    let welfare = catalogue.entries().iter().find(|e| e.domain.as_str() == "welfare").unwrap();
+    let welfare = catalogue
+        .entries()
+        .iter()
+        .find(|e| e.domain.as_str() == "welfare")
+        .unwrap();
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
     let mut closed = warning("W1", LIUTANG, rule(&welfare.code), at);
     closed.step = Step::Closed;
@@ -112,22 +134,43 @@ fn domains_come_from_the_catalogue_and_hand_raised_warnings_are_leads() {
         warning("W4", "990102101001", Origin::Manual, at),
     ];
     let counts = data::domains(&warnings, &catalogue, &code(QINGXI));
-    let expected = [("小微权力", 0, 0), ("民生资金", 1, 2), ("招投标", 0, 0), ("人工线索", 1, 1)];
+    let expected = [
+        ("小微权力", 0, 0),
+        ("民生资金", 1, 2),
+        ("招投标", 0, 0),
+        ("人工线索", 1, 1),
+    ];
     let expected: Vec<DomainCount> = expected
         .iter()
-        .map(|(label, open, total)| DomainCount { label, open: *open, total: *total })
+        .map(|(label, open, total)| DomainCount {
+            label,
+            open: *open,
+            total: *total,
+        })
         .collect();
     assert_eq!(counts, expected);
     let unknown = [warning("W5", LIUTANG, rule("retired_rule"), at)];
     let counts = data::domains(&unknown, &catalogue, &code(CITY));
-    assert_eq!(counts.last().map(|c| (c.label, c.total)), Some((data::OTHER, 1)));
+    assert_eq!(
+        counts.last().map(|c| (c.label, c.total)),
+        Some((data::OTHER, 1))
+    );
 }
 
 /// The content of every `<text>` element, trimmed.
 fn texts(svg: &str) -> Vec<String> {
     svg.split("<text")
         .skip(1)
-        .filter_map(|part| Some(part.split_once('>')?.1.split_once("</text>")?.0.trim().to_owned()))
+        .filter_map(|part| {
+            Some(
+                part.split_once('>')?
+                    .1
+                    .split_once("</text>")?
+                    .0
+                    .trim()
+                    .to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -138,21 +181,43 @@ fn charts_keep_chinese_labels_as_text_on_no_background() {
     let svg = draw::trend("清风市 近30日预警趋势", &trend).unwrap();
     let labels = texts(&svg);
     for label in ["清风市 近30日预警趋势", "新增预警", "整改销号"] {
-        assert!(labels.iter().any(|t| t == label), "{label} missing in {labels:?}");
+        assert!(
+            labels.iter().any(|t| t == label),
+            "{label} missing in {labels:?}"
+        );
     }
-    assert!(labels.iter().any(|t| t.starts_with("03-")), "day labels: {labels:?}");
+    assert!(
+        labels.iter().any(|t| t.starts_with("03-")),
+        "day labels: {labels:?}"
+    );
     assert!(svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 960 420\""));
-    assert!(!svg.contains("<rect x=\"0\" y=\"0\" width=\"960\""), "no background fill");
+    assert!(
+        !svg.contains("<rect x=\"0\" y=\"0\" width=\"960\""),
+        "no background fill"
+    );
     let rates = data::rectification(&Projection::default(), &tree(), &code(CITY));
     let svg = draw::rectification("清风市 各镇街整改情况", &rates).unwrap();
     let labels = texts(&svg);
     for label in ["青溪镇", "按期整改率", "整改完成率", "100%"] {
-        assert!(labels.iter().any(|t| t == label), "{label} missing in {labels:?}");
+        assert!(
+            labels.iter().any(|t| t == label),
+            "{label} missing in {labels:?}"
+        );
     }
     let counts = data::domains(&[], &Catalogue::builtin(), &code(CITY));
     let svg = draw::domains("清风市 预警领域分布", &counts).unwrap();
     let labels = texts(&svg);
-    for label in ["小微权力", "民生资金", "招投标", "人工线索", "未销号", "累计"] {
-        assert!(labels.iter().any(|t| t == label), "{label} missing in {labels:?}");
+    for label in [
+        "小微权力",
+        "民生资金",
+        "招投标",
+        "人工线索",
+        "未销号",
+        "累计",
+    ] {
+        assert!(
+            labels.iter().any(|t| t == label),
+            "{label} missing in {labels:?}"
+        );
     }
 }

@@ -108,7 +108,11 @@ fn feature(boundary: &Boundary) -> String {
 /// The city's outline before it is made convex: a circle with a few slow bulges.
 fn city_points(rng: &mut StdRng) -> Vec<Point> {
     let n = 48;
-    let phases: [f64; 3] = [rng.gen_range(0.0..TAU), rng.gen_range(0.0..TAU), rng.gen_range(0.0..TAU)];
+    let phases: [f64; 3] = [
+        rng.gen_range(0.0..TAU),
+        rng.gen_range(0.0..TAU),
+        rng.gen_range(0.0..TAU),
+    ];
     (0..n)
         .map(|k| {
             let angle = TAU * (k as f64 + rng.gen_range(-0.3..0.3)) / n as f64;
@@ -223,12 +227,16 @@ fn clip_to_nearer(ring: &Ring, own: Point, other: Point) -> Ring {
 fn convex_hull(points: &[Point]) -> Ring {
     let mut sorted = points.to_vec();
     sorted.sort_by(|a, b| a[0].total_cmp(&b[0]).then(a[1].total_cmp(&b[1])));
-    let cross = |o: Point, a: Point, b: Point| (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+    let cross = |o: Point, a: Point, b: Point| {
+        (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+    };
     let mut hull: Vec<Point> = Vec::new();
     for pass in [sorted.clone(), sorted.into_iter().rev().collect()] {
         let start = hull.len();
         for p in pass {
-            while hull.len() >= start + 2 && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0 {
+            while hull.len() >= start + 2
+                && cross(hull[hull.len() - 2], hull[hull.len() - 1], p) <= 0.0
+            {
                 hull.pop();
             }
             hull.push(p);
@@ -268,7 +276,12 @@ impl Warp {
                 let heading: f64 = rng.gen_range(0.0..TAU);
                 let k = TAU / wavelength;
                 let phase = rng.gen_range(0.0..TAU);
-                waves.push(([k * heading.cos(), k * heading.sin()], phase, amplitude, axis));
+                waves.push((
+                    [k * heading.cos(), k * heading.sin()],
+                    phase,
+                    amplitude,
+                    axis,
+                ));
             }
         }
         Warp { waves }

@@ -44,7 +44,11 @@ fn every_region_has_one_counterclockwise_boundary() {
     for (boundary, region) in boundaries.iter().zip(tree.iter()) {
         assert_eq!(boundary.code, region.code);
         assert!(boundary.ring.len() >= 20, "{} is too coarse", region.code);
-        assert!(signed_area(&boundary.ring) > 0.0, "{} is clockwise", region.code);
+        assert!(
+            signed_area(&boundary.ring) > 0.0,
+            "{} is clockwise",
+            region.code
+        );
     }
 }
 
@@ -68,9 +72,14 @@ fn children_tile_their_parent() {
             "{}: children cover {sum}, the parent {area}",
             parent.code
         );
-        let (lo, hi) = outer.iter().fold(([f64::MAX; 2], [f64::MIN; 2]), |(lo, hi), p| {
-            ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
-        });
+        let (lo, hi) = outer
+            .iter()
+            .fold(([f64::MAX; 2], [f64::MIN; 2]), |(lo, hi), p| {
+                (
+                    [lo[0].min(p[0]), lo[1].min(p[1])],
+                    [hi[0].max(p[0]), hi[1].max(p[1])],
+                )
+            });
         let mut checked = 0;
         for i in 0..40 {
             for j in 0..40 {
@@ -85,10 +94,18 @@ fn children_tile_their_parent() {
                     continue;
                 }
                 let holders = children.iter().filter(|c| ring_contains(c, p)).count();
-                assert_eq!(holders, 1, "{}: {p:?} lies in {holders} children", parent.code);
+                assert_eq!(
+                    holders, 1,
+                    "{}: {p:?} lies in {holders} children",
+                    parent.code
+                );
                 checked += 1;
             }
         }
-        assert!(checked > 400, "{}: only {checked} points checked", parent.code);
+        assert!(
+            checked > 400,
+            "{}: only {checked} points checked",
+            parent.code
+        );
     }
 }

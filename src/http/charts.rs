@@ -22,17 +22,32 @@ pub struct ChartQuery {
 }
 
 /// `GET /charts/trend.svg?region=CODE&days=30`.
-pub async fn trend(state: State<AppState>, actor: AuthUser, headers: HeaderMap, query: Query<ChartQuery>) -> Result<Response, ApiError> {
+pub async fn trend(
+    state: State<AppState>,
+    actor: AuthUser,
+    headers: HeaderMap,
+    query: Query<ChartQuery>,
+) -> Result<Response, ApiError> {
     chart(state, actor, headers, query, ChartKind::Trend)
 }
 
 /// `GET /charts/rectification.svg?region=CODE`.
-pub async fn rectification(state: State<AppState>, actor: AuthUser, headers: HeaderMap, query: Query<ChartQuery>) -> Result<Response, ApiError> {
+pub async fn rectification(
+    state: State<AppState>,
+    actor: AuthUser,
+    headers: HeaderMap,
+    query: Query<ChartQuery>,
+) -> Result<Response, ApiError> {
     chart(state, actor, headers, query, ChartKind::Rectification)
 }
 
 /// `GET /charts/domains.svg?region=CODE`.
-pub async fn domains(state: State<AppState>, actor: AuthUser, headers: HeaderMap, query: Query<ChartQuery>) -> Result<Response, ApiError> {
+pub async fn domains(
+    state: State<AppState>,
+    actor: AuthUser,
+    headers: HeaderMap,
+    query: Query<ChartQuery>,
+) -> Result<Response, ApiError> {
     chart(state, actor, headers, query, ChartKind::Domains)
 }
 
@@ -48,19 +63,37 @@ fn chart(
         .charts
         .chart(&state.engine, &state.catalogue, key)
         .map_err(|e| ApiError::internal(&e))?;
-    Ok(svg_response(&headers, &drawn.etag, drawn.svg.as_ref().clone()))
+    Ok(svg_response(
+        &headers,
+        &drawn.etag,
+        drawn.svg.as_ref().clone(),
+    ))
 }
 
 /// The region defaults to the actor's own; `days` to 30, at most `MAX_DAYS`.
-fn parse_key(state: &AppState, actor: &Actor, query: &ChartQuery, kind: ChartKind) -> Result<ChartKey, ApiError> {
-    let region = readable_region(state, actor, query.region.as_deref().unwrap_or(actor.region().as_str()))?;
+fn parse_key(
+    state: &AppState,
+    actor: &Actor,
+    query: &ChartQuery,
+    kind: ChartKind,
+) -> Result<ChartKey, ApiError> {
+    let region = readable_region(
+        state,
+        actor,
+        query.region.as_deref().unwrap_or(actor.region().as_str()),
+    )?;
     let days = match (kind, query.days.as_deref()) {
         (ChartKind::Trend, None) => 30,
         (ChartKind::Trend, Some(text)) => text
             .parse::<u32>()
             .ok()
             .filter(|d| (1..=MAX_DAYS).contains(d))
-            .ok_or_else(|| ApiError::invalid("days", format!("days must be a whole number from 1 to {MAX_DAYS}, found '{text}'")))?,
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "days",
+                    format!("days must be a whole number from 1 to {MAX_DAYS}, found '{text}'"),
+                )
+            })?,
         (_, Some(_)) => return Err(ApiError::invalid("days", "only the trend chart takes days")),
         (_, None) => 0,
     };

@@ -51,7 +51,11 @@ pub async fn json(
     })))
 }
 
-fn readable_map<'a>(state: &'a AppState, actor: &Actor, code: &str) -> Result<&'a RenderedMap, ApiError> {
+fn readable_map<'a>(
+    state: &'a AppState,
+    actor: &Actor,
+    code: &str,
+) -> Result<&'a RenderedMap, ApiError> {
     let code = readable_region(state, actor, code)?;
     state
         .maps
@@ -89,6 +93,9 @@ pub(super) fn svg_response(headers: &HeaderMap, etag: &str, body: String) -> Res
     };
     let response_headers = response.headers_mut();
     response_headers.insert(header::ETAG, etag_value);
-    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    response_headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     response
 }

@@ -101,12 +101,18 @@ fn parse_feature(feature: &Value, tree: &RegionTree) -> Result<(RegionCode, Shap
         // Real files often store codes as numbers; twelve digits fit a JSON number exactly.
         Some(Value::Number(number)) => number.to_string(),
         Some(other) => {
-            return Err(("properties.code".into(), format!("must be a string, found {other}")));
+            return Err((
+                "properties.code".into(),
+                format!("must be a string, found {other}"),
+            ));
         }
     };
     let code = RegionCode::parse(&code).map_err(|e| ("properties.code".into(), e.to_string()))?;
     if tree.get(&code).is_none() {
-        return Err(("properties.code".into(), format!("{code} is not in the region tree")));
+        return Err((
+            "properties.code".into(),
+            format!("{code} is not in the region tree"),
+        ));
     }
     let geometry = match feature.get("geometry") {
         None | Some(Value::Null) => return Err(("geometry".into(), "is missing".into())),
@@ -158,7 +164,10 @@ fn polygon(value: &Value, field: &str) -> Result<Polygon, FieldError> {
 fn ring(value: &Value, field: &str) -> Result<Ring, FieldError> {
     let positions = array(value, field, "an array of positions")?;
     if positions.len() < 4 {
-        let reason = format!("a ring needs at least 4 positions, found {}", positions.len());
+        let reason = format!(
+            "a ring needs at least 4 positions, found {}",
+            positions.len()
+        );
         return Err((field.to_owned(), reason));
     }
     let mut ring: Ring = positions
@@ -167,7 +176,10 @@ fn ring(value: &Value, field: &str) -> Result<Ring, FieldError> {
         .map(|(i, p)| position(p, &format!("{field}[{i}]")))
         .collect::<Result<_, _>>()?;
     if ring.first() != ring.last() {
-        return Err((field.to_owned(), "the ring is not closed: its last position must equal its first".into()));
+        return Err((
+            field.to_owned(),
+            "the ring is not closed: its last position must equal its first".into(),
+        ));
     }
     ring.pop();
     Ok(ring)
@@ -176,7 +188,12 @@ fn ring(value: &Value, field: &str) -> Result<Ring, FieldError> {
 fn position(value: &Value, field: &str) -> Result<[f64; 2], FieldError> {
     let numbers: Option<Vec<f64>> = value
         .as_array()
-        .map(|items| items.iter().map(Value::as_f64).collect::<Option<Vec<f64>>>())
+        .map(|items| {
+            items
+                .iter()
+                .map(Value::as_f64)
+                .collect::<Option<Vec<f64>>>()
+        })
         .unwrap_or(None);
     let (lon, lat) = match numbers.as_deref() {
         Some([lon, lat, ..]) => (*lon, *lat),
@@ -186,10 +203,16 @@ fn position(value: &Value, field: &str) -> Result<[f64; 2], FieldError> {
         }
     };
     if !(-180.0..=180.0).contains(&lon) {
-        return Err((field.to_owned(), format!("longitude {lon} is outside -180..180")));
+        return Err((
+            field.to_owned(),
+            format!("longitude {lon} is outside -180..180"),
+        ));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err((field.to_owned(), format!("latitude {lat} is outside -90..90")));
+        return Err((
+            field.to_owned(),
+            format!("latitude {lat} is outside -90..90"),
+        ));
     }
     Ok([lon, lat])
 }

@@ -43,7 +43,9 @@ pub fn centroid(ring: &[Point]) -> Point {
         return [0.0, 0.0];
     }
     if area.abs() < 1e-12 {
-        let (sx, sy) = ring.iter().fold((0.0, 0.0), |(sx, sy), p| (sx + p[0], sy + p[1]));
+        let (sx, sy) = ring
+            .iter()
+            .fold((0.0, 0.0), |(sx, sy), p| (sx + p[0], sy + p[1]));
         return [sx / n as f64, sy / n as f64];
     }
     let (mut cx, mut cy) = (0.0, 0.0);
@@ -76,7 +78,9 @@ pub fn ring_contains(ring: &[Point], point: Point) -> bool {
 pub fn shape_contains(shape: &Shape, point: Point) -> bool {
     shape.iter().any(|polygon| {
         let mut rings = polygon.iter();
-        rings.next().is_some_and(|outer| ring_contains(outer, point))
+        rings
+            .next()
+            .is_some_and(|outer| ring_contains(outer, point))
             && !rings.any(|hole| ring_contains(hole, point))
     })
 }

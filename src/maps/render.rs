@@ -68,14 +68,33 @@ impl Fit {
 
 /// Draws `shapes` (code, name, shape in longitude/latitude) as the map of `code`.
 pub fn map_view(code: RegionCode, name: &str, shapes: &[(RegionCode, String, &Shape)]) -> MapView {
-    let points = || shapes.iter().flat_map(|(_, _, s)| s.iter().flatten().flatten());
-    let (lat_min, lat_max) = points().fold((f64::MAX, f64::MIN), |(lo, hi), p| (lo.min(p[1]), hi.max(p[1])));
-    let latitude0 = if shapes.is_empty() { 0.0 } else { (lat_min + lat_max) / 2.0 };
+    let points = || {
+        shapes
+            .iter()
+            .flat_map(|(_, _, s)| s.iter().flatten().flatten())
+    };
+    let (lat_min, lat_max) = points().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
+        (lo.min(p[1]), hi.max(p[1]))
+    });
+    let latitude0 = if shapes.is_empty() {
+        0.0
+    } else {
+        (lat_min + lat_max) / 2.0
+    };
     let (min, max) = points().map(|p| project(*p, latitude0)).fold(
         ([f64::MAX; 2], [f64::MIN; 2]),
-        |(lo, hi), p| ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])]),
+        |(lo, hi), p| {
+            (
+                [lo[0].min(p[0]), lo[1].min(p[1])],
+                [hi[0].max(p[0]), hi[1].max(p[1])],
+            )
+        },
     );
-    let fit = if shapes.is_empty() { Fit::new([0.0; 2], [1.0; 2]) } else { Fit::new(min, max) };
+    let fit = if shapes.is_empty() {
+        Fit::new([0.0; 2], [1.0; 2])
+    } else {
+        Fit::new(min, max)
+    };
     let to_view = |p: &Point| fit.apply(project(*p, latitude0));
     let regions = shapes
         .iter()
@@ -100,7 +119,12 @@ fn path_data(shape: &Shape, to_view: &impl Fn(&Point) -> Point) -> String {
     for ring in shape.iter().flatten() {
         for (i, point) in ring.iter().enumerate() {
             let [x, y] = to_view(point);
-            d.push_str(&format!("{}{:.1} {:.1}", if i == 0 { 'M' } else { 'L' }, x, y));
+            d.push_str(&format!(
+                "{}{:.1} {:.1}",
+                if i == 0 { 'M' } else { 'L' },
+                x,
+                y
+            ));
         }
         d.push('Z');
     }
