@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::clock::{AcceleratedClock, Clock, SystemClock};
 use crate::engine::Engine;
 use crate::http::{AppState, Metrics, router};
+use crate::maps::{Boundaries, Maps};
 use crate::regions::RegionTree;
 use crate::rules::catalogue::Catalogue;
 use crate::scheduler::Scheduler;
@@ -25,6 +26,8 @@ pub struct Config {
     pub store_url: String,
     pub bind: SocketAddr,
     pub regions_path: PathBuf,
+    /// Region boundaries (GeoJSON keyed by `properties.code`) for the maps.
+    pub geojson_path: PathBuf,
     pub lifecycle_path: PathBuf,
     /// The rule catalogue directory (`workflows/rules`).
     pub rules_dir: PathBuf,
@@ -44,6 +47,7 @@ impl Default for Config {
             store_url: "surrealkv://data/qingfeng.db".to_string(),
             bind: "127.0.0.1:8080".parse().expect("a valid address"),
             regions_path: PathBuf::from("seeds/regions.csv"),
+            geojson_path: PathBuf::from("seeds/regions.geojson"),
             lifecycle_path: PathBuf::from("workflows/lifecycle.toml"),
             rules_dir: PathBuf::from("workflows/rules"),
             demo: false,
@@ -67,6 +71,7 @@ impl App {
         let regions = RegionTree::load(&config.regions_path).with_context(|| {
             format!("loading the region tree {}", config.regions_path.display())
         })?;
+        let maps = load_maps(&config.geojson_path, &regions)?;
         let settings = LifecycleSettings::load(&config.lifecycle_path)?;
         let catalogue = Catalogue::load_dir(&config.rules_dir)?;
         let store = Store::connect(&config.store_url)
@@ -104,6 +109,8 @@ impl App {
             engine,
             catalogue: Arc::new(catalogue),
             metrics: Arc::new(Metrics::default()),
+            maps: Arc::new(maps),
+            charts: Arc::new(crate::charts::ChartCache::default()),
         };
         Ok(App {
             listener,
@@ -151,6 +158,22 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// Reads the region boundaries and draws every region's map. A bad file stops the start
+/// naming the feature and field; regions without a shape only lack them on their maps.
+fn load_maps(path: &std::path::Path, regions: &RegionTree) -> anyhow::Result<Maps> {
+    let boundaries = Boundaries::load(path, regions)
+        .with_context(|| format!("loading the region boundaries {}", path.display()))?;
+    let maps = Maps::build(regions, &boundaries);
+    if !maps.missing.is_empty() {
+        tracing::warn!(
+            missing = maps.missing.len(),
+            file = %path.display(),
+            "regions without a boundary shape; their maps lack them"
+        );
+    }
+    Ok(maps)
 }
 
 async fn shutdown_signal() {

@@ -130,6 +130,9 @@ pub struct ServeArgs {
     /// The lifecycle settings.
     #[arg(long, default_value = "workflows/lifecycle.toml")]
     pub lifecycle: PathBuf,
+    /// Region boundaries for the maps: GeoJSON, one feature per region with `properties.code`.
+    #[arg(long, default_value = "seeds/regions.geojson")]
+    pub geojson: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +203,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store_url: args.store.store,
         bind: args.bind,
         regions_path: args.regions,
+        geojson_path: args.geojson,
         lifecycle_path: args.lifecycle,
         demo: args.demo,
         simulation_speed: (args.demo && !args.still).then_some(args.speed),

@@ -7,6 +7,8 @@
 pub mod app;
 /// Users, roles and what each role may see and do.
 pub mod auth;
+/// Charts drawn on the server as SVG (plotters).
+pub mod charts;
 /// The command line.
 pub mod cli;
 /// The injected clock.
@@ -23,6 +25,8 @@ pub mod engine;
 pub mod http;
 /// Reading department dataset files (CSV, Excel) into typed, checked rows.
 pub mod import;
+/// Region maps drawn as SVG from a GeoJSON file of boundaries.
+pub mod maps;
 /// Read models folded from the event log.
 pub mod projections;
 /// The region tree (city → town → village) loaded from `seeds/`.

@@ -30,6 +30,7 @@ mod bidding;
 mod contracts;
 mod contracts_plants;
 pub mod demo;
+pub mod geo;
 mod ids;
 mod names;
 mod payments;
@@ -38,6 +39,8 @@ mod table;
 mod welfare;
 mod welfare_plants;
 
+#[cfg(test)]
+mod geo_tests;
 #[cfg(test)]
 mod tests;
 

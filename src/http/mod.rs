@@ -2,8 +2,10 @@
 //! status codes, headers. Handlers are thin: parse, call the engine, render.
 
 pub mod auth;
+pub mod charts;
 pub mod error;
 pub mod imports;
+pub mod maps;
 pub mod openapi;
 pub mod ops;
 pub mod regions;
@@ -29,6 +31,10 @@ pub struct AppState {
     /// The rule catalogue a scan after each import runs.
     pub catalogue: Arc<crate::rules::catalogue::Catalogue>,
     pub metrics: Arc<Metrics>,
+    /// Every region's map, drawn at start-up.
+    pub maps: Arc<crate::maps::Maps>,
+    /// Drawn charts, redrawn when their data changes.
+    pub charts: Arc<crate::charts::ChartCache>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -48,6 +54,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/regions/{code}/summary", get(regions::summary))
         .route("/api/overdue", get(regions::overdue))
         .route("/api/openapi.json", get(openapi::document))
+        .route("/maps/{file}", get(maps::svg))
+        .route("/api/maps/{code}", get(maps::json))
+        .route("/charts/trend.svg", get(charts::trend))
+        .route("/charts/rectification.svg", get(charts::rectification))
+        .route("/charts/domains.svg", get(charts::domains))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -98,7 +98,11 @@ pub async fn overdue(
     Ok(Json(json!({ "total": items.len(), "items": items })))
 }
 
-fn readable_region(state: &AppState, actor: &Actor, code: &str) -> Result<RegionCode, ApiError> {
+pub(super) fn readable_region(
+    state: &AppState,
+    actor: &Actor,
+    code: &str,
+) -> Result<RegionCode, ApiError> {
     let code = RegionCode::parse(code).map_err(|e| ApiError::invalid("code", e.to_string()))?;
     if state.engine.regions().get(&code).is_none() || !can_read(actor, &code) {
         return Err(ApiError::not_found(format!("region {code} not found")));

@@ -59,6 +59,7 @@ pub async fn spawn_app_on(store_url: &str, clock: ManualClock) -> TestApp {
         store_url: store_url.to_string(),
         bind: "127.0.0.1:0".parse().unwrap(),
         regions_path: root.join("seeds/regions.csv"),
+        geojson_path: root.join("seeds/regions.geojson"),
         lifecycle_path: root.join("workflows/lifecycle.toml"),
         rules_dir: root.join("workflows/rules"),
         demo: false,

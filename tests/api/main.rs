@@ -9,6 +9,7 @@ mod durability;
 mod health;
 mod imports;
 mod lifecycle;
+mod maps;
 mod replay;
 mod scan;
 mod simulation;

@@ -1,0 +1,169 @@
+//! Charts drawn on the server as SVG with plotters: the trend of raised and rectified
+//! warnings, rectification rates per child region, and warnings by rule domain.
+//!
+//! `data.rs` extracts what a chart shows from the projection (pure, unit-tested);
+//! `draw.rs` draws it. [`ChartCache`] keeps each drawn chart with a fingerprint of its
+//! data: a request at the same log position (and, for the trend, the same day) is served
+//! without looking at the warnings, and a chart whose data did not change is not redrawn.
+//! The fingerprint is the chart's ETag, so it changes exactly when the picture does.
+
+pub mod data;
+pub mod draw;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::domain::region::{Level, RegionCode};
+use crate::engine::Engine;
+use crate::rules::catalogue::Catalogue;
+pub use draw::DrawError;
+
+/// Which chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChartKind {
+    Trend,
+    Rectification,
+    Domains,
+}
+
+/// A chart of one region; `days` only matters for the trend (zero for the others).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChartKey {
+    pub kind: ChartKind,
+    pub region: RegionCode,
+    pub days: u32,
+}
+
+/// The longest trend a chart draws.
+pub const MAX_DAYS: u32 = 366;
+
+/// A drawn chart and the fingerprint of its data.
+#[derive(Clone, Debug)]
+pub struct Drawn {
+    pub etag: String,
+    pub svg: Arc<String>,
+}
+
+struct Entry {
+    position: u64,
+    day: NaiveDate,
+    drawn: Drawn,
+}
+
+/// Drawn charts by key. Bounded: at most `CAPACITY` entries, emptied when full (the
+/// screens ask for a handful of charts, so this only bites a client walking every key).
+#[derive(Default)]
+pub struct ChartCache {
+    entries: Mutex<HashMap<ChartKey, Entry>>,
+}
+
+const CAPACITY: usize = 512;
+
+impl ChartCache {
+    /// The chart for `key`, drawn now only if its data changed since it was last drawn.
+    /// `key.region` must be in the engine's region tree.
+    pub fn chart(
+        &self,
+        engine: &Engine,
+        catalogue: &Catalogue,
+        key: ChartKey,
+    ) -> Result<Drawn, DrawError> {
+        let day = data::shanghai_day(engine.now());
+        let position = engine.read(|p| p.position);
+        let cached = self.lookup(&key, |e| e.position == position && e.day == day);
+        if let Some(drawn) = cached {
+            return Ok(drawn);
+        }
+        let (fingerprint, draw) = extract(engine, catalogue, key, day);
+        let unchanged = self.lookup(&key, |e| e.drawn.etag == fingerprint);
+        let drawn = match unchanged {
+            Some(drawn) => drawn,
+            None => Drawn {
+                etag: fingerprint,
+                svg: Arc::new(draw()?),
+            },
+        };
+        let mut entries = self.entries.lock().expect("chart cache lock poisoned");
+        if entries.len() >= CAPACITY && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        let entry = Entry {
+            position,
+            day,
+            drawn: drawn.clone(),
+        };
+        entries.insert(key, entry);
+        Ok(drawn)
+    }
+
+    fn lookup(&self, key: &ChartKey, fresh: impl Fn(&Entry) -> bool) -> Option<Drawn> {
+        let entries = self.entries.lock().expect("chart cache lock poisoned");
+        entries
+            .get(key)
+            .filter(|e| fresh(e))
+            .map(|e| e.drawn.clone())
+    }
+}
+
+type Draw = Box<dyn FnOnce() -> Result<String, DrawError>>;
+
+/// Reads a chart's data under the projection lock; returns its fingerprint and how to
+/// draw it (outside the lock).
+fn extract(
+    engine: &Engine,
+    catalogue: &Catalogue,
+    key: ChartKey,
+    today: NaiveDate,
+) -> (String, Draw) {
+    let tree = engine.regions();
+    let name = tree
+        .get(&key.region)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    match key.kind {
+        ChartKind::Trend => {
+            let days =
+                engine.read(|p| data::trend(p.warnings.values(), &key.region, today, key.days));
+            let title = format!("{name} 近{}日预警趋势", key.days);
+            (
+                fingerprint(&key, &days),
+                Box::new(move || draw::trend(&title, &days)),
+            )
+        }
+        ChartKind::Rectification => {
+            let rates = engine.read(|p| data::rectification(p, tree, &key.region));
+            let parts = match key.region.level() {
+                Level::City => "各镇街",
+                Level::Town => "各村社区",
+                Level::Village => "",
+            };
+            let title = format!("{name} {parts}整改情况");
+            (
+                fingerprint(&key, &rates),
+                Box::new(move || draw::rectification(&title, &rates)),
+            )
+        }
+        ChartKind::Domains => {
+            let counts =
+                engine.read(|p| data::domains(p.warnings.values(), catalogue, &key.region));
+            let title = format!("{name} 预警领域分布");
+            (
+                fingerprint(&key, &counts),
+                Box::new(move || draw::domains(&title, &counts)),
+            )
+        }
+    }
+}
+
+/// A strong ETag from the chart and everything it shows.
+fn fingerprint(key: &ChartKey, data: &impl std::fmt::Debug) -> String {
+    let digest = Sha256::digest(format!("{key:?}{data:?}").as_bytes());
+    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}

@@ -1,0 +1,101 @@
+//! `/charts/{trend,rectification,domains}.svg?region=CODE`: charts drawn on the server,
+//! cached and redrawn when their data changes (see `crate::charts`).
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::AuthUser;
+use super::error::ApiError;
+use super::maps::svg_response;
+use super::regions::readable_region;
+use crate::auth::Actor;
+use crate::charts::{ChartKey, ChartKind, MAX_DAYS};
+
+/// The query every chart takes; `days` only for the trend.
+#[derive(Debug, Deserialize)]
+pub struct ChartQuery {
+    pub region: Option<String>,
+    pub days: Option<String>,
+}
+
+/// `GET /charts/trend.svg?region=CODE&days=30`.
+pub async fn trend(
+    state: State<AppState>,
+    actor: AuthUser,
+    headers: HeaderMap,
+    query: Query<ChartQuery>,
+) -> Result<Response, ApiError> {
+    chart(state, actor, headers, query, ChartKind::Trend)
+}
+
+/// `GET /charts/rectification.svg?region=CODE`.
+pub async fn rectification(
+    state: State<AppState>,
+    actor: AuthUser,
+    headers: HeaderMap,
+    query: Query<ChartQuery>,
+) -> Result<Response, ApiError> {
+    chart(state, actor, headers, query, ChartKind::Rectification)
+}
+
+/// `GET /charts/domains.svg?region=CODE`.
+pub async fn domains(
+    state: State<AppState>,
+    actor: AuthUser,
+    headers: HeaderMap,
+    query: Query<ChartQuery>,
+) -> Result<Response, ApiError> {
+    chart(state, actor, headers, query, ChartKind::Domains)
+}
+
+fn chart(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    headers: HeaderMap,
+    Query(query): Query<ChartQuery>,
+    kind: ChartKind,
+) -> Result<Response, ApiError> {
+    let key = parse_key(&state, &actor, &query, kind)?;
+    let drawn = state
+        .charts
+        .chart(&state.engine, &state.catalogue, key)
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(svg_response(
+        &headers,
+        &drawn.etag,
+        drawn.svg.as_ref().clone(),
+    ))
+}
+
+/// The region defaults to the actor's own; `days` to 30, at most `MAX_DAYS`.
+fn parse_key(
+    state: &AppState,
+    actor: &Actor,
+    query: &ChartQuery,
+    kind: ChartKind,
+) -> Result<ChartKey, ApiError> {
+    let region = readable_region(
+        state,
+        actor,
+        query.region.as_deref().unwrap_or(actor.region().as_str()),
+    )?;
+    let days = match (kind, query.days.as_deref()) {
+        (ChartKind::Trend, None) => 30,
+        (ChartKind::Trend, Some(text)) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=MAX_DAYS).contains(d))
+            .ok_or_else(|| {
+                ApiError::invalid(
+                    "days",
+                    format!("days must be a whole number from 1 to {MAX_DAYS}, found '{text}'"),
+                )
+            })?,
+        (_, Some(_)) => return Err(ApiError::invalid("days", "only the trend chart takes days")),
+        (_, None) => 0,
+    };
+    Ok(ChartKey { kind, region, days })
+}

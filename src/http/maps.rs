@@ -1,0 +1,101 @@
+//! `/maps/{code}.svg` and `/api/maps/{code}`: the map of a region's children, drawn once
+//! at start-up. Also the SVG response with an ETag that charts share.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use super::auth::AuthUser;
+use super::error::ApiError;
+use super::regions::readable_region;
+use crate::auth::Actor;
+use crate::maps::RenderedMap;
+
+/// `GET /maps/{code}.svg`.
+pub async fn svg(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    // The router cannot match a suffix after a parameter, so the route is `/maps/{file}`.
+    let code = file.strip_suffix(".svg").ok_or_else(|| {
+        ApiError::not_found(format!("{file} not found; a map is at /maps/CODE.svg"))
+    })?;
+    let map = readable_map(&state, &actor, code)?;
+    let etag = etag_of(&map.svg);
+    Ok(svg_response(&headers, &etag, map.svg.clone()))
+}
+
+/// `GET /api/maps/{code}`: the same map as JSON, for screens that build the SVG in place.
+pub async fn json(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let view = &readable_map(&state, &actor, &code)?.view;
+    let regions: Vec<Value> = view
+        .regions
+        .iter()
+        .map(|r| json!({"code": r.code.as_str(), "name": r.name, "d": r.d, "label": r.label}))
+        .collect();
+    Ok(Json(json!({
+        "code": view.code.as_str(),
+        "name": view.name,
+        "viewBox": view.view_box,
+        "regions": regions,
+    })))
+}
+
+fn readable_map<'a>(
+    state: &'a AppState,
+    actor: &Actor,
+    code: &str,
+) -> Result<&'a RenderedMap, ApiError> {
+    let code = readable_region(state, actor, code)?;
+    state
+        .maps
+        .get(&code)
+        .ok_or_else(|| ApiError::not_found(format!("region {code} has no map")))
+}
+
+/// A strong ETag of a body.
+pub(super) fn etag_of(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// An SVG image that browsers must revalidate (`no-cache`): 304 when the request's
+/// `If-None-Match` names the current ETag, else the image.
+pub(super) fn svg_response(headers: &HeaderMap, etag: &str, body: String) -> Response {
+    let matches = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*");
+    let etag_value = HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let mut response = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut response = body.into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml; charset=utf-8"),
+        );
+        response
+    };
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::ETAG, etag_value);
+    response_headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    response
+}
