@@ -11,5 +11,6 @@ mod imports;
 mod lifecycle;
 mod replay;
 mod scan;
+mod screens;
 mod timers;
 mod ws;
