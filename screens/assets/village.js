@@ -48,6 +48,7 @@ const loadTasks = throttle(async () => {
 
 function countdown(w) {
   if (w.state === "submitted") return { text: "已提交，待镇审核", cls: "done" };
+  if (w.state === "investigation") return { text: "已移送查处", cls: "late" };
   if (w.state === "observation") return { text: `观察期至 ${fmtTime(w.observation_until)}`, cls: "done" };
   const left = new Date(w.deadline).getTime() - serverClock.now();
   return left >= 0 ? { text: `剩余 ${fmtSpan(left)}`, cls: "" } : { text: `已逾期 ${fmtSpan(left)}`, cls: "late" };
@@ -119,7 +120,10 @@ function renderDetail(w) {
   const form = (w.allowed || []).includes("submit_rectification")
     ? keep && keep.dataset.warningId === w.id ? keep : rectificationForm(w)
     : null;
-  $("detail").replaceChildren(
+  // Through h(), which drops the parts that do not apply (replaceChildren would print them).
+  const body = h(
+    "div",
+    {},
     h("h3", { dataset: { warningId: w.id } }, w.title),
     h(
       "dl.facts",
@@ -137,6 +141,7 @@ function renderDetail(w) {
     h("h4", {}, "处置记录"),
     historyView(w.history),
   );
+  $("detail").replaceChildren(...body.childNodes);
 }
 
 /** A stable name for a chosen file, so a retry knows which are already uploaded. */

@@ -106,6 +106,7 @@ const VALUE_TEXT = {
   disclose_within_days: "应公开时限（天）",
   disclosed_on: "公开日期",
   due_on: "应付日期",
+  flag_missing_approval: "无审批记录即预警",
   funds: "资金类别",
   grace_days: "宽限天数",
   max_amount_yuan: "金额上限（元）",

@@ -4,8 +4,8 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, State};
 use axum::extract::multipart::Field;
+use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -43,9 +43,11 @@ pub async fn upload(
         )));
     }
     let mut photo = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| {
-        ApiError::invalid("file", format!("the upload is not valid multipart: {e}"))
-    })? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::invalid("file", format!("the upload is not valid multipart: {e}")))?
+    {
         if field.file_name().is_none() {
             continue;
         }
@@ -162,7 +164,10 @@ async fn read_photo(mut field: Field<'_>) -> Result<(String, &'static str, Vec<u
         )));
     }
     let content_type = image_type(&bytes).ok_or_else(|| {
-        refuse("the file is not a JPEG, PNG or WebP image (judged by its content, not its name)".to_string())
+        refuse(
+            "the file is not a JPEG, PNG or WebP image (judged by its content, not its name)"
+                .to_string(),
+        )
     })?;
     Ok((name, content_type, bytes))
 }

@@ -1,8 +1,8 @@
 //! `/api/regions`: the region tree, rolled-up summaries and the overdue list.
 
 use axum::Json;
-use chrono::{DateTime, Duration, NaiveTime, Utc};
 use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -147,6 +147,9 @@ mod tests {
         assert_eq!(start_of_day(now), start);
         // 17:00 UTC is already the next day in Shanghai.
         let late = Utc.with_ymd_and_hms(2026, 3, 2, 17, 0, 0).unwrap();
-        assert_eq!(start_of_day(late), Utc.with_ymd_and_hms(2026, 3, 2, 16, 0, 0).unwrap());
+        assert_eq!(
+            start_of_day(late),
+            Utc.with_ymd_and_hms(2026, 3, 2, 16, 0, 0).unwrap()
+        );
     }
 }

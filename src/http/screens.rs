@@ -9,20 +9,64 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 /// Every page and asset, by the name it is served under.
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("index.html", HTML, include_bytes!("../../screens/index.html")),
+    (
+        "index.html",
+        HTML,
+        include_bytes!("../../screens/index.html"),
+    ),
     ("city.html", HTML, include_bytes!("../../screens/city.html")),
     ("town.html", HTML, include_bytes!("../../screens/town.html")),
-    ("village.html", HTML, include_bytes!("../../screens/village.html")),
+    (
+        "village.html",
+        HTML,
+        include_bytes!("../../screens/village.html"),
+    ),
     ("api.js", JS, include_bytes!("../../screens/assets/api.js")),
-    ("live.js", JS, include_bytes!("../../screens/assets/live.js")),
-    ("wall.js", JS, include_bytes!("../../screens/assets/wall.js")),
-    ("commands.js", JS, include_bytes!("../../screens/assets/commands.js")),
-    ("login.js", JS, include_bytes!("../../screens/assets/login.js")),
-    ("city.js", JS, include_bytes!("../../screens/assets/city.js")),
-    ("town.js", JS, include_bytes!("../../screens/assets/town.js")),
-    ("village.js", JS, include_bytes!("../../screens/assets/village.js")),
-    ("wall.css", CSS, include_bytes!("../../screens/assets/wall.css")),
-    ("favicon.svg", SVG, include_bytes!("../../screens/assets/favicon.svg")),
+    (
+        "live.js",
+        JS,
+        include_bytes!("../../screens/assets/live.js"),
+    ),
+    (
+        "wall.js",
+        JS,
+        include_bytes!("../../screens/assets/wall.js"),
+    ),
+    (
+        "commands.js",
+        JS,
+        include_bytes!("../../screens/assets/commands.js"),
+    ),
+    (
+        "login.js",
+        JS,
+        include_bytes!("../../screens/assets/login.js"),
+    ),
+    (
+        "city.js",
+        JS,
+        include_bytes!("../../screens/assets/city.js"),
+    ),
+    (
+        "town.js",
+        JS,
+        include_bytes!("../../screens/assets/town.js"),
+    ),
+    (
+        "village.js",
+        JS,
+        include_bytes!("../../screens/assets/village.js"),
+    ),
+    (
+        "wall.css",
+        CSS,
+        include_bytes!("../../screens/assets/wall.css"),
+    ),
+    (
+        "favicon.svg",
+        SVG,
+        include_bytes!("../../screens/assets/favicon.svg"),
+    ),
 ];
 
 const HTML: &str = "text/html; charset=utf-8";

@@ -73,9 +73,7 @@ impl Store {
     pub async fn get_attachment(&self, id: &str) -> Result<Option<Attachment>, StoreError> {
         let mut response = self
             .db
-            .query(
-                "SELECT warning, name, content_type, size, data, uploaded_by, at FROM ONLY $id",
-            )
+            .query("SELECT warning, name, content_type, size, data, uploaded_by, at FROM ONLY $id")
             .bind(("id", RecordId::new("attachment", id)))
             .await?;
         let record: Option<AttachmentRecord> = response.take(0)?;

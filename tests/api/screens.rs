@@ -8,11 +8,11 @@ use crate::helpers::{CITY, TestApp, VILLAGE_LIUTANG, spawn_app};
 
 /// The smallest valid PNG: a 1×1 transparent pixel.
 const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F,
-    0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00,
-    0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49,
-    0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
 ];
 
 async fn fetch(app: &TestApp, path: &str) -> reqwest::Response {
@@ -114,7 +114,9 @@ async fn a_png_is_stored_and_served_to_readers_of_its_region_only() {
     assert_eq!(served.bytes().await.unwrap().as_ref(), PNG);
 
     let other_town = app.login("taoyuan").await;
-    let refused = app.get(&other_town, &format!("/api/attachments/{photo}")).await;
+    let refused = app
+        .get(&other_town, &format!("/api/attachments/{photo}"))
+        .await;
     assert_eq!(refused.status(), 404);
     app.stop().await;
 }
@@ -129,7 +131,10 @@ async fn a_text_file_renamed_png_is_refused_naming_the_file() {
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["file"], "photo.png");
     let detail = problem["detail"].as_str().unwrap();
-    assert!(detail.contains("photo.png") && detail.contains("not a JPEG, PNG or WebP"), "{detail}");
+    assert!(
+        detail.contains("photo.png") && detail.contains("not a JPEG, PNG or WebP"),
+        "{detail}"
+    );
     app.stop().await;
 }
 
@@ -143,7 +148,10 @@ async fn a_photo_over_five_megabytes_is_refused_naming_the_file() {
     assert_eq!(response.status(), 422);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["file"], "big.png");
-    assert!(problem["detail"].as_str().unwrap().contains("5 MB"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("5 MB"),
+        "{problem}"
+    );
     app.stop().await;
 }
 
@@ -239,6 +247,12 @@ async fn the_summary_tells_what_was_raised_and_rectified_today() {
     let later = app
         .get_json(&city, &format!("/api/regions/{CITY}/summary"))
         .await;
-    assert_eq!((later["raised_today"].as_i64(), later["rectified_today"].as_i64()), (Some(0), Some(0)));
+    assert_eq!(
+        (
+            later["raised_today"].as_i64(),
+            later["rectified_today"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
     app.stop().await;
 }
