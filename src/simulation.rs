@@ -253,7 +253,7 @@ const CLUES_PER_DAY: f64 = 4.0;
 /// four is "neglected": its steward does not rectify until the warning is escalated, so
 /// the wall always has overdue warnings and a supervision ladder to show.
 fn daily_rate(kind: &str, w: &Warning, actor: &Actor) -> f64 {
-    let neglected = fnv(&w.id) % 4 == 0;
+    let neglected = fnv(&w.id).is_multiple_of(4);
     let pushed = w.rung.is_some();
     match (kind, actor.role()) {
         ("acknowledge", _) => 2.0,

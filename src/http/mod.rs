@@ -1,6 +1,7 @@
 //! The HTTP API (axum). The only module, with `ws`, that knows wire formats: JSON shapes,
 //! status codes, headers. Handlers are thin: parse, call the engine, render.
 
+pub mod attachments;
 pub mod auth;
 pub mod charts;
 pub mod error;
@@ -9,6 +10,8 @@ pub mod maps;
 pub mod openapi;
 pub mod ops;
 pub mod regions;
+pub mod rules;
+pub mod screens;
 pub mod views;
 pub mod warnings;
 
@@ -63,6 +66,21 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/ws", get(crate::ws::upgrade))
+        .route(
+            "/api/warnings/{id}/attachments",
+            post(attachments::upload).layer(axum::extract::DefaultBodyLimit::max(
+                attachments::MAX_REQUEST_BYTES,
+            )),
+        )
+        .route("/api/attachments/{id}", get(attachments::download))
+        .route("/api/rules", get(rules::list))
+        .route("/", get(screens::root))
+        .route("/screens", get(screens::screens_bare))
+        .route("/screens/", get(screens::login_page))
+        .route("/screens/city", get(screens::city_page))
+        .route("/screens/town/{code}", get(screens::town_page))
+        .route("/screens/village/{code}", get(screens::village_page))
+        .route("/screens/assets/{file}", get(screens::asset))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let route = request

@@ -43,10 +43,12 @@ pub fn spec() -> Value {
                     "history": {"type": "array", "items": {"type": "object"}}}},
                 "Command": {"type": "object", "required": ["type"], "properties": {
                     "type": {"enum": Command::KINDS}, "note": {"type": "string"}, "reason": {"type": "string"},
-                    "days": {"type": "integer", "minimum": 1}, "attachments": {"type": "array", "items": {"type": "string"}}}},
+                    "days": {"type": "integer", "minimum": 1}, "attachments": {"type": "array", "items": {"type": "string"}},
+                    "photos": {"type": "array", "items": {"type": "string"}, "description": "Same as attachments: ids from POST /api/warnings/{id}/attachments"}}},
                 "Summary": {"type": "object", "properties": {
                     "red": {"type": "integer"}, "yellow": {"type": "integer"}, "green": {"type": "integer"}, "overdue": {"type": "integer"},
                     "supervised": {"type": "integer"}, "on_time_rate": {"type": ["number", "null"]}, "median_days_to_rectify": {"type": ["number", "null"]},
+                    "raised_today": {"type": "integer"}, "rectified_today": {"type": "integer"}, "today_since": {"type": "string", "format": "date-time"},
                     "regions": {"type": "array"}}}
             }
         },
@@ -97,6 +99,14 @@ pub fn spec() -> Value {
             "/charts/domains.svg": {"get": {"summary": "Open and total warnings by rule domain (hand-raised: 人工线索)", "security": auth,
                 "parameters": [{"name": "region", "in": "query", "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "SVG; `ETag`, `Cache-Control: no-cache`", "content": {"image/svg+xml": {}}}, "304": {"description": "Unchanged"}, "404": problem}}},
+            "/api/warnings/{id}/attachments": {"post": {"summary": "Attach one photo (JPEG, PNG or WebP by content, at most 5 MB) to a warning; cite its id in submit_rectification's `photos`", "security": auth,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+                "responses": {"201": {"description": "`{id, name, content_type, size}`"}, "403": problem, "404": problem, "422": {"description": "Refused; `file` names the file", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
+            "/api/attachments/{id}": {"get": {"summary": "A photo, to those who may read its warning's region", "security": auth,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The image"}, "404": problem}}},
+            "/api/rules": {"get": {"summary": "The enabled rules with their Chinese names", "security": auth, "responses": {"200": {"description": "`{rules: [{code, name, name_en, domain, basis, severity, deadline_days}]}`"}}}},
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
             "/readyz": {"get": {"summary": "Readiness: store reachable and projection caught up", "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},

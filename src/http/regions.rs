@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -35,7 +36,8 @@ pub async fn summary(
     let code = readable_region(&state, &actor, &code)?;
     let engine = &state.engine;
     let region = engine.regions().get(&code).expect("checked above");
-    let (own, children) = engine.read(|p| {
+    let today = start_of_day(engine.now());
+    let (own, children, activity) = engine.read(|p| {
         let children: Vec<Value> = engine
             .regions()
             .children(&code)
@@ -48,7 +50,7 @@ pub async fn summary(
                 )
             })
             .collect();
-        (p.rolled_up(&code), children)
+        (p.rolled_up(&code), children, p.activity_since(&code, today))
     });
     let mut body = serde_json::to_value(own.summary()).expect("summaries serialize");
     body["code"] = json!(code.as_str());
@@ -56,7 +58,21 @@ pub async fn summary(
     body["level"] = json!(region.level);
     body["worst"] = json!(own.worst());
     body["regions"] = json!(children);
+    body["raised_today"] = json!(activity.raised);
+    body["rectified_today"] = json!(activity.rectified);
+    body["today_since"] = json!(today);
     Ok(Json(body))
+}
+
+/// Midnight of the engine clock's day in Asia/Shanghai (UTC+8, no daylight saving), the
+/// day a city's wall calls "today" (the same day the scan judges as of).
+fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
+    let shanghai = Duration::hours(8);
+    let midnight = (now + shanghai)
+        .date_naive()
+        .and_time(NaiveTime::MIN)
+        .and_utc();
+    midnight - shanghai
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,4 +136,24 @@ fn child_view(name: Option<&str>, code: &RegionCode, counts: &Counts) -> Value {
         "overdue": counts.overdue,
         "worst": counts.worst(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn today_starts_at_midnight_in_shanghai() {
+        // 01:00 UTC is 09:00 in Shanghai: today began at 16:00 UTC the day before.
+        let now = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 3, 1, 16, 0, 0).unwrap();
+        assert_eq!(start_of_day(now), start);
+        // 17:00 UTC is already the next day in Shanghai.
+        let late = Utc.with_ymd_and_hms(2026, 3, 2, 17, 0, 0).unwrap();
+        assert_eq!(
+            start_of_day(late),
+            Utc.with_ymd_and_hms(2026, 3, 2, 16, 0, 0).unwrap()
+        );
+    }
 }

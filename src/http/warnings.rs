@@ -141,6 +141,13 @@ pub async fn command(
     })?;
     let key = idempotency_key(&headers)?;
     let expected = if_match(&headers)?;
+    // Cited photos are fields (422), checked after role and region (403), as every field is.
+    if let Command::SubmitRectification { attachments, .. } = &command {
+        let warning = state.engine.warning_for(&actor, &id)?;
+        if crate::auth::can_write(&actor, &warning.region) {
+            super::attachments::check_cited(&state, &id, attachments).await?;
+        }
+    }
     let kind = command.kind();
     let result = state
         .engine

@@ -2,11 +2,13 @@
 //! answer queries; the engine feeds them and `store` persists nothing of them, so a full
 //! replay of the log always rebuilds exactly the live state.
 
+pub mod activity;
 pub mod counts;
 pub mod replay;
 pub mod snapshot;
 pub mod warnings;
 
+pub use activity::Activity;
 pub use counts::{Counts, Summary};
 pub use snapshot::Snapshot;
 pub use warnings::{Projection, ProjectionFault};

@@ -17,10 +17,12 @@
 //! | `command:⟨key⟩`                 | an idempotency record: request hash and first result       |
 //! | `timer:⟨stream⟩`                | the stream's pending timer, indexed on `due`               |
 //! | `user:⟨name⟩`, `token:⟨hash⟩`, `meta:⟨key⟩` | users, login tokens, checkpoints/settings      |
+//! | `attachment:⟨id⟩`               | a photo of a warning: metadata and base64 bytes            |
 //!
 //! Appends go through one writer task ([`writer`]) that commits many requests in one
 //! SurrealDB transaction, so that one fsync covers a whole batch (group commit).
 
+mod attachments;
 mod baseline;
 mod batch;
 pub mod bench_baseline;
@@ -43,6 +45,7 @@ use surrealdb::engine::any::{self, Any};
 use surrealdb::opt::auth::Root;
 use tokio::sync::{mpsc, oneshot};
 
+pub use attachments::{Attachment, AttachmentInfo};
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
 pub use timers::{Timer, TimerChange};
 pub use users::{TokenRecord, UserRecord};
@@ -230,6 +233,7 @@ const SCHEMA: &str = "
     DEFINE TABLE IF NOT EXISTS token SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS meta SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS baseline SCHEMALESS;
+    DEFINE TABLE IF NOT EXISTS attachment SCHEMALESS;
 ";
 
 /// Defines the schema, retrying a few times because two processes starting together against one

@@ -27,7 +27,9 @@ pub enum Command {
     },
     SubmitRectification {
         note: String,
-        #[serde(default)]
+        /// Ids of photos uploaded to `POST /api/warnings/{id}/attachments`; screens send
+        /// them as `photos`, older clients as `attachments`.
+        #[serde(default, alias = "photos")]
         attachments: Vec<String>,
     },
     VerifyRectification {

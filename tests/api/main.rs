@@ -12,6 +12,7 @@ mod lifecycle;
 mod maps;
 mod replay;
 mod scan;
+mod screens;
 mod simulation;
 mod timers;
 mod ws;

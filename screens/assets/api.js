@@ -1,0 +1,177 @@
+// The screens' one way to the API: fetch with the session cookie, problem+json errors
+// turned into Chinese messages that keep the server's own detail, and the session itself
+// (the `qingfeng_token` cookie, a display token passed in the address, sign-out).
+
+const COOKIE = "qingfeng_token";
+// A wall's cookie outlives browser restarts; the server decides whether the token is valid.
+const COOKIE_DAYS = 30;
+
+/** An API answer other than 2xx, or a request that never got an answer. */
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+
+  /** The message a person reads: what went wrong in Chinese, then the server's detail. */
+  get chinese() {
+    return describeError(this);
+  }
+}
+
+const STATUS_TEXT = {
+  0: "网络连接失败，请检查网络后重试",
+  400: "请求有误",
+  401: "登录已失效，请重新登录",
+  403: "没有权限执行此操作",
+  404: "未找到该内容（可能无权查看或已不存在）",
+  409: "预警状态已变化，操作未执行，请刷新后重试",
+  413: "上传的内容过大",
+  422: "提交的内容不符合要求",
+  429: "操作过于频繁，请稍后再试",
+};
+
+const CODE_TEXT = {
+  idempotency_key_reused: "重复提交的操作内容不一致，请重新操作",
+  version_conflict: "预警已被他人更新，操作未执行，请刷新后重试",
+  command_not_applicable: "当前状态下不能执行此操作",
+  invalid_command: "操作内容不完整",
+};
+
+/** A Chinese sentence for any error, with the server's detail when it gave one. */
+export function describeError(error) {
+  if (!(error instanceof ApiError)) {
+    return `出现错误：${error?.message || error}`;
+  }
+  const { status, problem } = error;
+  const head =
+    CODE_TEXT[problem.code] ||
+    STATUS_TEXT[status] ||
+    (status >= 500 ? "服务器出错，请稍后重试" : `请求失败（${status}）`);
+  const detail = problem.detail ? `\n服务器说明：${problem.detail}` : "";
+  return head + detail;
+}
+
+/**
+ * Calls the API. `body` is sent as JSON, `form` (a FormData) as multipart. Resolves to the
+ * parsed JSON (or null for an empty answer); rejects with an ApiError.
+ */
+export async function api(path, { method = "GET", body, form, headers = {} } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  } else if (form) {
+    init.body = form;
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (cause) {
+    throw new ApiError(0, { detail: String(cause?.message || cause) });
+  }
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { detail: text.slice(0, 300) };
+    }
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, data);
+  }
+  return data;
+}
+
+/** A fresh UUID (v4). `crypto.randomUUID` exists only on HTTPS or localhost. */
+export function uuid() {
+  if (crypto.randomUUID) {
+    return crypto.randomUUID();
+  }
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export function setToken(token) {
+  const maxAge = COOKIE_DAYS * 24 * 3600;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${COOKIE}=${encodeURIComponent(token)}; path=/; max-age=${maxAge}; SameSite=Strict${secure}`;
+}
+
+export function clearToken() {
+  document.cookie = `${COOKIE}=; path=/; max-age=0; SameSite=Strict`;
+}
+
+/**
+ * A display token in the address (`?token=...`, for unattended walls) becomes the cookie
+ * and leaves the address bar, so it is not shown on the wall or kept in history.
+ */
+export function adoptTokenFromAddress() {
+  const url = new URL(location.href);
+  const token = url.searchParams.get("token");
+  if (!token) {
+    return;
+  }
+  setToken(token);
+  url.searchParams.delete("token");
+  history.replaceState(null, "", url.pathname + url.search + url.hash);
+}
+
+/** Sends the browser to the sign-in page, asking it to come back here afterwards. */
+export function goToLogin() {
+  const back = location.pathname + location.search;
+  location.replace(`/screens/?next=${encodeURIComponent(back)}`);
+}
+
+/**
+ * The signed-in user (`{username, role, region}`), or a trip to the sign-in page. Every
+ * screen awaits this first.
+ */
+export async function requireSession() {
+  adoptTokenFromAddress();
+  try {
+    return await api("/api/auth/me");
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      goToLogin();
+      return new Promise(() => {});
+    }
+    throw error;
+  }
+}
+
+/** The level of a region from its 12-digit code: city, town or village. */
+export function levelOf(code) {
+  if (/^\d{6}000000$/.test(code)) return "city";
+  if (/^\d{9}000$/.test(code)) return "town";
+  return "village";
+}
+
+/** The screen a user starts on, by role and region. */
+export function homeFor(me) {
+  switch (me.role) {
+    case "city_leader":
+    case "city_office":
+      return "/screens/city";
+    case "town_office":
+      return `/screens/town/${me.region}`;
+    case "village_steward":
+      return `/screens/village/${me.region}`;
+    default: {
+      const level = levelOf(me.region);
+      return level === "city" ? "/screens/city" : `/screens/${level}/${me.region}`;
+    }
+  }
+}
+
+/** Signs out of this browser: the cookie goes, the sign-in page comes. */
+export function logout() {
+  clearToken();
+  location.replace("/screens/");
+}

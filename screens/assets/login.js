@@ -1,0 +1,47 @@
+// The sign-in page: password login, then the screen of the user's role and region (or
+// the address the user was sent here from).
+
+import { adoptTokenFromAddress, api, ApiError, describeError, homeFor, setToken } from "./api.js";
+import { fitStage } from "./wall.js";
+
+fitStage();
+
+/** Only a screen of this site may be the return address. */
+function returnAddress() {
+  const next = new URL(location.href).searchParams.get("next") || "";
+  return next.startsWith("/screens/") && !next.startsWith("//") ? next : null;
+}
+
+async function goOn() {
+  const me = await api("/api/auth/me");
+  location.replace(returnAddress() || homeFor(me));
+}
+
+const form = document.getElementById("login-form");
+const error = document.getElementById("login-error");
+const submit = document.getElementById("login-submit");
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  error.hidden = true;
+  submit.disabled = true;
+  try {
+    const answer = await api("/api/auth/login", {
+      method: "POST",
+      body: { username: form.username.value.trim(), password: form.password.value },
+    });
+    setToken(answer.token);
+    await goOn();
+  } catch (failure) {
+    error.hidden = false;
+    error.textContent =
+      failure instanceof ApiError && failure.status === 401 ? "用户名或密码错误" : describeError(failure);
+    submit.disabled = false;
+  }
+});
+
+// Already signed in (or a display token in the address): go straight on.
+adoptTokenFromAddress();
+if (document.cookie.includes("qingfeng_token=")) {
+  goOn().catch(() => {});
+}

@@ -1,0 +1,224 @@
+//! Photos of a rectification: `POST /api/warnings/{id}/attachments` (multipart, one image
+//! per request) and `GET /api/attachments/{id}`. A file is judged by its first bytes, never
+//! by its name or the type the browser claims, so a text file renamed `.png` is refused.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::multipart::Field;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::auth::AuthUser;
+use super::error::ApiError;
+use crate::auth::can_write;
+use crate::store::Attachment;
+
+/// The largest photo accepted, in bytes.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+/// The largest request body. Well above one photo, so that an oversized photo is read to
+/// its end and answered with a 422 naming it (rather than a connection cut mid-upload).
+pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+/// The most photos one rectification may cite.
+pub const MAX_PHOTOS_PER_SUBMISSION: usize = 20;
+
+/// `POST /api/warnings/{id}/attachments`: stores one image for the warning and answers
+/// `{"id","name","content_type","size"}`. The uploader must be able to change the
+/// warning's region (its steward, or an office above it); unreadable warnings are 404.
+pub async fn upload(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(id): Path<String>,
+    mut multipart: Multipart,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let warning = state.engine.warning_for(&actor, &id)?;
+    if !can_write(&actor, &warning.region) {
+        return Err(ApiError::forbidden(format!(
+            "a {} of {} may not attach files to a warning of region {}",
+            actor.role().as_str(),
+            actor.region().as_str(),
+            warning.region.as_str()
+        )));
+    }
+    let mut photo = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::invalid("file", format!("the upload is not valid multipart: {e}")))?
+    {
+        if field.file_name().is_none() {
+            continue;
+        }
+        if photo.is_some() {
+            return Err(ApiError::invalid("file", "send one photo per request"));
+        }
+        photo = Some(read_photo(field).await?);
+    }
+    let (name, content_type, bytes) =
+        photo.ok_or_else(|| ApiError::invalid("file", "attach one image file part"))?;
+    let attachment = Attachment {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        warning: warning.id.clone(),
+        name,
+        content_type: content_type.to_string(),
+        bytes,
+        uploaded_by: actor.username().to_string(),
+        at: state.engine.now(),
+    };
+    state.engine.store().put_attachment(&attachment).await?;
+    tracing::info!(warning = %warning.id, attachment = %attachment.id, size = attachment.bytes.len(), actor = actor.username(), "attachment");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": attachment.id,
+            "name": attachment.name,
+            "content_type": attachment.content_type,
+            "size": attachment.bytes.len(),
+        })),
+    ))
+}
+
+/// `GET /api/attachments/{id}`: the image, to anyone who may read its warning's region.
+pub async fn download(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let missing = || ApiError::not_found(format!("attachment {id} not found"));
+    if !is_attachment_id(&id) {
+        return Err(missing());
+    }
+    let attachment = state
+        .engine
+        .store()
+        .get_attachment(&id)
+        .await?
+        .ok_or_else(missing)?;
+    // Whoever cannot read the warning is told the attachment does not exist.
+    state
+        .engine
+        .warning_for(&actor, &attachment.warning)
+        .map_err(|_| missing())?;
+    let content_type = HeaderValue::from_str(&attachment.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        // An attachment never changes; only the signed-in browser may keep it.
+        .header(header::CACHE_CONTROL, "private, max-age=86400, immutable")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(Body::from(attachment.bytes))
+        .map_err(|e| ApiError::internal(&e))
+}
+
+/// Checks that every photo a rectification cites was uploaded for this warning, so the
+/// event never records an id that leads nowhere or to another warning's file.
+pub async fn check_cited(state: &AppState, warning: &str, ids: &[String]) -> Result<(), ApiError> {
+    if ids.len() > MAX_PHOTOS_PER_SUBMISSION {
+        return Err(ApiError::invalid(
+            "photos",
+            format!("a rectification may cite at most {MAX_PHOTOS_PER_SUBMISSION} photos"),
+        ));
+    }
+    for id in ids {
+        let info = if is_attachment_id(id) {
+            state.engine.store().attachment_info(id).await?
+        } else {
+            None
+        };
+        match info {
+            Some(info) if info.warning == warning => {}
+            _ => {
+                return Err(ApiError::invalid(
+                    "photos",
+                    format!("photo {id:?} was not uploaded for warning {warning}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads one file part to its end, keeping at most `MAX_PHOTO_BYTES`, and judges it.
+async fn read_photo(mut field: Field<'_>) -> Result<(String, &'static str, Vec<u8>), ApiError> {
+    let name = clean_name(field.file_name().unwrap_or_default());
+    let mut bytes = Vec::new();
+    let mut size = 0usize;
+    while let Some(chunk) = field.chunk().await.map_err(|e| {
+        ApiError::invalid("file", format!("{name} could not be read: {e}"))
+            .with(json!({ "field": "file", "file": name }))
+    })? {
+        size += chunk.len();
+        if size <= MAX_PHOTO_BYTES {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    let refuse = |reason: String| {
+        ApiError::invalid("file", format!("{name}: {reason}"))
+            .with(json!({ "field": "file", "file": name }))
+    };
+    if size > MAX_PHOTO_BYTES {
+        return Err(refuse(format!(
+            "the file is {size} bytes; a photo may be at most {MAX_PHOTO_BYTES} bytes (5 MB)"
+        )));
+    }
+    let content_type = image_type(&bytes).ok_or_else(|| {
+        refuse(
+            "the file is not a JPEG, PNG or WebP image (judged by its content, not its name)"
+                .to_string(),
+        )
+    })?;
+    Ok((name, content_type, bytes))
+}
+
+/// The image type by the file's signature: JPEG, PNG or WebP, nothing else.
+pub fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// The file name without any directory part, trimmed to a sane length.
+fn clean_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    let name: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
+    if name.is_empty() {
+        "photo".to_string()
+    } else {
+        name
+    }
+}
+
+/// Ids are the simple form of a UUID; anything else cannot name an attachment.
+fn is_attachment_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_judged_by_their_signature() {
+        assert_eq!(image_type(b"\xFF\xD8\xFF\xE0rest"), Some("image/jpeg"));
+        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(image_type(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(image_type(b"RIFF\x10\0\0\0WAVEfmt "), None);
+        assert_eq!(image_type(b"hello, this is text"), None);
+        assert_eq!(image_type(b""), None);
+    }
+
+    #[test]
+    fn file_names_lose_their_directories() {
+        assert_eq!(clean_name("C:\\photos\\整改.jpg"), "整改.jpg");
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name(""), "photo");
+    }
+}
