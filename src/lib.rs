@@ -7,6 +7,8 @@
 pub mod app;
 /// Users, roles and what each role may see and do.
 pub mod auth;
+/// Benchmarks that need their own modules (the WebSocket fan-out).
+pub mod bench;
 /// The command line.
 pub mod cli;
 /// The injected clock.
