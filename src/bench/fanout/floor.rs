@@ -66,6 +66,8 @@ pub async fn serve(tree: RegionTree) -> anyhow::Result<()> {
 /// Serves one screen: the scope from the request's query, then every broadcast message.
 async fn screen(floor: Arc<Floor>, stream: TcpStream) {
     let mut scope = String::new();
+    // The handshake callback's error type is tungstenite's, not ours to shrink.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &Request, response: Response| {
         scope = scope_of(request.uri().query().unwrap_or(""));
         Ok(response)
@@ -112,7 +114,10 @@ fn label(tree: &RegionTree, code: &RegionCode) -> String {
     if *code == tree.root().code {
         "city".to_string()
     } else {
-        let level = tree.get(code).map(|r| r.level.as_str()).unwrap_or("village");
+        let level = tree
+            .get(code)
+            .map(|r| r.level.as_str())
+            .unwrap_or("village");
         format!("{level}:{}", code.as_str())
     }
 }
@@ -124,7 +129,8 @@ async fn take_commands(floor: Arc<Floor>, control: TcpListener) -> anyhow::Resul
         let mut lines = BufReader::new(stream).lines();
         while let Some(line) = lines.next_line().await? {
             let mut fields = line.split_whitespace();
-            let (Some(village), Some(n), Some(state)) = (fields.next(), fields.next(), fields.next())
+            let (Some(village), Some(n), Some(state)) =
+                (fields.next(), fields.next(), fields.next())
             else {
                 continue;
             };

@@ -90,7 +90,8 @@ pub async fn drive(
         let watchers = plan.watchers(job.village());
         let effect = job.effect();
         record.sent(effect);
-        let (sink, open, tally, record) = (sink.clone(), open.clone(), tally.clone(), record.clone());
+        let (sink, open, tally, record) =
+            (sink.clone(), open.clone(), tally.clone(), record.clone());
         tasks.spawn(async move {
             let sent = Instant::now();
             match job.send(&sink).await {

@@ -116,7 +116,12 @@ async fn measure_server(
     };
     let _ = std::fs::remove_file(&launcher.log);
     let server = launcher.start("127.0.0.1:0".parse()?, true).await?;
-    println!("server: pid {} on {}, log {}", server.pid, server.addr, launcher.log.display());
+    println!(
+        "server: pid {} on {}, log {}",
+        server.pid,
+        server.addr,
+        launcher.log.display()
+    );
     let wall = Api::login(server.addr, "wall", DEMO_PASSWORD).await?;
     let office = Arc::new(Api::login(server.addr, "jiwei", DEMO_PASSWORD).await?);
     tokio::time::sleep(SETTLE).await;
@@ -126,7 +131,12 @@ async fn measure_server(
         addr: server.addr,
         token: wall.token().to_string(),
     });
-    let fleet = Fleet::start(target, &plan.scopes, record.clone(), args.connect_concurrency);
+    let fleet = Fleet::start(
+        target,
+        &plan.scopes,
+        record.clone(),
+        args.connect_concurrency,
+    );
     let connected = wait_connected(record, args.clients).await?;
     tokio::time::sleep(SETTLE).await;
     let rss_after = server.resident_bytes()?;
@@ -141,7 +151,15 @@ async fn measure_server(
         rss_after as f64 / 1e6,
         bytes_per_connection
     );
-    let load = run_load(server.pid, Sink::Server(office), plan, record, args.rate, args.seconds).await;
+    let load = run_load(
+        server.pid,
+        Sink::Server(office),
+        plan,
+        record,
+        args.rate,
+        args.seconds,
+    )
+    .await;
     print_load("server", &load, args.clients);
     println!(
         "server: RSS after the load {:.1} MB ({:.0} bytes per connection)",
@@ -171,7 +189,12 @@ async fn measure_floor(
 ) -> anyhow::Result<LoadFigures> {
     let floor = FloorProcess::start(&regions_path()).await?;
     let rss_before = system::resident_bytes(floor.pid)?;
-    let fleet = Fleet::start(floor.target(), &plan.scopes, record.clone(), args.connect_concurrency);
+    let fleet = Fleet::start(
+        floor.target(),
+        &plan.scopes,
+        record.clone(),
+        args.connect_concurrency,
+    );
     let connected = wait_connected(record, args.clients).await?;
     tokio::time::sleep(SETTLE).await;
     let rss_after = system::resident_bytes(floor.pid)?;
@@ -181,7 +204,15 @@ async fn measure_floor(
         connected.as_secs_f64(),
         rss_after.saturating_sub(rss_before) as f64 / args.clients.max(1) as f64
     );
-    let load = run_load(floor.pid, floor.sink.clone(), plan, record, args.rate, args.seconds).await;
+    let load = run_load(
+        floor.pid,
+        floor.sink.clone(),
+        plan,
+        record,
+        args.rate,
+        args.seconds,
+    )
+    .await;
     print_load("floor", &load, args.clients);
     fleet.stop().await;
     floor.stop().await;

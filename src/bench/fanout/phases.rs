@@ -82,7 +82,10 @@ pub async fn run_load(
     );
     let cpu = || {
         let server = system::cpu_seconds(pid).unwrap_or(0.0);
-        (server, system::cpu_seconds(std::process::id()).unwrap_or(0.0))
+        (
+            server,
+            system::cpu_seconds(std::process::id()).unwrap_or(0.0),
+        )
     };
     let cpu_before = cpu();
     let sampler = {
@@ -136,7 +139,10 @@ pub async fn restart(
     let began = Instant::now();
     record.current.store(0, Ordering::Release);
     server.stop().await.context("stopping the server")?;
-    let server = launcher.start(addr, false).await.context("starting the server again")?;
+    let server = launcher
+        .start(addr, false)
+        .await
+        .context("starting the server again")?;
     let down_seconds = began.elapsed().as_secs_f64();
     let generation = record.generation.fetch_add(1, Ordering::AcqRel) + 1;
     let office = Arc::new(Api::login(addr, "jiwei", super::DEMO_PASSWORD).await?);
@@ -182,7 +188,10 @@ impl FloorProcess {
         let pid = child.id().context("the floor exited at once")?;
         let stdout = child.stdout.take().context("the floor's stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let line = lines.next_line().await?.context("the floor printed nothing")?;
+        let line = lines
+            .next_line()
+            .await?
+            .context("the floor printed nothing")?;
         let addrs = line
             .strip_prefix("floor listening on ws=")
             .context("an unexpected first line from the floor")?;

@@ -48,7 +48,13 @@ impl Launcher {
             .with_context(|| format!("opening {}", log.display()))?;
         let mut command = Command::new(binary);
         command
-            .args(["serve", "--store", store.as_str(), "--bind", &bind.to_string()])
+            .args([
+                "serve",
+                "--store",
+                store.as_str(),
+                "--bind",
+                &bind.to_string(),
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -81,7 +87,6 @@ impl Launcher {
 }
 
 impl Server {
-
     pub fn resident_bytes(&self) -> anyhow::Result<u64> {
         system::resident_bytes(self.pid)
     }

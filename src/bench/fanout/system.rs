@@ -22,7 +22,7 @@ pub fn raise_open_files() -> anyhow::Result<u64> {
             return Err(std::io::Error::last_os_error()).context("raising RLIMIT_NOFILE");
         }
     }
-    Ok(limit.rlim_cur as u64)
+    Ok(limit.rlim_cur)
 }
 
 /// The resident set size of a process in bytes, from `/proc/PID/status` (`VmRSS`).
@@ -85,11 +85,7 @@ pub fn terminate(pid: u32) -> anyhow::Result<()> {
 
 fn kilobytes_field(status: &str, name: &str) -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with(name))?;
-    line[name.len()..]
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
+    line[name.len()..].split_whitespace().next()?.parse().ok()
 }
 
 #[cfg(test)]
