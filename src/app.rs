@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use tokio::net::TcpListener;
+use axum::serve::ListenerExt;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::clock::{AcceleratedClock, Clock, SystemClock};
 use crate::engine::Engine;
@@ -144,7 +145,8 @@ impl App {
         let simulation = self.simulation.map(|s| tokio::spawn(s.run()));
         let engine = self.state.engine.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
-        axum::serve(self.listener, router(self.state))
+        let listener = self.listener.tap_io(small_socket_buffers);
+        axum::serve(listener, router(self.state))
             .with_graceful_shutdown(stop)
             .await
             .context("serving HTTP")?;
@@ -174,6 +176,24 @@ fn load_maps(path: &std::path::Path, regions: &RegionTree) -> anyhow::Result<Map
         );
     }
     Ok(maps)
+}
+
+/// The kernel buffers of each accepted socket. Left to autotuning, a socket may grow to
+/// 4 MiB of send buffer (`tcp_wmem`), so ten thousand wall screens, stalled or on a slow
+/// link, could pin gigabytes of kernel memory; screens receive at most a few dozen KiB at
+/// a time and send next to nothing. 64 KiB (the kernel doubles it for bookkeeping) still
+/// carries the largest snapshot, chart or upload chunk in one window on a LAN.
+const SOCKET_BUFFER: usize = 64 * 1024;
+
+fn small_socket_buffers(stream: &mut TcpStream) {
+    let socket = socket2::SockRef::from(&*stream);
+    let sized = socket
+        .set_send_buffer_size(SOCKET_BUFFER)
+        .and_then(|()| socket.set_recv_buffer_size(SOCKET_BUFFER));
+    if let Err(error) = sized {
+        // A socket keeping the kernel's sizes still works; it only costs more memory.
+        tracing::debug!(%error, "socket buffers not resized");
+    }
 }
 
 async fn shutdown_signal() {

@@ -7,6 +7,8 @@
 pub mod app;
 /// Users, roles and what each role may see and do.
 pub mod auth;
+/// Benchmarks that need their own modules (the WebSocket fan-out).
+pub mod bench;
 /// Charts drawn on the server as SVG (plotters).
 pub mod charts;
 /// The command line.

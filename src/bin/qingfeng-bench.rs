@@ -6,6 +6,9 @@
 //! - `replay`: folds 1,000,000 stored events into the projections, events per second.
 //! - `scan`: imports and scans a generated city, beside the welfare collisions written in
 //!   SurrealQL (`qingfeng::datagen::bench`).
+//! - `fanout`: 10,000 WebSocket screens against `qingfeng serve`: latency, deliveries,
+//!   memory per connection, reconnection after a restart, beside a bare broadcast server
+//!   (`qingfeng::bench::fanout`).
 //!
 //! Each ends with one JSON line of its figures. Build with `--release`.
 
@@ -63,6 +66,14 @@ enum Bench {
         #[arg(long, default_value_t = 1_000_000)]
         size: usize,
     },
+    /// WebSocket fan-out to wall screens, with a bare broadcast server as the floor.
+    Fanout(qingfeng::bench::fanout::FanoutArgs),
+    /// The bare broadcast server `fanout` runs in a child process.
+    #[command(hide = true)]
+    FanoutFloor {
+        #[arg(long)]
+        regions: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
@@ -76,6 +87,10 @@ async fn main() -> anyhow::Result<()> {
         } => append(commands, clients, steady_seconds, baseline_inserts).await,
         Bench::Replay { events } => replay(events).await,
         Bench::Scan { size } => qingfeng::datagen::bench::scan_command(size).await,
+        Bench::Fanout(args) => qingfeng::bench::fanout::run(args).await,
+        Bench::FanoutFloor { regions } => {
+            qingfeng::bench::fanout::floor::serve(RegionTree::load(regions)?).await
+        }
     }
 }
 

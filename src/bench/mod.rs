@@ -1,0 +1,4 @@
+//! Benchmarks too large for `src/bin/qingfeng-bench.rs`: each is a module driven by one
+//! subcommand of that binary.
+
+pub mod fanout;
