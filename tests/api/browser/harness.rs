@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator, elements::Element};
 use futures::FutureExt;
 use serde_json::{Value, json};
@@ -310,11 +311,37 @@ impl Browser {
     /// Clicks the element matching `css` the way a user does (WebDriver element click:
     /// scrolled into view, refused if something covers it).
     pub async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        self.act_on(css, "clicking", |element| async move {
+            element.click().await.map(drop)
+        })
+        .await;
+    }
+
+    /// Does `action` to the element matching `css`. Screens re-render parts of the page
+    /// when live data arrives, so the element found may be replaced before it is used, or
+    /// briefly covered (a toast): such attempts are repeated with the element found
+    /// afresh, for up to `PATIENCE`, and the last error is reported.
+    async fn act_on<F, Fut>(&self, css: &str, doing: &str, action: F)
+    where
+        F: Fn(Element) -> Fut,
+        Fut: Future<Output = Result<(), CmdError>>,
+    {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let element = self.find(css).await;
+            let error = match action(element).await {
+                Ok(()) => return,
+                Err(error) => error,
+            };
+            let passing = error.is_stale_element_reference()
+                || error.is_no_such_element()
+                || error.is_element_not_interactable()
+                || error.to_string().contains("element click intercepted");
+            if !passing || Instant::now() >= deadline {
+                panic!("{doing} {css}: {error}");
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
     }
 
     /// Clicks inside a shape (an SVG region of a map) with the mouse. A WebDriver element
@@ -360,11 +387,10 @@ impl Browser {
 
     /// Types `text` into the element matching `css`; for a file input, `text` is a path.
     pub async fn type_into(&self, css: &str, text: &str) {
-        let element = self.find(css).await;
-        element
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("typing into {css}: {e}"));
+        self.act_on(css, "typing into", |element| async move {
+            element.send_keys(text).await
+        })
+        .await;
     }
 
     /// The value of a cookie of the page, HttpOnly ones included.
