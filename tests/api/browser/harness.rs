@@ -4,18 +4,18 @@
 //! browser tests stay independent of each other and of the rest of the suite. A Chromium
 //! costs a few hundred MiB and a core while a page renders, so at most `BROWSERS` run at
 //! once; the other tests of the suite are not held back. Screenshots of every step, and
-//! of the page at the moment a test fails, land in `$CARGO_TARGET_DIR/test-artifacts/screens/`
-//! (or `target/...`), with the page source and the browser console on failure.
+//! the page, console and a screenshot at the moment a test fails, land in the target
+//! dir's `test-artifacts/screens/` (see `artifacts`).
 //!
 //! Nothing is skipped silently: without Chromium or chromedriver the tests fail and say
 //! how to install them.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::time::{Duration, Instant};
 
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
@@ -25,6 +25,7 @@ use futures::FutureExt;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::artifacts::{artifacts_dir, forget_last_run};
 use crate::helpers::TestApp;
 
 /// How many browsers may run at once on this machine.
@@ -42,10 +43,10 @@ static SLOTS: Semaphore = Semaphore::const_new(BROWSERS);
 /// One test's view of its browser. Clones share the session and the step counter.
 #[derive(Clone)]
 pub struct Browser {
-    client: Client,
-    test: &'static str,
-    steps: Arc<AtomicUsize>,
-    driver_url: String,
+    pub(super) client: Client,
+    pub(super) test: &'static str,
+    pub(super) steps: Arc<AtomicUsize>,
+    pub(super) driver_url: String,
 }
 
 /// Runs `body` with a fresh browser; on a panic, screenshots the page and saves its
@@ -177,35 +178,12 @@ async fn connect(driver_url: &str) -> Client {
     }
 }
 
-/// Removes this test's artifacts of an earlier run, so that every file left is this run's.
-fn forget_last_run(test: &str) {
-    let prefix = format!("{test}-");
-    let Ok(entries) = std::fs::read_dir(artifacts_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
-}
-
-/// Where screenshots go: `$CARGO_TARGET_DIR/test-artifacts/screens`, else `target/...`.
-pub fn artifacts_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("test-artifacts").join("screens");
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-    dir
 }
 
 impl Browser {
@@ -400,60 +378,6 @@ impl Browser {
             .await
             .ok()
             .map(|cookie| cookie.value().to_string())
-    }
-
-    /// Saves a screenshot of the page as `<test>-<nn>-<step>.png` and returns its path.
-    pub async fn screenshot(&self, step: &str) -> PathBuf {
-        let n = self.steps.fetch_add(1, Ordering::SeqCst) + 1;
-        let path = artifacts_dir().join(format!("{}-{n:02}-{step}.png", self.test));
-        let png = self
-            .client
-            .screenshot()
-            .await
-            .unwrap_or_else(|e| panic!("screenshot {step}: {e}"));
-        std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-        path
-    }
-
-    /// After a failure: the screenshot, the page source and the browser console, each
-    /// best effort (the browser may be what failed).
-    async fn save_failure(&self) {
-        let dir = artifacts_dir();
-        if let Ok(Ok(png)) = tokio::time::timeout(PATIENCE, self.client.screenshot()).await {
-            let _ = std::fs::write(dir.join(format!("{}-failure.png", self.test)), png);
-        }
-        if let Ok(Ok(html)) = tokio::time::timeout(PATIENCE, self.client.source()).await {
-            let _ = std::fs::write(dir.join(format!("{}-failure.html", self.test)), html);
-        }
-        let console = self.console().await;
-        let _ = std::fs::write(
-            dir.join(format!("{}-failure-console.json", self.test)),
-            console,
-        );
-        eprintln!(
-            "browser test {}: failure screenshot, page and console in {}",
-            self.test,
-            dir.display()
-        );
-    }
-
-    /// The browser console so far, from chromedriver's log endpoint (not part of the
-    /// W3C protocol, so fantoccini has no method for it).
-    async fn console(&self) -> String {
-        let Ok(Ok(Some(session))) =
-            tokio::time::timeout(Duration::from_secs(5), self.client.session_id()).await
-        else {
-            return "no session".to_string();
-        };
-        let request = reqwest::Client::new()
-            .post(format!("{}/session/{session}/se/log", self.driver_url))
-            .json(&json!({"type": "browser"}))
-            .timeout(Duration::from_secs(5))
-            .send();
-        match request.await {
-            Ok(response) => response.text().await.unwrap_or_default(),
-            Err(error) => format!("console not available: {error}"),
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! way a person at the wall sees them. See `harness` for how the browser is run and where
 //! the screenshots go.
 
+mod artifacts;
 mod city;
 mod harness;
 mod png;
