@@ -54,10 +54,19 @@ pub async fn spawn_app() -> TestApp {
 
 /// An app on the given store and clock; users are (re)written.
 pub async fn spawn_app_on(store_url: &str, clock: ManualClock) -> TestApp {
+    spawn_app_at(store_url, clock, "127.0.0.1:0".parse().unwrap()).await
+}
+
+/// An app listening on `bind`: a restarted app keeps its address, as a real server does.
+pub async fn spawn_app_at(
+    store_url: &str,
+    clock: ManualClock,
+    bind: std::net::SocketAddr,
+) -> TestApp {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let config = Config {
         store_url: store_url.to_string(),
-        bind: "127.0.0.1:0".parse().unwrap(),
+        bind,
         regions_path: root.join("seeds/regions.csv"),
         geojson_path: root.join("seeds/regions.geojson"),
         lifecycle_path: root.join("workflows/lifecycle.toml"),

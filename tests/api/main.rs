@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod browser;
 mod demo_data;
 mod durability;
 mod health;

@@ -1,0 +1,161 @@
+//! The city cockpit `/screens/city` in a real browser: live counts and map colours from
+//! commands sent through the API, drilling down to a town and back, and riding out a
+//! server restart.
+
+use chrono::Duration;
+use qingfeng::clock::ManualClock;
+use serde_json::json;
+
+use super::harness::with_browser;
+use super::{assert_not_reloaded, mark_document, wait_count, wait_level, wait_stale};
+use crate::helpers::{
+    TOWN_QINGXI, TOWN_TAOYUAN, TestApp, VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app, spawn_app_at,
+    spawn_app_on, start_time,
+};
+
+/// A village of 桃源镇, whose warnings colour that town.
+const VILLAGE_FENGLIN: &str = "990102101201";
+
+/// The steward rectifies and the town office verifies: the warning turns yellow.
+async fn rectify_and_verify(app: &TestApp, id: &str) {
+    let steward = app.login("liutang").await;
+    let town = app.login("qingxi").await;
+    for body in [
+        json!({"type": "acknowledge"}),
+        json!({"type": "start_rectification"}),
+        json!({"type": "submit_rectification", "note": "已补签承包合同"}),
+    ] {
+        app.command_ok(&steward, id, body).await;
+    }
+    let verified = app
+        .command_ok(&town, id, json!({"type": "verify_rectification"}))
+        .await;
+    assert_eq!(verified["level"], "yellow");
+}
+
+#[tokio::test]
+async fn the_city_wall_shows_commands_in_its_counts_and_map_without_a_reload() {
+    let app = spawn_app().await;
+    let wall = app.login("wall").await;
+    with_browser("city-live", |browser| async move {
+        browser
+            .open(&app, &format!("/screens/city?token={wall}"))
+            .await;
+        assert_eq!(
+            browser.cookie("qingfeng_token").await.as_deref(),
+            Some(wall.as_str()),
+            "the screen keeps its token in the qingfeng_token cookie"
+        );
+        wait_stale(&browser, false).await;
+        wait_count(&browser, "red", 0).await;
+        wait_level(&browser, TOWN_QINGXI, None).await;
+        mark_document(&browser).await;
+        browser.screenshot("quiet").await;
+
+        let liutang = app.raise_ok(VILLAGE_LIUTANG).await;
+        app.raise_ok(VILLAGE_FENGLIN).await;
+        wait_count(&browser, "red", 2).await;
+        wait_level(&browser, TOWN_QINGXI, Some("red")).await;
+        wait_level(&browser, TOWN_TAOYUAN, Some("red")).await;
+        browser.screenshot("two-raised").await;
+
+        rectify_and_verify(&app, &liutang).await;
+        wait_count(&browser, "red", 1).await;
+        wait_count(&browser, "yellow", 1).await;
+        wait_level(&browser, TOWN_QINGXI, Some("yellow")).await;
+        wait_level(&browser, TOWN_TAOYUAN, Some("red")).await;
+        browser.screenshot("one-verified").await;
+
+        // 桃源's warning misses its seven-day deadline; 青溪's is in observation.
+        app.clock.advance(Duration::days(8));
+        assert_eq!(app.step_scheduler().await.fired, 1);
+        wait_count(&browser, "overdue", 1).await;
+        wait_count(&browser, "red", 1).await;
+        browser.screenshot("one-overdue").await;
+        assert_not_reloaded(&browser).await;
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_city_map_drills_down_to_a_towns_villages_and_back() {
+    let app = spawn_app().await;
+    let wall = app.login("wall").await;
+    app.raise_ok(VILLAGE_LIUTANG).await;
+    with_browser("city-drill-down", |browser| async move {
+        // Signed in once by token; the cookie alone signs the screen in afterwards.
+        browser
+            .open(&app, &format!("/screens/city?token={wall}"))
+            .await;
+        browser.open(&app, "/screens/city").await;
+        wait_stale(&browser, false).await;
+        wait_level(&browser, TOWN_QINGXI, Some("red")).await;
+        wait_level(&browser, TOWN_TAOYUAN, None).await;
+        browser.screenshot("towns").await;
+
+        let town = format!("path.region[data-code=\"{TOWN_QINGXI}\"]");
+        browser.click_shape(&town).await;
+        wait_level(&browser, VILLAGE_LIUTANG, Some("red")).await;
+        wait_level(&browser, VILLAGE_SHIMEN, None).await;
+        assert_eq!(
+            browser.count("path.region[data-code$=\"000\"]").await,
+            0,
+            "the drilled-down map shows villages, not towns"
+        );
+        browser.screenshot("qingxi-villages").await;
+
+        browser.click("#map-back").await;
+        wait_level(&browser, TOWN_TAOYUAN, None).await;
+        wait_level(&browser, TOWN_QINGXI, Some("red")).await;
+        assert_eq!(
+            browser
+                .count(&format!("path.region[data-code=\"{VILLAGE_LIUTANG}\"]"))
+                .await,
+            0,
+            "back on the towns, the villages are gone"
+        );
+        browser.screenshot("back-to-towns").await;
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_city_wall_marks_itself_stale_across_a_restart_then_reconnects_and_catches_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("surrealkv://{}", dir.path().join("db").display());
+    let clock = ManualClock::new(start_time());
+    let app = spawn_app_on(&store, clock.clone()).await;
+    let address = app
+        .address
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the app's address is ip:port");
+    let wall = app.login("wall").await;
+    app.raise_ok(VILLAGE_LIUTANG).await;
+    with_browser("city-restart", |browser| async move {
+        browser
+            .open(&app, &format!("/screens/city?token={wall}"))
+            .await;
+        wait_stale(&browser, false).await;
+        wait_count(&browser, "red", 1).await;
+        mark_document(&browser).await;
+        browser.screenshot("live").await;
+
+        app.stop().await;
+        wait_stale(&browser, true).await;
+        browser.screenshot("stale").await;
+
+        let app = spawn_app_at(&store, clock, address).await;
+        wait_stale(&browser, false).await;
+        app.raise_ok(VILLAGE_FENGLIN).await;
+        wait_count(&browser, "red", 2).await;
+        wait_level(&browser, TOWN_QINGXI, Some("red")).await;
+        wait_level(&browser, TOWN_TAOYUAN, Some("red")).await;
+        browser.screenshot("caught-up").await;
+        assert_not_reloaded(&browser).await;
+        app.stop().await;
+    })
+    .await;
+}

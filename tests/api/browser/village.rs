@@ -1,0 +1,142 @@
+//! The village steward's tablet `/screens/village/{code}` in a real browser: a task is
+//! acknowledged, taken into rectification and submitted with a note and a photo, and the
+//! API then shows the submission with the photo in the warning's history.
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use super::harness::{Browser, PATIENCE, with_browser};
+use super::{png, wait_stale};
+use crate::helpers::{TestApp, VILLAGE_LIUTANG, spawn_app};
+
+const NOTE: &str = "已召开村民代表会议，补签承包合同并公示";
+
+/// Polls the warning through the API until it is in `state`, and returns it.
+async fn wait_state(app: &TestApp, id: &str, state: &str) -> Value {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let warning = app.warning(id).await;
+        if warning["state"] == state {
+            return warning;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited {} s for warning {id} to be {state}; it is {}",
+            PATIENCE.as_secs(),
+            warning["state"]
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_village_tablet_submits_a_rectification_with_a_note_and_a_photo() {
+    let app = spawn_app().await;
+    let id = app.raise_ok(VILLAGE_LIUTANG).await;
+    let steward = app.login("liutang").await;
+    let photo_dir = tempfile::tempdir().unwrap();
+    let photo = photo_dir.path().join("contract.png");
+    let bytes = png::rgb(96, 64, |x, y| [(x * 2) as u8, (y * 3) as u8, 160]);
+    std::fs::write(&photo, &bytes).unwrap();
+
+    with_browser("village-rectify", |browser| async move {
+        browser
+            .open(
+                &app,
+                &format!("/screens/village/{VILLAGE_LIUTANG}?token={steward}"),
+            )
+            .await;
+        wait_stale(&browser, false).await;
+        let task = format!("li[data-warning-id=\"{id}\"]");
+        browser.find(&task).await;
+        browser.screenshot("tasks").await;
+
+        browser.click(&task).await;
+        command(&browser, "acknowledge").await;
+        wait_state(&app, &id, "acknowledged").await;
+        browser.screenshot("acknowledged").await;
+
+        command(&browser, "start_rectification").await;
+        wait_state(&app, &id, "rectifying").await;
+        browser.screenshot("rectifying").await;
+
+        // The rectification form is on the task's page while a submission is allowed.
+        browser.type_into("textarea[name=\"note\"]", NOTE).await;
+        browser
+            .type_into(
+                "input[type=\"file\"][name=\"photos\"]",
+                photo.to_str().expect("a UTF-8 temp path"),
+            )
+            .await;
+        browser.screenshot("form-filled").await;
+        browser.click("#submit-rectification").await;
+
+        let warning = wait_state(&app, &id, "submitted").await;
+        // The task's history on the tablet shows the photo, loaded back from the server.
+        browser
+            .wait_until(
+                "the submitted photo in the task's history, decoded at 96×64",
+                "const img = document.querySelector( \
+                   '#detail li[data-kind=\"rectification_submitted\"] img'); \
+                 if (!img) return false; \
+                 img.scrollIntoView({block: 'center'}); \
+                 return img.complete && img.naturalWidth === 96 && img.naturalHeight === 64;",
+            )
+            .await;
+        browser.screenshot("submitted").await;
+        let submitted = warning["history"]
+            .as_array()
+            .expect("a warning read has its history")
+            .iter()
+            .find(|event| event["kind"] == "rectification_submitted")
+            .unwrap_or_else(|| panic!("no rectification_submitted in {}", warning["history"]))
+            .clone();
+        assert_eq!(submitted["data"]["note"], NOTE);
+        assert_eq!(submitted["actor"], "liutang");
+        let attachments = submitted["data"]["attachments"]
+            .as_array()
+            .expect("the submission lists its attachments");
+        assert_eq!(attachments.len(), 1, "one photo: {attachments:?}");
+        let stored = photo_bytes(&app, &attachments[0]).await;
+        assert_eq!(stored, bytes, "the stored photo is the one uploaded");
+        app.stop().await;
+    })
+    .await;
+}
+
+/// Taps a task's command button and confirms it in the dialog that asks for a note.
+async fn command(browser: &Browser, kind: &str) {
+    browser
+        .click(&format!("#detail button[data-command=\"{kind}\"]"))
+        .await;
+    browser
+        .find(&format!("#command-dialog[data-command=\"{kind}\"]"))
+        .await;
+    browser.screenshot(&format!("{kind}-dialog")).await;
+    browser.click("#command-confirm").await;
+    browser
+        .wait_until(
+            &format!("the {kind} dialog to close"),
+            "return document.getElementById('command-dialog') === null",
+        )
+        .await;
+}
+
+/// The bytes behind an attachment reference, fetched as the city office.
+async fn photo_bytes(app: &TestApp, attachment: &Value) -> Vec<u8> {
+    let reference = attachment
+        .as_str()
+        .unwrap_or_else(|| panic!("an attachment is a reference string, not {attachment}"));
+    let path = if reference.starts_with('/') {
+        reference.to_string()
+    } else {
+        format!("/api/attachments/{reference}")
+    };
+    let token = app.login("city").await;
+    let response = app.get(&token, &path).await;
+    assert_eq!(response.status(), 200, "GET {path}");
+    let kind = response.headers()[reqwest::header::CONTENT_TYPE].clone();
+    assert_eq!(kind, "image/png", "the photo is served as a PNG");
+    response.bytes().await.unwrap().to_vec()
+}
