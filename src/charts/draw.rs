@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::data::{DayCount, DomainCount, RegionRate};
 
 /// Every chart's size in SVG user units (it carries a viewBox and scales with its box).
-pub const SIZE: (u32, u32) = (960, 420);
+pub const SIZE: (u32, u32) = (640, 360);
 
 const FONT: &str = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif";
 const TEXT: RGBColor = RGBColor(0xd8, 0xe6, 0xff);
@@ -52,10 +52,10 @@ pub fn trend(title: &str, days: &[DayCount]) -> Result<String, DrawError> {
         let y_max = top + top / 5 + 2;
         let x_max = days.len().saturating_sub(1).max(1);
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, font(26))
+            .caption(title, font(22))
             .margin(16)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
+            .x_label_area_size(44)
+            .y_label_area_size(60)
             .build_cartesian_2d(0..x_max, 0..y_max)
             .map_err(failed)?;
         let day_label = |i: &usize| {
@@ -72,7 +72,7 @@ pub fn trend(title: &str, days: &[DayCount]) -> Result<String, DrawError> {
             .x_labels(8)
             .x_label_formatter(&day_label)
             .y_labels(6)
-            .label_style(font(15))
+            .label_style(font(19))
             .draw()
             .map_err(failed)?;
         for (name, colour, value) in [
@@ -158,10 +158,10 @@ fn grouped_bars(
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         let n = categories.len().max(1);
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, font(26))
+            .caption(title, font(22))
             .margin(16)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
+            .x_label_area_size(48)
+            .y_label_area_size(64)
             // plotters' integer ranges include their end: `0..n - 1` holds n slots.
             .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..y_max)
             .map_err(failed)?;
@@ -180,7 +180,7 @@ fn grouped_bars(
             .x_label_formatter(&category)
             .y_labels(6)
             .y_label_formatter(&value_label)
-            .label_style(font(15))
+            .label_style(font(19))
             .draw()
             .map_err(failed)?;
         // Each slot is split in pixels: a fifth of margin on either side, bars between.
@@ -230,7 +230,7 @@ fn draw_bars(
         .label(bars.name)
         .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
     let centre = (left + bar / 2.0).round() as i32;
-    let style = font(13).pos(Pos::new(HPos::Center, VPos::Bottom));
+    let style = font(17).pos(Pos::new(HPos::Center, VPos::Bottom));
     chart
         .draw_series(drawn.map(|(i, v)| {
             EmptyElement::at((SegmentValue::Exact(i), v))
@@ -250,7 +250,7 @@ where
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
-        .label_font(font(15))
+        .label_font(font(19))
         .background_style(TRANSPARENT)
         .border_style(TRANSPARENT)
         .draw()

@@ -190,9 +190,9 @@ fn charts_keep_chinese_labels_as_text_on_no_background() {
         labels.iter().any(|t| t.starts_with("03-")),
         "day labels: {labels:?}"
     );
-    assert!(svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 960 420\""));
+    assert!(svg.starts_with("<svg") && svg.contains("viewBox=\"0 0 640 360\""));
     assert!(
-        !svg.contains("<rect x=\"0\" y=\"0\" width=\"960\""),
+        !svg.contains("<rect x=\"0\" y=\"0\" width=\"640\""),
         "no background fill"
     );
     let rates = data::rectification(&Projection::default(), &tree(), &code(CITY));
