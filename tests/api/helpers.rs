@@ -207,6 +207,25 @@ impl TestApp {
         serde_json::from_str(&text).unwrap()
     }
 
+    /// Takes a 柳塘 warning from raised to yellow: its steward acknowledges, rectifies and
+    /// submits, and the 青溪 town office verifies.
+    pub async fn rectify_and_verify(&self, id: &str) -> Value {
+        let steward = self.login("liutang").await;
+        let town = self.login("qingxi").await;
+        for body in [
+            json!({"type": "acknowledge"}),
+            json!({"type": "start_rectification"}),
+            json!({"type": "submit_rectification", "note": "已整改"}),
+        ] {
+            self.command_ok(&steward, id, body).await;
+        }
+        let verified = self
+            .command_ok(&town, id, json!({"type": "verify_rectification"}))
+            .await;
+        assert_eq!(verified["level"], "yellow");
+        verified
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

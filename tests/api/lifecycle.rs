@@ -242,18 +242,8 @@ async fn a_dismissal_by_the_town_can_be_reversed_only_by_the_city() {
 async fn a_relapse_during_observation_reopens_red() {
     let app = spawn_app().await;
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
-    let steward = app.login("liutang").await;
+    app.rectify_and_verify(&id).await;
     let town = app.login("qingxi").await;
-    app.command_ok(&steward, &id, json!({"type": "acknowledge"}))
-        .await;
-    app.command_ok(
-        &steward,
-        &id,
-        json!({"type": "submit_rectification", "note": "已整改"}),
-    )
-    .await;
-    app.command_ok(&town, &id, json!({"type": "verify_rectification"}))
-        .await;
     let w = app
         .command_ok(
             &town,

@@ -225,18 +225,7 @@ async fn the_summary_tells_what_was_raised_and_rectified_today() {
         .await;
     assert_eq!(before["raised_today"], 0);
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
-    let steward = app.login("liutang").await;
-    app.command_ok(&steward, &id, json!({"type": "acknowledge"}))
-        .await;
-    app.command_ok(
-        &steward,
-        &id,
-        json!({"type": "submit_rectification", "note": "已整改"}),
-    )
-    .await;
-    let town = app.login("qingxi").await;
-    app.command_ok(&town, &id, json!({"type": "verify_rectification"}))
-        .await;
+    app.rectify_and_verify(&id).await;
     let after = app
         .get_json(&city, &format!("/api/regions/{CITY}/summary"))
         .await;

@@ -4,12 +4,11 @@
 
 use chrono::Duration;
 use qingfeng::clock::ManualClock;
-use serde_json::json;
 
 use super::harness::with_browser;
 use super::{assert_not_reloaded, mark_document, wait_count, wait_level, wait_stale};
 use crate::helpers::{
-    TOWN_QINGXI, TOWN_TAOYUAN, TestApp, VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app, spawn_app_at,
+    TOWN_QINGXI, TOWN_TAOYUAN, VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app, spawn_app_at,
     spawn_app_on, start_time,
 };
 
@@ -17,22 +16,6 @@ use crate::helpers::{
 const VILLAGE_FENGLIN: &str = "990102101201";
 
 /// The steward rectifies and the town office verifies: the warning turns yellow.
-async fn rectify_and_verify(app: &TestApp, id: &str) {
-    let steward = app.login("liutang").await;
-    let town = app.login("qingxi").await;
-    for body in [
-        json!({"type": "acknowledge"}),
-        json!({"type": "start_rectification"}),
-        json!({"type": "submit_rectification", "note": "已补签承包合同"}),
-    ] {
-        app.command_ok(&steward, id, body).await;
-    }
-    let verified = app
-        .command_ok(&town, id, json!({"type": "verify_rectification"}))
-        .await;
-    assert_eq!(verified["level"], "yellow");
-}
-
 #[tokio::test]
 async fn the_city_wall_shows_commands_in_its_counts_and_map_without_a_reload() {
     let app = spawn_app().await;
@@ -59,7 +42,7 @@ async fn the_city_wall_shows_commands_in_its_counts_and_map_without_a_reload() {
         wait_level(&browser, TOWN_TAOYUAN, Some("red")).await;
         browser.screenshot("two-raised").await;
 
-        rectify_and_verify(&app, &liutang).await;
+        app.rectify_and_verify(&liutang).await;
         wait_count(&browser, "red", 1).await;
         wait_count(&browser, "yellow", 1).await;
         wait_level(&browser, TOWN_QINGXI, Some("yellow")).await;
