@@ -46,6 +46,7 @@ use surrealdb::opt::auth::Root;
 use tokio::sync::{mpsc, oneshot};
 
 pub use attachments::{Attachment, AttachmentInfo};
+pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
 pub use timers::{Timer, TimerChange};
 pub use users::{TokenRecord, UserRecord};
