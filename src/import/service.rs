@@ -2,12 +2,11 @@
 //! by their natural key (so a re-import replaces rather than duplicates), and read whole
 //! datasets back for the rules.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use crate::domain::region::RegionCode;
 use crate::regions::RegionTree;
 use crate::store::{RowBucket, Store, StoreError};
 
+use super::parallel::parallel_map;
 use super::rows::Row;
 use super::{DatasetKind, ImportErrors, ImportWarning, parse_dataset};
 
@@ -110,41 +109,6 @@ fn parse_bucket(kind: DatasetKind, bucket: &RowBucket) -> Result<Vec<Row>, Store
             })
         })
         .collect()
-}
-
-/// `f` over `items`, in order, on one thread per core. The items are cut into pieces of
-/// `grain` that the threads take in turn, so a share of slow items does not leave one
-/// thread working alone.
-fn parallel_map<T: Sync, U: Send>(items: &[T], grain: usize, f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let pieces: Vec<&[T]> = items.chunks(grain.max(1)).collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(pieces.len());
-    if workers <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let mut done: Vec<(usize, Vec<U>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(piece) = pieces.get(i) else { break };
-                        mine.push((i, piece.iter().map(&f).collect()));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().flat_map(|(_, part)| part).collect()
 }
 
 /// The natural key of a row: the same columns that make a duplicate within a file.
