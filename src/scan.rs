@@ -49,9 +49,9 @@ pub fn today(engine: &Engine) -> NaiveDate {
 
 /// Loads all datasets from the store into memory.
 pub async fn load_data(engine: &Engine, as_of: NaiveDate) -> Result<(Data, usize), EngineError> {
-    let rows = load_datasets(engine.store(), &DatasetKind::ALL).await?;
-    let count = rows.len();
-    Ok((Data::from_rows(as_of, rows), count))
+    let pieces = load_datasets(engine.store(), &DatasetKind::ALL).await?;
+    let count = pieces.iter().map(Vec::len).sum();
+    Ok((Data::from_rows(as_of, pieces.into_iter().flatten()), count))
 }
 
 /// Runs the catalogue and applies its findings.

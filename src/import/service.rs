@@ -72,12 +72,19 @@ pub async fn import_files(
 
 /// Every stored row of a kind. A stored row that no longer reads is a store fault.
 pub async fn load_dataset(store: &Store, kind: DatasetKind) -> Result<Vec<Row>, StoreError> {
-    load_datasets(store, &[kind]).await
+    let pieces = load_datasets(store, &[kind]).await?;
+    Ok(pieces.into_iter().flatten().collect())
 }
 
-/// Every stored row of the given kinds. The kinds' buckets are read all at once and
-/// parsed on every core: reading a city's two million rows is mostly JSON parsing.
-pub async fn load_datasets(store: &Store, kinds: &[DatasetKind]) -> Result<Vec<Row>, StoreError> {
+/// Every stored row of the given kinds, in pieces (one per stored bucket). The kinds'
+/// buckets are read all at once and parsed on every core: reading a city's two million
+/// rows is mostly JSON parsing. The pieces are not joined into one vector because that
+/// vector alone would be over half a gigabyte of fresh memory for a city, and the caller
+/// sorts the rows into per-kind vectors anyway.
+pub async fn load_datasets(
+    store: &Store,
+    kinds: &[DatasetKind],
+) -> Result<Vec<Vec<Row>>, StoreError> {
     let reads = kinds
         .iter()
         .map(|kind| store.load_row_buckets(kind.as_str()));
@@ -88,13 +95,9 @@ pub async fn load_datasets(store: &Store, kinds: &[DatasetKind]) -> Result<Vec<R
         .flat_map(|(buckets, kind)| buckets.into_iter().map(|b| (*kind, b)))
         .collect();
     tokio::task::spawn_blocking(move || {
-        let parsed = parallel_map(&buckets, 1, |(kind, bucket)| parse_bucket(*kind, bucket));
-        let mut rows =
-            Vec::with_capacity(parsed.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
-        for part in parsed {
-            rows.extend(part?);
-        }
-        Ok(rows)
+        parallel_map(&buckets, 1, |(kind, bucket)| parse_bucket(*kind, bucket))
+            .into_iter()
+            .collect()
     })
     .await
     .expect("parsing rows does not panic")
