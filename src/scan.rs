@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::{Engine, EngineError, FindingOutcome, RuleFinding};
 use crate::import::DatasetKind;
-use crate::import::service::load_dataset;
+use crate::import::service::load_datasets;
 use crate::rules::catalogue::Catalogue;
 use crate::rules::{Data, RuleReport, scan};
 
@@ -49,12 +49,9 @@ pub fn today(engine: &Engine) -> NaiveDate {
 
 /// Loads all datasets from the store into memory.
 pub async fn load_data(engine: &Engine, as_of: NaiveDate) -> Result<(Data, usize), EngineError> {
-    let mut rows = Vec::new();
-    for kind in DatasetKind::ALL {
-        rows.extend(load_dataset(engine.store(), kind).await?);
-    }
-    let count = rows.len();
-    Ok((Data::from_rows(as_of, rows), count))
+    let pieces = load_datasets(engine.store(), &DatasetKind::ALL).await?;
+    let count = pieces.iter().map(Vec::len).sum();
+    Ok((Data::from_rows(as_of, pieces.into_iter().flatten()), count))
 }
 
 /// Runs the catalogue and applies its findings.

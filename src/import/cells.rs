@@ -53,7 +53,7 @@ impl<'a> Cells<'a> {
         file: &'a str,
         raw: &RawRow,
         bindings: &'a [Binding],
-        known_regions: &dyn Fn(&RegionCode) -> bool,
+        known_regions: &(dyn Fn(&RegionCode) -> bool + Sync),
     ) -> Cells<'a> {
         let mut cells = Cells {
             file,
@@ -100,6 +100,11 @@ impl<'a> Cells<'a> {
     /// The errors found so far, consuming the row.
     pub fn into_errors(self) -> Vec<ImportError> {
         self.errors
+    }
+
+    /// How many errors the row has so far.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
     }
 
     /// True if no cell of the row was bad.

@@ -12,10 +12,14 @@ use super::DatasetKind;
 use super::build::build;
 use super::cells::{Binding, Cells};
 use super::error::{ImportError, ImportErrors, ImportWarning};
+use super::parallel::parallel_map;
 use super::read::{RawRow, Table, read_table};
 use super::rows::Row;
 use super::schema::{MoneyUnit, Schema, match_header, schema};
 use crate::domain::region::RegionCode;
+
+/// Rows checked at a time by one thread: enough that handing out pieces costs nothing.
+const ROWS_PER_PIECE: usize = 2048;
 
 /// A checked file: every data row, typed, in file order.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,22 +39,35 @@ pub fn parse_dataset(
     kind: DatasetKind,
     file_name: &str,
     bytes: &[u8],
-    known_regions: &dyn Fn(&RegionCode) -> bool,
+    known_regions: &(dyn Fn(&RegionCode) -> bool + Sync),
 ) -> Result<Dataset, ImportErrors> {
     let table = read_table(file_name, bytes)?;
     let schema = schema(kind);
     let (bindings, warnings) = bind_header(file_name, &schema, &table)?;
+    let raws: Vec<&RawRow> = table.rows.iter().filter(|raw| !raw.is_blank()).collect();
+    // Rows are checked on every core; only the duplicate check, which needs the rows
+    // before, runs in file order afterwards.
+    let checked = parallel_map(&raws, ROWS_PER_PIECE, |raw| {
+        check_row(
+            kind,
+            file_name,
+            raw,
+            &bindings,
+            &schema,
+            &table,
+            known_regions,
+        )
+    });
     let mut errors = Vec::new();
-    let mut rows = Vec::new();
-    let mut seen = HashMap::new();
-    for raw in table.rows.iter().filter(|raw| !raw.is_blank()) {
-        let mut cells = Cells::parse(file_name, raw, &bindings, known_regions);
-        check_width(&mut cells, raw, table.header.len());
-        check_duplicate(&mut cells, &schema, &mut seen);
-        if let Some(row) = build(kind, &mut cells) {
-            rows.push(row);
+    let mut rows = Vec::with_capacity(checked.len());
+    let mut seen = HashMap::with_capacity(checked.len());
+    for mut row in checked {
+        let key = row.key.take();
+        if let Some(duplicate) = duplicate_error(file_name, &schema, key, row.number, &mut seen) {
+            row.errors.insert(row.errors_before_build, duplicate);
         }
-        errors.extend(cells.into_errors());
+        rows.extend(row.row);
+        errors.extend(row.errors);
     }
     if errors.is_empty() {
         Ok(Dataset {
@@ -192,20 +209,61 @@ fn check_width(cells: &mut Cells<'_>, raw: &RawRow, header_len: usize) {
     cells.error("", value.join(","), reason);
 }
 
-/// Reports a row whose key repeats an earlier row's, naming the earlier row.
-fn check_duplicate(cells: &mut Cells<'_>, schema: &Schema, seen: &mut HashMap<Vec<String>, usize>) {
-    let Some(key) = cells.key(schema.key) else {
-        return;
-    };
-    match seen.get(&key) {
-        Some(first) => {
-            let columns = schema.key.join("+");
-            let value = key.join("+");
-            let reason = format!("{columns} {value} already appears in row {first}");
-            cells.error(&columns, value, reason);
-        }
-        None => {
-            seen.insert(key, cells.row());
-        }
+/// One row, checked apart from the rows around it.
+struct CheckedRow {
+    number: usize,
+    key: Option<Vec<String>>,
+    row: Option<Row>,
+    errors: Vec<ImportError>,
+    /// Where a duplicate-key error goes among `errors`: after the cells' own errors and
+    /// before the builder's, as when the check ran in the middle of reading the row.
+    errors_before_build: usize,
+}
+
+fn check_row(
+    kind: DatasetKind,
+    file_name: &str,
+    raw: &RawRow,
+    bindings: &[Binding],
+    schema: &Schema,
+    table: &Table,
+    known_regions: &(dyn Fn(&RegionCode) -> bool + Sync),
+) -> CheckedRow {
+    let mut cells = Cells::parse(file_name, raw, bindings, known_regions);
+    check_width(&mut cells, raw, table.header.len());
+    let key = cells.key(schema.key);
+    let errors_before_build = cells.error_count();
+    let row = build(kind, &mut cells);
+    CheckedRow {
+        number: cells.row(),
+        key,
+        row,
+        errors: cells.into_errors(),
+        errors_before_build,
     }
+}
+
+/// The error for a row whose key repeats an earlier row's, naming the earlier row.
+fn duplicate_error(
+    file_name: &str,
+    schema: &Schema,
+    key: Option<Vec<String>>,
+    number: usize,
+    seen: &mut HashMap<Vec<String>, usize>,
+) -> Option<ImportError> {
+    let key = key?;
+    if let Some(first) = seen.get(&key) {
+        let columns = schema.key.join("+");
+        let value = key.join("+");
+        let reason = format!("{columns} {value} already appears in row {first}");
+        return Some(ImportError {
+            file: file_name.to_owned(),
+            row: Some(number),
+            column: Some(columns),
+            value,
+            reason,
+        });
+    }
+    seen.insert(key, number);
+    None
 }

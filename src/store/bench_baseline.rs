@@ -2,7 +2,8 @@
 //! SurrealQL queries over plain structured tables, to compare with the rules' in-memory
 //! passes in the same run.
 //!
-//! The imported datasets hold each row as JSON text, which SurrealQL cannot join on, so
+//! The imported datasets hold their rows as JSON text in hash-bucket records (see
+//! `datasets.rs`), which SurrealQL cannot join on, so
 //! [`Store::bench_baseline_load`] first copies the columns the collisions need into
 //! `bl_*` tables with typed fields (dates as day numbers) and indexes every join column.
 //! That copy is not timed. Each query then starts from the smaller registry and looks the

@@ -18,6 +18,7 @@
 //! | `timer:⟨stream⟩`                | the stream's pending timer, indexed on `due`               |
 //! | `user:⟨name⟩`, `token:⟨hash⟩`, `meta:⟨key⟩` | users, login tokens, checkpoints/settings      |
 //! | `attachment:⟨id⟩`               | a photo of a warning: metadata and base64 bytes            |
+//! | `ds_⟨kind⟩:⟨bucket⟩`            | imported dataset rows hashed by key into 1024 buckets (`datasets.rs`) |
 //!
 //! Appends go through one writer task ([`writer`]) that commits many requests in one
 //! SurrealDB transaction, so that one fsync covers a whole batch (group commit).
@@ -46,6 +47,7 @@ use surrealdb::opt::auth::Root;
 use tokio::sync::{mpsc, oneshot};
 
 pub use attachments::{Attachment, AttachmentInfo};
+pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
 pub use timers::{Timer, TimerChange};
 pub use users::{TokenRecord, UserRecord};
