@@ -6,7 +6,7 @@ import { api, describeError, homeFor, levelOf, requireSession } from "./api.js";
 import { commandButtons } from "./commands.js";
 import { LiveFeed } from "./live.js";
 import {
-  HOLDER_TEXT, LEVEL_TEXT, MapPanel, RUNG_TEXT, SEVERITY_TEXT, STATE_TEXT, evidenceView, fitStage,
+  detailLoader, HOLDER_TEXT, LEVEL_TEXT, MapPanel, RUNG_TEXT, SEVERITY_TEXT, STATE_TEXT, evidenceView, fitStage,
   fmtTime, h, historyView, loadRuleNames, mountHeader, serverClock, throttle, toast,
 } from "./wall.js";
 
@@ -100,16 +100,12 @@ async function select(id) {
   await loadDetail();
 }
 
-const loadDetail = throttle(async () => {
-  const id = state.selected;
-  if (!id) return;
-  try {
-    const warning = await api(`/api/warnings/${encodeURIComponent(id)}`);
-    if (state.selected === id) renderDetail(warning);
-  } catch (error) {
-    $("detail").replaceChildren(h("div.error-box", {}, describeError(error)));
-  }
-}, 500);
+const loadDetail = detailLoader(
+  state,
+  (id) => api(`/api/warnings/${encodeURIComponent(id)}`),
+  describeError,
+  (warning) => renderDetail(warning),
+);
 
 function renderDetail(w) {
   const supervision = w.supervision

@@ -7,7 +7,7 @@ import { api, ApiError, describeError, homeFor, levelOf, requireSession, uuid } 
 import { commandButtons, outcomeUnknown, sendCommand } from "./commands.js";
 import { LiveFeed } from "./live.js";
 import {
-  LEVEL_TEXT, STATE_TEXT, evidenceView, fitStage, fmtSpan, fmtTime, h, historyView,
+  detailLoader, LEVEL_TEXT, STATE_TEXT, evidenceView, fitStage, fmtSpan, fmtTime, h, historyView,
   loadRuleNames, mountHeader, serverClock, throttle, toast,
 } from "./wall.js";
 
@@ -97,16 +97,12 @@ function select(id) {
   loadDetail();
 }
 
-const loadDetail = throttle(async () => {
-  const id = state.selected;
-  if (!id) return;
-  try {
-    const warning = await api(`/api/warnings/${encodeURIComponent(id)}`);
-    if (state.selected === id) renderDetail(warning);
-  } catch (error) {
-    $("detail").replaceChildren(h("div.error-box", {}, describeError(error)));
-  }
-}, 500);
+const loadDetail = detailLoader(
+  state,
+  (id) => api(`/api/warnings/${encodeURIComponent(id)}`),
+  describeError,
+  (warning) => renderDetail(warning),
+);
 
 function done(updated, label) {
   toast(`${label}：已完成`);

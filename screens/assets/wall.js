@@ -203,6 +203,24 @@ export function toast(text, error = false) {
   toastTimer = setTimeout(() => (node.className = ""), error ? 9000 : 3500);
 }
 
+/**
+ * A loader of the selected warning (`state.selected`) into the `#detail` panel, at most
+ * twice a second however many deltas ask for it. `fetchWarning(id)` and `describe(error)`
+ * come from the page (api.js), `render(warning)` draws it.
+ */
+export function detailLoader(state, fetchWarning, describe, render) {
+  return throttle(async () => {
+    const id = state.selected;
+    if (!id) return;
+    try {
+      const warning = await fetchWarning(id);
+      if (state.selected === id) render(warning);
+    } catch (error) {
+      document.getElementById("detail").replaceChildren(h("div.error-box", {}, describe(error)));
+    }
+  }, 500);
+}
+
 /** Runs `fn` at most once per `ms`, and once more after the last call in a burst. */
 export function throttle(fn, ms) {
   let last = 0;

@@ -17,7 +17,7 @@ use rand::seq::SliceRandom;
 
 use super::names::{self, round_yuan};
 use super::registries::{Registries, between};
-use super::table::{Table, yes_no, yuan};
+use super::table::{Table, YearlySerial, yes_no, yuan};
 use super::{City, Sizes, Tag};
 use crate::import::DatasetKind;
 
@@ -226,13 +226,10 @@ fn write(city: &City<'_>, rng: &mut StdRng, reg: &Registries, market: Market) ->
         .collect();
     tenders.sort_by_key(|(opened, t)| (*opened, t.village));
     let mut table = Table::new(DatasetKind::Bids);
-    let (mut year, mut serial) = (0, 0);
+    let mut serials = YearlySerial::default();
     for (opened, tender) in &tenders {
-        if opened.year() != year {
-            (year, serial) = (opened.year(), 0);
-        }
-        serial += 1;
-        let id = format!("ZB-{year}-{serial:04}");
+        let year = opened.year();
+        let id = format!("ZB-{year}-{:04}", serials.next(year));
         let place = &city.villages[tender.village].name;
         let project = format!("{place}{}", names::pick(rng, names::PROJECTS));
         let budget = round_yuan(rng, 100_000, 3_000_000, 100);

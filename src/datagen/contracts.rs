@@ -16,7 +16,7 @@ use rand::rngs::StdRng;
 
 use super::names::{self, round_yuan};
 use super::registries::{Registries, between};
-use super::table::{Table, day, yes_no, yuan};
+use super::table::{Table, YearlySerial, day, yes_no, yuan};
 use super::{City, Sizes, Tag};
 use crate::import::DatasetKind;
 
@@ -243,13 +243,10 @@ fn write(city: &mut City<'_>, mut out: Vec<Contract>) -> BTreeMap<DatasetKind, S
     out.sort_by(|a, b| (a.signed_on, a.village, &a.asset).cmp(&(b.signed_on, b.village, &b.asset)));
     let mut contracts = Table::new(DatasetKind::Contracts);
     let mut payments = Table::new(DatasetKind::ContractPayments);
-    let (mut year, mut serial) = (0, 0);
+    let mut serials = YearlySerial::default();
     for c in &out {
-        if c.signed_on.year() != year {
-            (year, serial) = (c.signed_on.year(), 0);
-        }
-        serial += 1;
-        let id = format!("HT-{year}-{serial:05}");
+        let year = c.signed_on.year();
+        let id = format!("HT-{year}-{:05}", serials.next(year));
         let code = city.villages[c.village].code.to_string();
         contracts.row(&[
             id.as_str(),

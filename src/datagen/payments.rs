@@ -14,7 +14,7 @@ use rand::rngs::StdRng;
 
 use super::names::{self, round_yuan};
 use super::registries::{Registries, between, pick_index};
-use super::table::{Table, day, yuan};
+use super::table::{Table, YearlySerial, day, yuan};
 use super::{City, Sizes, Tag};
 use crate::import::DatasetKind;
 
@@ -247,15 +247,12 @@ fn plant_payments(
 
 /// Project IDs such as `XM-2025-017`, numbered within each year of start.
 fn project_ids(projects: &[Project]) -> Vec<String> {
-    let (mut year, mut serial) = (0, 0);
+    let mut serials = YearlySerial::default();
     projects
         .iter()
         .map(|p| {
-            if p.started_on.year() != year {
-                (year, serial) = (p.started_on.year(), 0);
-            }
-            serial += 1;
-            format!("XM-{year}-{serial:03}")
+            let year = p.started_on.year();
+            format!("XM-{year}-{:03}", serials.next(year))
         })
         .collect()
 }
@@ -285,13 +282,10 @@ fn write_payments(city: &mut City<'_>, mut payments: Vec<Payment>, ids: &[String
         (a.paid_on, a.village, &a.payee.1).cmp(&(b.paid_on, b.village, &b.payee.1))
     });
     let mut table = Table::new(DatasetKind::VillagePayments);
-    let (mut year, mut serial) = (0, 0);
+    let mut serials = YearlySerial::default();
     for p in &payments {
-        if p.paid_on.year() != year {
-            (year, serial) = (p.paid_on.year(), 0);
-        }
-        serial += 1;
-        let id = format!("ZF-{year}-{serial:05}");
+        let year = p.paid_on.year();
+        let id = format!("ZF-{year}-{:05}", serials.next(year));
         let code = city.villages[p.village].code.to_string();
         let (level, approved) = p.approval.map_or(("", None), |(l, d)| (l, Some(d)));
         let project = p

@@ -80,3 +80,22 @@ pub(super) fn day(date: Option<NaiveDate>) -> String {
 pub(super) fn yes_no(value: bool) -> &'static str {
     if value { "是" } else { "否" }
 }
+
+/// Serial numbers that restart each year, for IDs such as `HT-2024-00012`; rows must come
+/// in date order.
+#[derive(Default)]
+pub(super) struct YearlySerial {
+    year: i32,
+    serial: u32,
+}
+
+impl YearlySerial {
+    /// The next number within `year`, from 1.
+    pub fn next(&mut self, year: i32) -> u32 {
+        if year != self.year {
+            (self.year, self.serial) = (year, 0);
+        }
+        self.serial += 1;
+        self.serial
+    }
+}

@@ -59,6 +59,20 @@ fn series(
     rows
 }
 
+/// The commonest plant: two monthly payments in `village`, both flagged by `rule`.
+fn flagged_pair(
+    city: &City<'_>,
+    fund_amount: (Fund, i64),
+    person: &Person,
+    village: usize,
+    rule: &'static str,
+    note: &str,
+) -> Vec<Payment> {
+    series(city, fund_amount, person, (village, 2), rule, note, |_| {
+        true
+    })
+}
+
 fn village(city: &City<'_>, rng: &mut StdRng) -> usize {
     rng.gen_range(0..city.villages.len())
 }
@@ -113,14 +127,13 @@ fn companies(city: &mut City<'_>, rng: &mut StdRng, reg: &mut Registries, out: &
     let c = reg.register_company(city, rng, person.id.clone(), Vec::new(), true);
     let (name, code) = (&reg.companies[c].name, &reg.companies[c].uscc);
     let note = format!("低保对象系存续企业{name}（{code}）的法定代表人");
-    out.extend(series(
+    out.extend(flagged_pair(
         city,
         (Fund::Dibao, 58_000),
         &person,
-        (v, 2),
+        v,
         rule,
         &note,
-        |_| true,
     ));
 
     let (person, v) = (city.people.born_in(rng, (1960, 1980)), village(city, rng));
@@ -129,14 +142,13 @@ fn companies(city: &mut City<'_>, rng: &mut StdRng, reg: &mut Registries, out: &
     let c = reg.register_company(city, rng, rep.id, holders, true);
     let (name, code) = (&reg.companies[c].name, &reg.companies[c].uscc);
     let note = format!("低保对象系存续企业{name}（{code}）的股东（非法定代表人）");
-    out.extend(series(
+    out.extend(flagged_pair(
         city,
         (Fund::Dibao, 66_000),
         &person,
-        (v, 2),
+        v,
         rule,
         &note,
-        |_| true,
     ));
 }
 
@@ -151,15 +163,7 @@ fn employees(city: &mut City<'_>, rng: &mut StdRng, out: &mut Vec<Payment>, reg:
         let employer = names::pick(rng, names::EMPLOYERS);
         reg.employees.push((person.clone(), employer));
         let note = format!("{employer}在编公职人员领取{what}");
-        out.extend(series(
-            city,
-            (fund, amount),
-            &person,
-            (v, 2),
-            rule,
-            &note,
-            |_| true,
-        ));
+        out.extend(flagged_pair(city, (fund, amount), &person, v, rule, &note));
     }
 }
 
@@ -173,14 +177,13 @@ fn cadres(city: &mut City<'_>, rng: &mut StdRng, reg: &mut Registries, out: &mut
         role: "村报账员",
     });
     let note = format!("{place}村报账员本人在本村领取低保");
-    out.extend(series(
+    out.extend(flagged_pair(
         city,
         (Fund::Dibao, 54_000),
         &person,
-        (v, 2),
+        v,
         rule,
         &note,
-        |_| true,
     ));
 
     let (cadre, v) = (city.people.born_in(rng, (1966, 1980)), village(city, rng));
@@ -197,14 +200,13 @@ fn cadres(city: &mut City<'_>, rng: &mut StdRng, reg: &mut Registries, out: &mut
         village: v,
         role: "村委会主任",
     });
-    out.extend(series(
+    out.extend(flagged_pair(
         city,
         (Fund::Dibao, 52_000),
         &mother,
-        (v, 2),
+        v,
         rule,
         &note,
-        |_| true,
     ));
 }
 

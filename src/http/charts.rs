@@ -1,7 +1,7 @@
 //! `/charts/{trend,rectification,domains}.svg?region=CODE`: charts drawn on the server,
 //! cached and redrawn when their data changes (see `crate::charts`).
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
@@ -21,43 +21,20 @@ pub struct ChartQuery {
     pub days: Option<String>,
 }
 
-/// `GET /charts/trend.svg?region=CODE&days=30`.
-pub async fn trend(
-    state: State<AppState>,
-    actor: AuthUser,
-    headers: HeaderMap,
-    query: Query<ChartQuery>,
-) -> Result<Response, ApiError> {
-    chart(state, actor, headers, query, ChartKind::Trend)
-}
-
-/// `GET /charts/rectification.svg?region=CODE`.
-pub async fn rectification(
-    state: State<AppState>,
-    actor: AuthUser,
-    headers: HeaderMap,
-    query: Query<ChartQuery>,
-) -> Result<Response, ApiError> {
-    chart(state, actor, headers, query, ChartKind::Rectification)
-}
-
-/// `GET /charts/domains.svg?region=CODE`.
-pub async fn domains(
-    state: State<AppState>,
-    actor: AuthUser,
-    headers: HeaderMap,
-    query: Query<ChartQuery>,
-) -> Result<Response, ApiError> {
-    chart(state, actor, headers, query, ChartKind::Domains)
-}
-
-fn chart(
+/// `GET /charts/{trend,rectification,domains}.svg?region=CODE` (`days` for the trend).
+pub async fn chart(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
+    Path(file): Path<String>,
     headers: HeaderMap,
     Query(query): Query<ChartQuery>,
-    kind: ChartKind,
 ) -> Result<Response, ApiError> {
+    let kind = match file.as_str() {
+        "trend.svg" => ChartKind::Trend,
+        "rectification.svg" => ChartKind::Rectification,
+        "domains.svg" => ChartKind::Domains,
+        _ => return Err(ApiError::not_found(format!("no chart named {file}"))),
+    };
     let key = parse_key(&state, &actor, &query, kind)?;
     let drawn = state
         .charts

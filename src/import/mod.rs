@@ -18,7 +18,6 @@ mod build;
 mod cells;
 pub mod cli;
 pub mod error;
-mod parallel;
 pub mod read;
 pub mod rows;
 pub mod schema;

@@ -6,9 +6,9 @@ use crate::domain::region::RegionCode;
 use crate::regions::RegionTree;
 use crate::store::{RowBucket, Store, StoreError};
 
-use super::parallel::parallel_map;
 use super::rows::Row;
 use super::{DatasetKind, ImportErrors, ImportWarning, parse_dataset};
+use crate::parallel::parallel_map;
 
 /// What an import did.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

@@ -12,11 +12,11 @@ use super::DatasetKind;
 use super::build::build;
 use super::cells::{Binding, Cells};
 use super::error::{ImportError, ImportErrors, ImportWarning};
-use super::parallel::parallel_map;
 use super::read::{RawRow, Table, read_table};
 use super::rows::Row;
 use super::schema::{MoneyUnit, Schema, match_header, schema};
 use crate::domain::region::RegionCode;
+use crate::parallel::parallel_map;
 
 /// Rows checked at a time by one thread: enough that handing out pieces costs nothing.
 const ROWS_PER_PIECE: usize = 2048;

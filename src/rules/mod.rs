@@ -242,38 +242,10 @@ pub fn build_rules(catalogue: &Catalogue) -> Vec<Box<dyn Rule + Send + Sync>> {
 
 /// Runs every enabled rule on `data`; one report per rule, in registry order.
 ///
-/// The rules are independent and read-only, so they run on scoped threads, one per
-/// available core, each taking the next rule from a shared counter.
+/// The rules are independent and read-only, so they run on every core, each thread
+/// taking the next rule in turn.
 pub fn scan(catalogue: &Catalogue, data: &Data) -> Vec<RuleReport> {
-    let rules = build_rules(catalogue);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(rules.len());
-    if workers <= 1 {
-        return rules.iter().map(|rule| rule.run(data)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, RuleReport)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(rule) = rules.get(i) else { break };
-                        mine.push((i, rule.run(data)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            // A rule that panicked is a bug; its panic is passed on rather than
-            // its report silently dropped.
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, report)| report).collect()
+    // A rule that panics is a bug; `parallel_map` passes its panic on rather than
+    // silently dropping its report.
+    crate::parallel::parallel_map(&build_rules(catalogue), 1, |rule| rule.run(data))
 }

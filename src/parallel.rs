@@ -1,5 +1,6 @@
 //! Running a pure function over many items on every core, keeping their order: the
-//! import checks and serializes rows this way, and the scan parses stored rows.
+//! import checks and serializes rows this way, the scan parses stored rows, and the
+//! rules run side by side.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
