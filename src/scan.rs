@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::engine::{Engine, EngineError, FindingOutcome, RuleFinding};
 use crate::import::DatasetKind;
 use crate::import::service::load_datasets;
-use crate::rules::catalogue::Catalogue;
+use crate::rules::catalogue::{Catalogue, WarningLevel};
 use crate::rules::{Data, RuleReport, scan};
 
 /// How many findings are applied at once; their appends share the store's group commits.
@@ -29,6 +29,8 @@ pub struct RuleLine {
     pub relapsed: u64,
     pub already_open: u64,
     pub dismissed: u64,
+    /// Findings on a subject whose reminder was already closed.
+    pub reminders_closed: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -100,6 +102,7 @@ async fn apply_report(
         relapsed: 0,
         already_open: 0,
         dismissed: 0,
+        reminders_closed: 0,
     };
     let findings = report.findings.into_iter().map(|f| RuleFinding {
         rule: f.rule,
@@ -110,6 +113,7 @@ async fn apply_report(
         evidence: f.evidence,
         severity: entry.severity,
         deadline_days: entry.deadline_days,
+        reminder: entry.level == WarningLevel::Yellow,
     });
     let outcomes: Vec<FindingOutcome> = futures::stream::iter(findings)
         .map(|finding| engine.apply_finding(finding))
@@ -122,6 +126,7 @@ async fn apply_report(
             FindingOutcome::Relapsed(_) => line.relapsed += 1,
             FindingOutcome::AlreadyOpen(_) => line.already_open += 1,
             FindingOutcome::Dismissed(_) => line.dismissed += 1,
+            FindingOutcome::ReminderClosed(_) => line.reminders_closed += 1,
         }
     }
     Ok(line)

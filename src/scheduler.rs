@@ -45,6 +45,7 @@ impl Scheduler {
                 };
                 let command = match kind {
                     TimerKind::Deadline => SystemCommand::MissDeadline,
+                    TimerKind::ReminderDue => SystemCommand::ExpireReminder,
                     TimerKind::ObservationEnd => SystemCommand::EndObservation,
                 };
                 let key = format!("timer:{}:{}:{}", timer.stream, timer.version, timer.kind);

@@ -274,6 +274,9 @@ fn daily_rate(kind: &str, w: &Warning, actor: &Actor) -> f64 {
         ("transfer_to_investigation", _) if w.rung == Some(Rung::Investigate) => 0.5,
         ("report_relapse", Role::TownOffice) => 0.012,
         ("dismiss", Role::TownOffice) => 0.004,
+        // Most reminders are seen to within a few weeks; a neglected one expires and
+        // turns red.
+        ("close_reminder", Role::VillageSteward) if !neglected => 0.1,
         _ => 0.0,
     }
 }
@@ -321,6 +324,15 @@ fn command(kind: &str, rng: &mut StdRng) -> Command {
         },
         "report_relapse" => Command::ReportRelapse {
             note: "回头看发现问题反弹".into(),
+        },
+        "close_reminder" => Command::CloseReminder {
+            note: pick(
+                &[
+                    "已列入村民代表会议议程，准备重新公开发包",
+                    "已与承包方协商续签，报镇审核",
+                ],
+                rng,
+            ),
         },
         _ => Command::Dismiss {
             reason: "经核实系数据录入错误".into(),

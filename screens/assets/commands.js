@@ -24,6 +24,7 @@ export const COMMANDS = {
   dismiss: { label: "排除（误报）", field: "reason", required: true, presets: ["经核实系数据误报"] },
   reinstate: { label: "恢复预警", field: "reason", required: true, presets: ["经复核需恢复预警"] },
   report_relapse: { label: "报告复发", field: "note", required: true, presets: ["巡查发现问题复发"], tone: "danger" },
+  close_reminder: { label: "办结提醒", field: "note", required: true, presets: ["已安排重新公开发包", "已依规续签合同"], tone: "primary" },
 };
 
 /** The buttons of a warning's allowed commands, except those listed in `skip`. */

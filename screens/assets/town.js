@@ -32,15 +32,17 @@ const FILTERS = {
   escalated: (w) => w.overdue || w.supervision?.open,
   submitted: (w) => w.state === "submitted",
   observation: (w) => w.state === "observation",
+  reminder: (w) => w.state === "reminder",
 };
 
 /** Escalated first (longest overdue first), then those awaiting verification, then by
- * deadline; warnings in observation last. */
+ * deadline; reminders after the red ones; warnings in observation last. */
 function priority(w) {
   if (w.overdue) return [0, -(w.days_overdue || 0)];
   if (w.supervision?.open) return [1, 0];
   if (w.state === "submitted") return [2, 0];
   if (w.state === "observation") return [4, 0];
+  if (w.state === "reminder") return [3, 1];
   return [3, 0];
 }
 
@@ -116,7 +118,7 @@ function renderDetail(w) {
     ["等级", LEVEL_TEXT[w.level] || w.level],
     ["状态", STATE_TEXT[w.state] || w.state],
     ["严重程度", SEVERITY_TEXT[w.severity] || w.severity],
-    ["整改期限", `${fmtTime(w.deadline)}${w.overdue ? `（已逾期 ${w.days_overdue ?? 0} 天）` : ""}`],
+    [w.state === "reminder" ? "提醒期限" : "整改期限", `${fmtTime(w.deadline)}${w.overdue ? `（已逾期 ${w.days_overdue ?? 0} 天）` : ""}`],
     ["二次督办", supervision],
     ["延期次数", String(w.extensions)],
     ["生成时间", fmtTime(w.raised_at)],

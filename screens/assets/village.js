@@ -26,9 +26,10 @@ const ruleNames = await loadRuleNames(api);
 
 const state = { tasks: [], selected: null };
 
-/** Overdue first, then the nearest deadline; tasks in observation last. */
+/** Overdue first, then the nearest deadline; reminders after red tasks; tasks in
+ * observation last. */
 function byUrgency(a, b) {
-  const rank = (w) => (w.overdue ? 0 : w.state === "observation" ? 2 : 1);
+  const rank = (w) => (w.overdue ? 0 : w.state === "reminder" ? 2 : w.state === "observation" ? 3 : 1);
   return rank(a) - rank(b) || (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0);
 }
 
@@ -50,6 +51,10 @@ function countdown(w) {
   if (w.state === "submitted") return { text: "已提交，待镇审核", cls: "done" };
   if (w.state === "investigation") return { text: "已移送查处", cls: "late" };
   if (w.state === "observation") return { text: `观察期至 ${fmtTime(w.observation_until)}`, cls: "done" };
+  if (w.state === "reminder") {
+    const left = new Date(w.deadline).getTime() - serverClock.now();
+    return { text: `到期提醒 · 剩余 ${fmtSpan(Math.max(left, 0))}`, cls: "" };
+  }
   const left = new Date(w.deadline).getTime() - serverClock.now();
   return left >= 0 ? { text: `剩余 ${fmtSpan(left)}`, cls: "" } : { text: `已逾期 ${fmtSpan(left)}`, cls: "late" };
 }
@@ -126,7 +131,7 @@ function renderDetail(w) {
       {},
       h("dt", {}, "等级"), h("dd", {}, LEVEL_TEXT[w.level] || w.level),
       h("dt", {}, "状态"), h("dd", {}, STATE_TEXT[w.state] || w.state),
-      h("dt", {}, "整改期限"), h("dd", {}, `${fmtTime(w.deadline)}（${text}）`),
+      h("dt", {}, w.state === "reminder" ? "提醒期限" : "整改期限"), h("dd", {}, `${fmtTime(w.deadline)}（${text}）`),
       w.last_reason ? [h("dt", {}, "退回/延期理由"), h("dd", {}, w.last_reason)] : null,
     ),
     h("h4", {}, "操作"),

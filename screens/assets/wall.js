@@ -42,6 +42,7 @@ export function h(spec, props = {}, ...children) {
 export const LEVEL_TEXT = { red: "红色预警", yellow: "黄色预警", green: "绿色（已销号）", none: "无预警" };
 
 export const STATE_TEXT = {
+  reminder: "到期提醒",
   raised: "已生成",
   notified: "已下发",
   acknowledged: "已签收",
@@ -70,6 +71,8 @@ export const EVENT_TEXT = {
   reinstated: "恢复预警",
   observation_ended: "观察期满销号",
   relapsed: "问题复发",
+  reminder_closed: "提醒办结",
+  reminder_expired: "提醒逾期转红",
 };
 
 export const RUNG_TEXT = { urge: "催办", supervise: "督办", investigate: "查办" };

@@ -404,6 +404,7 @@ fn lifecycle_facts(n: usize, village: &RegionCode, t0: chrono::DateTime<Utc>) ->
             },
             evidence: json!({"days": 70}),
             deadline: t0 + day * 15,
+            reminder: false,
         },
         Fact::Notified {
             recipients: vec!["village_steward@990102100201".into()],

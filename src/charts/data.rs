@@ -108,7 +108,8 @@ pub fn rectification(
             RegionRate {
                 code: *code,
                 name: tree.get(code).map(|r| r.name.clone()).unwrap_or_default(),
-                counted: counts.total - dismissed,
+                // Reminders are not rectification tasks unless they turned red.
+                counted: counts.total - dismissed - counts.reminders,
                 rectified: counts.rectified,
                 rectified_on_time: counts.rectified_on_time,
             }

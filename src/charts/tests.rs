@@ -32,6 +32,7 @@ fn warning(id: &str, region: &str, origin: Origin, at: DateTime<Utc>) -> Warning
         origin,
         evidence: serde_json::Value::Null,
         deadline: at + Duration::days(7),
+        reminder: false,
     };
     Warning::from_raised(id, &fact, at).unwrap()
 }

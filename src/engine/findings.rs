@@ -1,7 +1,8 @@
-//! Rule findings into warnings. A finding raises a warning unless one is already open for
-//! the same rule and subject; a finding during observation is a relapse that reopens the
-//! warning; a subject the town office dismissed as a false positive stays dismissed until
-//! the city reinstates it.
+//! Rule findings into warnings. A finding raises a warning (or, for a rule whose catalogue
+//! level is yellow, a reminder) unless one is already open for the same rule and subject;
+//! a finding during observation is a relapse that reopens the warning; a subject the town
+//! office dismissed as a false positive stays dismissed until the city reinstates it; a
+//! reminder its responsible party closed is not raised again for the same subject.
 
 use chrono::Duration;
 use serde::Serialize;
@@ -20,7 +21,10 @@ pub struct RuleFinding {
     pub summary: String,
     pub evidence: serde_json::Value,
     pub severity: Severity,
+    /// Days until the deadline: to rectify a red warning, or to see to a reminder.
     pub deadline_days: u32,
+    /// Open a yellow reminder rather than a red warning (the catalogue's `level`).
+    pub reminder: bool,
 }
 
 /// What a finding did to the warnings.
@@ -31,6 +35,8 @@ pub enum FindingOutcome {
     Relapsed(String),
     AlreadyOpen(String),
     Dismissed(String),
+    /// A reminder for the subject was closed by its responsible party.
+    ReminderClosed(String),
 }
 
 impl Engine {
@@ -58,6 +64,9 @@ impl Engine {
             }
             Some(w) if w.step == Step::Dismissed => {
                 return Ok(FindingOutcome::Dismissed(w.id.clone()));
+            }
+            Some(w) if w.is_closed_reminder() => {
+                return Ok(FindingOutcome::ReminderClosed(w.id.clone()));
             }
             Some(w) if w.step != Step::Closed => {
                 return Ok(FindingOutcome::AlreadyOpen(w.id.clone()));
@@ -94,6 +103,7 @@ impl Engine {
             },
             evidence: finding.evidence,
             deadline: now + Duration::days(i64::from(finding.deadline_days)),
+            reminder: finding.reminder,
         };
         let outcome = self
             .open_stream(Issuer::System, raised, prepared, now)

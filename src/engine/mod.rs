@@ -292,6 +292,7 @@ impl Engine {
             origin: Origin::Manual,
             evidence: serde_json::Value::Null,
             deadline: now + self.settings.deadline(new.severity),
+            reminder: false,
         };
         self.open_stream(Issuer::User(actor), raised, idempotency, now)
             .await

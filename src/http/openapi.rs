@@ -4,7 +4,7 @@
 use axum::Json;
 use serde_json::{Value, json};
 
-use crate::workflow::Command;
+use crate::workflow::{Command, Step};
 
 /// `GET /api/openapi.json`.
 pub async fn document() -> Json<Value> {
@@ -15,6 +15,7 @@ pub fn spec() -> Value {
     let problem = json!({"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}});
     let warning = json!({"description": "The warning", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Warning"}}}});
     let auth = json!([{"bearer": []}]);
+    let states: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
     let list_parameters: Vec<Value> = [
         "region", "level", "state", "rule", "overdue", "limit", "offset",
     ]
@@ -36,13 +37,14 @@ pub fn spec() -> Value {
                     "id": {"type": "string"}, "region": {"type": "string", "pattern": "^[0-9]{12}$"}, "title": {"type": "string"},
                     "severity": {"enum": ["high", "medium", "low"]}, "subject": {"type": "string"}, "rule": {"type": ["string", "null"]},
                     "evidence": {}, "level": {"enum": ["red", "yellow", "green"]},
-                    "state": {"enum": ["raised", "notified", "acknowledged", "rectifying", "submitted", "observation", "closed", "dismissed", "investigation"]},
+                    "state": {"enum": states, "description": "`reminder` is a yellow reminder (到期提醒) opened by a rule whose catalogue level is yellow"},
+                    "reminder": {"type": "boolean", "description": "Opened as a reminder and not turned red"},
                     "version": {"type": "integer"}, "deadline": {"type": "string", "format": "date-time"}, "overdue": {"type": "boolean"},
                     "days_overdue": {"type": ["integer", "null"]}, "supervision": {"type": ["object", "null"]},
                     "allowed": {"type": "array", "items": {"type": "string"}, "description": "Commands the caller may send now"},
                     "history": {"type": "array", "items": {"type": "object"}}}},
                 "Command": {"type": "object", "required": ["type"], "properties": {
-                    "type": {"enum": Command::KINDS}, "note": {"type": "string"}, "reason": {"type": "string"},
+                    "type": {"enum": Command::KINDS, "description": "close_reminder {note} closes a yellow reminder (the village steward or an office)"}, "note": {"type": "string"}, "reason": {"type": "string"},
                     "days": {"type": "integer", "minimum": 1}, "attachments": {"type": "array", "items": {"type": "string"}},
                     "photos": {"type": "array", "items": {"type": "string"}, "description": "Same as attachments: ids from POST /api/warnings/{id}/attachments"}}},
                 "Summary": {"type": "object", "properties": {

@@ -47,6 +47,8 @@ pub fn warning_view(
         "updated_at": w.updated_at,
         "last_reason": w.last_reason,
         "relapses": w.relapses,
+        "reminder": w.reminder,
+        "reminder_acknowledged_at": w.reminder_acknowledged_at,
         "allowed": allowed_for(w, actor, now, engine.settings()),
     });
     if let Some(history) = history {

@@ -15,6 +15,9 @@ pub struct Contribution {
     step: Step,
     overdue: bool,
     supervised: bool,
+    /// A reminder (open or closed, not dismissed) that never turned red: not a
+    /// rectification task.
+    reminder: bool,
     /// Hours from raising to verification, and whether it was submitted on time.
     rectified: Option<(i64, bool)>,
 }
@@ -26,6 +29,7 @@ impl Contribution {
             step: warning.step,
             overdue: warning.is_overdue(),
             supervised: warning.under_supervision(),
+            reminder: warning.reminder && warning.step != Step::Dismissed,
             rectified: warning.verified_at.map(|at| {
                 (
                     (at - warning.raised_at).num_hours(),
@@ -45,6 +49,8 @@ pub struct Counts {
     pub green: i64,
     pub overdue: i64,
     pub supervised: i64,
+    /// Reminders that never turned red (open or closed, not dismissed).
+    pub reminders: i64,
     pub by_step: BTreeMap<Step, i64>,
     pub rectified: i64,
     pub rectified_on_time: i64,
@@ -62,6 +68,7 @@ impl Counts {
         }
         self.overdue += sign * i64::from(c.overdue);
         self.supervised += sign * i64::from(c.supervised);
+        self.reminders += sign * i64::from(c.reminder);
         bump(&mut self.by_step, c.step, sign);
         if let Some((hours, on_time)) = c.rectified {
             self.rectified += sign;
@@ -77,6 +84,7 @@ impl Counts {
         self.green += other.green;
         self.overdue += other.overdue;
         self.supervised += other.supervised;
+        self.reminders += other.reminders;
         self.rectified += other.rectified;
         self.rectified_on_time += other.rectified_on_time;
         for (step, n) in &other.by_step {

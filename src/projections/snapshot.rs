@@ -10,8 +10,8 @@ use super::warnings::Projection;
 use crate::workflow::Warning;
 
 /// Bump when the stored shape of `Warning` changes; an older checkpoint is then ignored
-/// and the projection is rebuilt from the log.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+/// and the projection is rebuilt from the log. Format 2 added the reminder fields.
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Snapshot {

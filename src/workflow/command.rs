@@ -64,6 +64,11 @@ pub enum Command {
     ReportRelapse {
         note: String,
     },
+    /// Closes a yellow reminder: what was done about it (a re-tender scheduled, a renewal
+    /// signed) is required.
+    CloseReminder {
+        note: String,
+    },
 }
 
 /// The name of a command, for errors and for the list of allowed commands.
@@ -76,6 +81,8 @@ pub enum SystemCommand {
         recipients: Vec<String>,
     },
     MissDeadline,
+    /// A reminder's deadline passed while it was open.
+    ExpireReminder,
     EndObservation,
     Relapse {
         note: String,
@@ -116,7 +123,7 @@ pub enum Rejection {
 }
 
 impl Command {
-    pub const KINDS: [CommandKind; 12] = [
+    pub const KINDS: [CommandKind; 13] = [
         "acknowledge",
         "start_rectification",
         "submit_rectification",
@@ -129,6 +136,7 @@ impl Command {
         "dismiss",
         "reinstate",
         "report_relapse",
+        "close_reminder",
     ];
 
     pub fn kind(&self) -> CommandKind {
@@ -145,6 +153,7 @@ impl Command {
             Command::Dismiss { .. } => "dismiss",
             Command::Reinstate { .. } => "reinstate",
             Command::ReportRelapse { .. } => "report_relapse",
+            Command::CloseReminder { .. } => "close_reminder",
         }
     }
 
@@ -170,6 +179,7 @@ impl Command {
             "transfer_to_investigation" => Command::TransferToInvestigation { reason: text() },
             "dismiss" => Command::Dismiss { reason: text() },
             "reinstate" => Command::Reinstate { reason: text() },
+            "close_reminder" => Command::CloseReminder { note: text() },
             _ => Command::ReportRelapse { note: text() },
         }
     }
@@ -179,16 +189,17 @@ impl Command {
 /// checked separately with `can_write`.
 fn role_may(role: Role, kind: CommandKind, warning: &Warning) -> bool {
     let office = matches!(role, Role::TownOffice | Role::CityOffice);
+    // The responsible party: the village steward for a village's warning, the town or
+    // city office for a warning raised on a town or the city itself.
+    let responsible = if warning.region.level() == Level::Village {
+        role == Role::VillageSteward
+    } else {
+        office
+    };
     match kind {
-        // The responsible party rectifies: the village steward for a village's warning,
-        // the town or city office for a warning raised on a town or the city itself.
-        "acknowledge" | "start_rectification" | "submit_rectification" => {
-            if warning.region.level() == Level::Village {
-                role == Role::VillageSteward
-            } else {
-                office
-            }
-        }
+        "acknowledge" | "start_rectification" | "submit_rectification" => responsible,
+        // A reminder is closed by whoever saw to it: the responsible party or an office.
+        "close_reminder" => responsible || office,
         "reinstate" => role == Role::CityOffice,
         _ => office,
     }
@@ -258,6 +269,10 @@ pub fn decide_system(
                 respond_by,
             }
         }
+        SystemCommand::ExpireReminder => Fact::ReminderExpired {
+            missed: warning.deadline,
+            deadline: now + settings.deadline(warning.severity),
+        },
         SystemCommand::EndObservation => Fact::ObservationEnded,
         SystemCommand::Relapse { note, evidence } => Fact::Relapsed {
             note: note.clone(),
@@ -334,6 +349,9 @@ fn fact_for(
             note: required("note", note)?,
             evidence: serde_json::Value::Null,
             deadline: now + settings.deadline(warning.severity),
+        },
+        Command::CloseReminder { note } => Fact::ReminderClosed {
+            note: required("note", note)?,
         },
     })
 }

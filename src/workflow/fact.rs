@@ -72,6 +72,11 @@ pub enum Fact {
         #[serde(default)]
         evidence: serde_json::Value,
         deadline: DateTime<Utc>,
+        /// Opened as a yellow reminder (提醒) rather than a red warning: nothing is wrong
+        /// yet, but the responsible party must act before `deadline`. Absent in events
+        /// stored before reminders existed, which all opened red.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        reminder: bool,
     },
     Notified {
         recipients: Vec<String>,
@@ -131,6 +136,17 @@ pub enum Fact {
         evidence: serde_json::Value,
         deadline: DateTime<Utc>,
     },
+    /// The responsible party closed a reminder: it was seen to (a re-tender scheduled, a
+    /// renewal signed) before its deadline.
+    ReminderClosed {
+        note: String,
+    },
+    /// A reminder's deadline passed while it was still open: it becomes an ordinary red
+    /// warning with a fresh rectification `deadline`, and the escalation ladder applies.
+    ReminderExpired {
+        missed: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+    },
 }
 
 impl Fact {
@@ -153,6 +169,8 @@ impl Fact {
             Fact::Reinstated { .. } => "reinstated",
             Fact::ObservationEnded => "observation_ended",
             Fact::Relapsed { .. } => "relapsed",
+            Fact::ReminderClosed { .. } => "reminder_closed",
+            Fact::ReminderExpired { .. } => "reminder_expired",
         }
     }
 }

@@ -8,6 +8,7 @@
 //! any ─┬─ red ─┬─ working ─┬─ raised ─ notified ─ acknowledged ─ rectifying
 //!      │       │           └─ (deadline passed / urge / supervise / extend)
 //!      │       └─ submitted            (verify → observation, reject → rectifying)
+//!      ├─ reminder (yellow)            (close → closed, expire → raised, dismiss)
 //!      ├─ observation (yellow)         (observation ended → closed, relapse → raised)
 //!      ├─ closed (green)
 //!      ├─ dismissed (green)            (reinstate → the step it was dismissed from)
@@ -119,6 +120,27 @@ impl Warning {
         }
     }
 
+    /// A yellow reminder: the responsible party acknowledges it (once) and closes it with a
+    /// note; if its deadline passes first it becomes an ordinary red warning.
+    #[state(superstate = "any")]
+    fn reminder(&mut self, event: &Occurrence) -> Outcome<State> {
+        match &event.fact {
+            Fact::Notified { .. } => Handled,
+            Fact::Acknowledged { .. } if self.reminder_acknowledged_at.is_some() => {
+                self.rejection = Some("the reminder was already acknowledged".to_string());
+                Handled
+            }
+            Fact::Acknowledged { .. } => Handled,
+            Fact::ReminderClosed { .. } => Transition(State::closed()),
+            Fact::ReminderExpired { .. } => Transition(State::raised()),
+            Fact::Dismissed { .. } => {
+                self.before_dismissal = Some(self.step);
+                Transition(State::dismissed())
+            }
+            _ => Super,
+        }
+    }
+
     #[state(superstate = "any")]
     fn observation(&mut self, event: &Occurrence) -> Outcome<State> {
         match &event.fact {
@@ -154,6 +176,7 @@ impl Warning {
 /// The machine state for a stored step.
 fn state_of(step: Step) -> State {
     match step {
+        Step::Reminder => State::reminder(),
         Step::Raised => State::raised(),
         Step::Notified => State::notified(),
         Step::Acknowledged => State::acknowledged(),
@@ -169,6 +192,7 @@ fn state_of(step: Step) -> State {
 /// The stored step for a machine state.
 fn step_of(state: &State) -> Step {
     match state {
+        State::Reminder {} => Step::Reminder,
         State::Raised {} => Step::Raised,
         State::Notified {} => Step::Notified,
         State::Acknowledged {} => Step::Acknowledged,

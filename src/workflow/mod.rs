@@ -15,3 +15,5 @@ pub use warning::{Colour, NextTimer, Step, TimerKind, Warning};
 
 #[cfg(test)]
 mod model_tests;
+#[cfg(test)]
+mod reminder_tests;

@@ -1,6 +1,6 @@
 //! Model-based tests of the lifecycle: random command sequences, with time moving, driven
 //! through `decide` and `apply` exactly as the engine does, checking the invariants after
-//! every step.
+//! every step. Warnings start either red (raised) or as a yellow reminder.
 
 use std::collections::HashSet;
 
@@ -32,7 +32,14 @@ fn start() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap()
 }
 
-fn raised(settings: &LifecycleSettings) -> Warning {
+/// A new warning, red or a reminder. A reminder's deadline is a rule's `deadline_days`,
+/// here 60 days.
+fn opened(settings: &LifecycleSettings, reminder: bool) -> Warning {
+    let deadline = if reminder {
+        start() + Duration::days(60)
+    } else {
+        start() + settings.deadline(Severity::Medium)
+    };
     let fact = Fact::Raised {
         region: RegionCode::parse(VILLAGE).unwrap(),
         title: "t".into(),
@@ -40,9 +47,14 @@ fn raised(settings: &LifecycleSettings) -> Warning {
         subject: "s".into(),
         origin: Origin::Manual,
         evidence: serde_json::Value::Null,
-        deadline: start() + settings.deadline(Severity::Medium),
+        deadline,
+        reminder,
     };
     Warning::from_raised("W1", &fact, start()).unwrap()
+}
+
+fn raised(settings: &LifecycleSettings) -> Warning {
+    opened(settings, false)
 }
 
 /// One random move: a user command by some actor, the scheduler firing what is due, a
@@ -116,6 +128,7 @@ fn play(
             Some(t) if t.due <= *now => {
                 let command = match t.kind {
                     TimerKind::Deadline => SystemCommand::MissDeadline,
+                    TimerKind::ReminderDue => SystemCommand::ExpireReminder,
                     TimerKind::ObservationEnd => SystemCommand::EndObservation,
                 };
                 decide_system(w, &command, *now, settings)
@@ -148,29 +161,58 @@ fn play(
     facts
 }
 
-/// The invariants that must hold across every applied event.
-fn check_transition(before: &Warning, after: &Warning, fact: &Fact) -> Result<(), String> {
+/// The invariants that must hold across every applied event:
+///
+/// - red turns yellow only by a verified rectification;
+/// - yellow turns red only by a relapse during observation or an expired reminder, and a
+///   reminder expires only once its deadline has passed;
+/// - nothing leaves green except a reinstatement;
+/// - red turns green only by a dismissal; yellow turns green only by the end of
+///   observation, a closed reminder or a dismissed reminder;
+/// - a warning enters the reminder state only by being opened as one (never opens red) or
+///   by reinstating a dismissed reminder, and a warning on the reminder track is a
+///   reminder, a closed reminder or a dismissed one;
+/// - every event advances the version by one; at most one extension.
+fn check_transition(
+    before: &Warning,
+    after: &Warning,
+    fact: &Fact,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
     let (from, to) = (before.colour(), after.colour());
-    if from == Colour::Red
-        && to == Colour::Yellow
-        && !matches!(fact, Fact::RectificationVerified { .. })
-    {
-        return Err(format!("red turned yellow by {}", fact.kind()));
+    let kind = fact.kind();
+    let by = |allowed: &[&str]| allowed.contains(&kind);
+    match (from, to) {
+        (Colour::Red, Colour::Yellow) if !by(&["rectification_verified"]) => {
+            return Err(format!("red turned yellow by {kind}"));
+        }
+        (Colour::Yellow, Colour::Red) if !by(&["relapsed", "reminder_expired"]) => {
+            return Err(format!("yellow turned red by {kind}"));
+        }
+        (Colour::Green, Colour::Red | Colour::Yellow) if !by(&["reinstated"]) => {
+            return Err(format!("left green by {kind}"));
+        }
+        (Colour::Red, Colour::Green) if !by(&["dismissed"]) => {
+            return Err(format!("red turned green by {kind}"));
+        }
+        (Colour::Yellow, Colour::Green)
+            if !by(&["observation_ended", "reminder_closed", "dismissed"]) =>
+        {
+            return Err(format!("yellow turned green by {kind}"));
+        }
+        _ => {}
     }
-    if to == Colour::Yellow
-        && from != Colour::Yellow
-        && !matches!(fact, Fact::RectificationVerified { .. })
-    {
-        return Err(format!("turned yellow by {}", fact.kind()));
+    if kind == "reminder_expired" && now < before.deadline {
+        return Err("a reminder expired before its deadline".into());
     }
-    if from == Colour::Green
-        && to != Colour::Green
-        && !matches!(fact, Fact::Relapsed { .. } | Fact::Reinstated { .. })
-    {
-        return Err(format!("left green by {}", fact.kind()));
+    if after.step == Step::Reminder && before.step != Step::Reminder && !by(&["reinstated"]) {
+        return Err(format!("became a reminder by {kind}"));
     }
-    if from == Colour::Red && to == Colour::Green && !matches!(fact, Fact::Dismissed { .. }) {
-        return Err(format!("red turned green by {}", fact.kind()));
+    if after.reminder && !matches!(after.step, Step::Reminder | Step::Closed | Step::Dismissed) {
+        return Err(format!(
+            "a reminder is {} after {kind}",
+            after.step.as_str()
+        ));
     }
     if after.version != before.version + 1 {
         return Err("version did not advance by one".into());
@@ -181,14 +223,25 @@ fn check_transition(before: &Warning, after: &Warning, fact: &Fact) -> Result<()
     Ok(())
 }
 
+/// What the runs reached: every state, and every change of state (from, to).
+#[derive(Default)]
+struct Visited {
+    steps: HashSet<Step>,
+    edges: HashSet<(Step, Step)>,
+}
+
 fn run_moves(
+    reminder: bool,
     moves: &[Move],
     settings: &LifecycleSettings,
-    visited: &mut HashSet<Step>,
+    visited: &mut Visited,
 ) -> Result<(), String> {
-    let mut w = raised(settings);
+    let mut w = opened(settings, reminder);
+    if reminder != (w.step == Step::Reminder && w.colour() == Colour::Yellow) {
+        return Err(format!("opened as {} ({:?})", w.step.as_str(), w.colour()));
+    }
     let mut now = start();
-    visited.insert(w.step);
+    visited.steps.insert(w.step);
     for mv in moves {
         let before = w.clone();
         let facts = play(&mut w, &mut now, mv, settings);
@@ -205,9 +258,10 @@ fn run_moves(
             step_state
                 .apply(fact.clone(), now)
                 .map_err(|e| e.to_string())?;
-            check_transition(&prior, &step_state, fact)?;
+            check_transition(&prior, &step_state, fact, now)?;
+            visited.edges.insert((prior.step, step_state.step));
         }
-        visited.insert(w.step);
+        visited.steps.insert(w.step);
     }
     Ok(())
 }
@@ -215,19 +269,22 @@ fn run_moves(
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     #[test]
-    fn random_command_sequences_keep_the_invariants(moves in prop::collection::vec(any_move(), 1..60)) {
+    fn random_command_sequences_keep_the_invariants(
+        reminder in any::<bool>(),
+        moves in prop::collection::vec(any_move(), 1..60),
+    ) {
         let settings = LifecycleSettings::builtin();
-        let mut visited = HashSet::new();
-        prop_assert_eq!(run_moves(&moves, &settings, &mut visited), Ok(()));
+        let mut visited = Visited::default();
+        prop_assert_eq!(run_moves(reminder, &moves, &settings, &mut visited), Ok(()));
     }
 }
 
 #[test]
-fn every_state_is_reachable() {
+fn every_state_and_every_reminder_path_is_reachable() {
     let settings = LifecycleSettings::builtin();
     let mut rng = StdRng::seed_from_u64(7);
-    let mut visited = HashSet::new();
-    for _ in 0..400 {
+    let mut visited = Visited::default();
+    for run in 0..400 {
         let moves: Vec<Move> = (0..50)
             .map(|_| match rng.gen_range(0..24) {
                 0..=5 => Move::User {
@@ -247,14 +304,22 @@ fn every_state_is_reachable() {
                 },
             })
             .collect();
-        run_moves(&moves, &settings, &mut visited).unwrap();
+        run_moves(run % 2 == 1, &moves, &settings, &mut visited).unwrap();
     }
     let missing: Vec<&str> = Step::ALL
         .iter()
-        .filter(|s| !visited.contains(s))
+        .filter(|s| !visited.steps.contains(s))
         .map(|s| s.as_str())
         .collect();
     assert!(missing.is_empty(), "never reached: {missing:?}");
+    for edge in [
+        (Step::Reminder, Step::Closed),
+        (Step::Reminder, Step::Raised),
+        (Step::Reminder, Step::Dismissed),
+        (Step::Dismissed, Step::Reminder),
+    ] {
+        assert!(visited.edges.contains(&edge), "never went {edge:?}");
+    }
 }
 
 #[test]

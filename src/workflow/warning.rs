@@ -12,6 +12,8 @@ use crate::domain::region::RegionCode;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
+    /// A yellow reminder (到期提醒): opened by a rule whose catalogue level is yellow.
+    Reminder,
     Raised,
     Notified,
     Acknowledged,
@@ -24,7 +26,8 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 9] = [
+    pub const ALL: [Step; 10] = [
+        Step::Reminder,
         Step::Raised,
         Step::Notified,
         Step::Acknowledged,
@@ -38,6 +41,7 @@ impl Step {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            Step::Reminder => "reminder",
             Step::Raised => "raised",
             Step::Notified => "notified",
             Step::Acknowledged => "acknowledged",
@@ -51,11 +55,12 @@ impl Step {
     }
 
     /// The colour a wall shows. Only a verified rectification turns red into yellow
-    /// ("整改不完成，预警不变色"); a dismissed warning is closed green as a false positive; a
+    /// ("整改不完成，预警不变色"); a reminder is yellow from the start and turns red only when
+    /// its deadline passes; a dismissed warning is closed green as a false positive; a
     /// warning transferred to investigation stays red because nothing was rectified.
     pub fn colour(self) -> Colour {
         match self {
-            Step::Observation => Colour::Yellow,
+            Step::Reminder | Step::Observation => Colour::Yellow,
             Step::Closed | Step::Dismissed => Colour::Green,
             _ => Colour::Red,
         }
@@ -89,7 +94,8 @@ impl Colour {
     }
 }
 
-/// The timer a warning needs next: a deadline to watch or an observation to end.
+/// The timer a warning needs next: a deadline to watch, a reminder to expire or an
+/// observation to end.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NextTimer {
     pub kind: TimerKind,
@@ -99,6 +105,7 @@ pub struct NextTimer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimerKind {
     Deadline,
+    ReminderDue,
     ObservationEnd,
 }
 
@@ -106,6 +113,7 @@ impl TimerKind {
     pub fn as_str(self) -> &'static str {
         match self {
             TimerKind::Deadline => "deadline",
+            TimerKind::ReminderDue => "reminder_due",
             TimerKind::ObservationEnd => "observation_end",
         }
     }
@@ -113,6 +121,7 @@ impl TimerKind {
     pub fn parse(text: &str) -> Option<TimerKind> {
         match text {
             "deadline" => Some(TimerKind::Deadline),
+            "reminder_due" => Some(TimerKind::ReminderDue),
             "observation_end" => Some(TimerKind::ObservationEnd),
             _ => None,
         }
@@ -154,6 +163,14 @@ pub struct Warning {
     pub before_dismissal: Option<Step>,
     pub last_reason: Option<String>,
     pub relapses: u32,
+    /// On the reminder track: opened as a yellow reminder and not (yet) turned red. Stays
+    /// set when the reminder is closed or dismissed, so a closed reminder is told apart
+    /// from a warning closed after observation.
+    #[serde(default)]
+    pub reminder: bool,
+    /// When the responsible party acknowledged the reminder.
+    #[serde(default)]
+    pub reminder_acknowledged_at: Option<DateTime<Utc>>,
     /// Set by the state machine when the event being handled does not apply; never stored.
     #[serde(skip)]
     pub(super) rejection: Option<String>,
@@ -170,6 +187,7 @@ impl Warning {
             origin,
             evidence,
             deadline,
+            reminder,
         } = fact
         else {
             return None;
@@ -182,7 +200,11 @@ impl Warning {
             subject: subject.clone(),
             origin: origin.clone(),
             evidence: evidence.clone(),
-            step: Step::Raised,
+            step: if *reminder {
+                Step::Reminder
+            } else {
+                Step::Raised
+            },
             version: 1,
             raised_at: at,
             updated_at: at,
@@ -201,6 +223,8 @@ impl Warning {
             before_dismissal: None,
             last_reason: None,
             relapses: 0,
+            reminder: *reminder,
+            reminder_acknowledged_at: None,
             rejection: None,
         })
     }
@@ -216,6 +240,12 @@ impl Warning {
     /// Under secondary supervision: red and has missed at least one deadline.
     pub fn under_supervision(&self) -> bool {
         self.misses > 0 && self.step.colour() == Colour::Red && self.step != Step::Investigation
+    }
+
+    /// A reminder its responsible party closed (not a warning closed after observation):
+    /// the same finding does not open it again.
+    pub fn is_closed_reminder(&self) -> bool {
+        self.reminder && self.step == Step::Closed
     }
 
     /// The rule that raised the warning, if a rule did.
@@ -234,6 +264,12 @@ impl Warning {
             return Some(NextTimer {
                 kind: TimerKind::ObservationEnd,
                 due,
+            });
+        }
+        if self.step == Step::Reminder {
+            return Some(NextTimer {
+                kind: TimerKind::ReminderDue,
+                due: self.deadline,
             });
         }
         if !self.step.is_working() {
@@ -301,6 +337,17 @@ impl Warning {
             }
             Fact::ObservationEnded => self.closed_at = Some(at),
             Fact::Relapsed { deadline, .. } => self.reopen(*deadline),
+            Fact::Acknowledged { .. } if self.step == Step::Reminder => {
+                self.reminder_acknowledged_at = Some(at);
+            }
+            Fact::ReminderClosed { note } => {
+                self.closed_at = Some(at);
+                self.last_reason = Some(note.clone());
+            }
+            Fact::ReminderExpired { deadline, .. } => {
+                self.reminder = false;
+                self.deadline = *deadline;
+            }
             Fact::Raised { .. }
             | Fact::Notified { .. }
             | Fact::Acknowledged { .. }

@@ -63,6 +63,20 @@ async fn the_demo_city_raises_exactly_its_planted_anomalies() {
     assert_eq!(list["total"].as_u64(), Some(truth.len() as u64));
     let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
     for item in list["items"].as_array().unwrap() {
+        // The catalogue's yellow rule opens reminders; every other rule opens red.
+        let expected = if item["rule"] == "lease_expiring" {
+            ("yellow", "reminder")
+        } else {
+            ("red", "notified")
+        };
+        assert_eq!(
+            (
+                item["level"].as_str().unwrap(),
+                item["state"].as_str().unwrap()
+            ),
+            expected,
+            "{item}"
+        );
         *by_rule
             .entry(item["rule"].as_str().unwrap_or("manual").to_owned())
             .or_default() += 1;

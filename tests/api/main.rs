@@ -11,6 +11,7 @@ mod health;
 mod imports;
 mod lifecycle;
 mod maps;
+mod reminders;
 mod replay;
 mod scan;
 mod screens;

@@ -1,7 +1,10 @@
 //! The live projection equals a full replay of the log.
 
 use chrono::Duration;
+use qingfeng::domain::region::RegionCode;
+use qingfeng::engine::{FindingOutcome, RuleFinding};
 use qingfeng::projections::Projection;
+use qingfeng::workflow::Severity;
 use serde_json::json;
 
 use crate::helpers::{VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app};
@@ -37,6 +40,31 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
         }
         ids.push(id);
     }
+    // Three yellow reminders: one closed, one left to expire (5 days), one left open.
+    let mut reminders = Vec::new();
+    for (n, days) in [(1, 60), (2, 5), (3, 60)] {
+        let finding = RuleFinding {
+            rule: "lease_expiring".into(),
+            subject: format!("contract:HT-{n}"),
+            region: RegionCode::parse(VILLAGE_LIUTANG).unwrap(),
+            title: "合同即将到期未重新发包".into(),
+            summary: format!("合同HT-{n}即将到期"),
+            evidence: json!({}),
+            severity: Severity::Low,
+            deadline_days: days,
+            reminder: true,
+        };
+        let FindingOutcome::Raised(id) = app.engine.apply_finding(finding).await.unwrap() else {
+            panic!("a new subject raises")
+        };
+        reminders.push(id);
+    }
+    app.command_ok(
+        &liutang,
+        &reminders[0],
+        json!({"type": "close_reminder", "note": "已续签"}),
+    )
+    .await;
     app.clock.advance(Duration::days(8));
     app.step_scheduler().await;
     app.command_ok(&town, &ids[0], json!({"type": "urge"}))
@@ -64,8 +92,10 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
     assert_eq!(replayed, live);
     let root = app.engine.regions().root().code;
     let summary = live.rolled_up(&root).summary();
-    assert_eq!(summary.total, 12);
-    assert_eq!(summary.yellow, 4);
+    assert_eq!(summary.total, 15);
+    assert_eq!(summary.yellow, 5, "four in observation, one open reminder");
+    assert_eq!(summary.open_by_state.get("reminder"), Some(&1));
+    assert_eq!(live.warnings[&reminders[1]].step.as_str(), "raised");
     assert!(summary.overdue > 0);
     app.stop().await;
 }
