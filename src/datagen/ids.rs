@@ -203,7 +203,7 @@ mod tests {
             let parsed = ResidentId::parse(&person.id).expect("a valid resident ID");
             assert_eq!(parsed.birth_date(), Some(person.born));
             let uscc = codes.uscc();
-            assert!(Uscc::parse(&uscc).is_ok(), "{uscc}");
+            assert!(Uscc::parse(&uscc).is_ok_and(|u| u.check_ok()), "{uscc}");
             let plate = codes.plate(i % 7 == 0);
             assert!(Plate::parse(&plate).is_ok(), "{plate}");
             assert!(seen.insert(person.id) && seen.insert(uscc) && seen.insert(plate));

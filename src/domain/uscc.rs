@@ -4,6 +4,11 @@
 //! The last character is a mod-31 check over a 31-symbol alphabet that leaves out I, O, S,
 //! V and Z. A check character of `0` is legitimate (a well-known crate rejects it), so the
 //! check here follows the standard's formula exactly: `(31 - sum % 31) % 31`.
+//!
+//! Some codes issued early fail the check and are nevertheless real, so a code that is
+//! otherwise well formed (18 characters of the alphabet, a six-digit administrative
+//! division code in characters 3 to 8) parses, and [`Uscc::check_mismatch`] says whether
+//! its check character fails: importers accept it with a warning, rules can tell.
 
 use std::fmt;
 use std::str::FromStr;
@@ -45,12 +50,35 @@ impl UsccError {
     }
 }
 
-/// A well-formed unified social credit code in upper case.
+/// The characters (1-based, inclusive) holding the registration authority's
+/// administrative division code, which is always six digits.
+const DIVISION: std::ops::RangeInclusive<usize> = 3..=8;
+
+/// A check character that is not the one the standard's formula gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckMismatch {
+    pub found: char,
+    pub expected: char,
+}
+
+impl fmt::Display for CheckMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "check character {}, expected {}; early codes may fail the check",
+            self.found, self.expected
+        )
+    }
+}
+
+/// A well-formed unified social credit code in upper case. Its check character may fail
+/// (see [`Uscc::check_mismatch`]); everything else about it has been checked.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Uscc(String);
 
 impl Uscc {
-    /// Parses a code, trimming it and normalising full-width and lower-case letters.
+    /// Parses a well-formed code, trimming it and normalising full-width and lower-case
+    /// letters. A failed check character is not an error here: ask `check_mismatch`.
     pub fn parse(input: &str) -> Result<Uscc, UsccError> {
         let input = input.trim();
         let chars: Vec<char> = input
@@ -62,21 +90,20 @@ impl Uscc {
             let problem = format!("must be 18 characters, found {}", chars.len());
             return Err(UsccError::new(input, problem));
         }
-        let mut values = Vec::with_capacity(CODE_LEN);
         for (i, &c) in chars.iter().enumerate() {
-            match symbol_value(c) {
-                Some(value) => values.push(value),
-                None => return Err(UsccError::new(input, bad_symbol(i, c))),
+            if symbol_value(c).is_none() {
+                return Err(UsccError::new(input, bad_symbol(i, c)));
             }
         }
-        let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
-        let expected = ALPHABET
-            .chars()
-            .nth(((31 - sum % 31) % 31) as usize)
-            .unwrap_or('0');
-        let found = chars[CODE_LEN - 1];
-        if found != expected {
-            let problem = format!("the check character should be {expected}, found {found}");
+        if let Some((i, c)) = chars
+            .iter()
+            .enumerate()
+            .find(|(i, c)| DIVISION.contains(&(i + 1)) && !c.is_ascii_digit())
+        {
+            let problem = format!(
+                "character {} is '{c}', but characters 3 to 8 are the administrative division code, six digits",
+                i + 1
+            );
             return Err(UsccError::new(input, problem));
         }
         Ok(Uscc(chars.into_iter().collect()))
@@ -85,6 +112,28 @@ impl Uscc {
     /// The code as 18 upper-case ASCII characters.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether the check character is the one the standard's formula gives.
+    pub fn check_ok(&self) -> bool {
+        self.check_mismatch().is_none()
+    }
+
+    /// The failed check character and the expected one, or `None` if the check holds.
+    pub fn check_mismatch(&self) -> Option<CheckMismatch> {
+        let sum: u32 = self
+            .0
+            .chars()
+            .filter_map(symbol_value)
+            .zip(WEIGHTS)
+            .map(|(v, w)| v * w)
+            .sum();
+        let expected = ALPHABET
+            .chars()
+            .nth(((31 - sum % 31) % 31) as usize)
+            .unwrap_or('0');
+        let found = self.0.chars().last().unwrap_or('0');
+        (found != expected).then_some(CheckMismatch { found, expected })
     }
 }
 
@@ -151,21 +200,35 @@ mod tests {
     #[test]
     fn the_published_test_vectors_are_accepted() {
         for code in ["91350100M000100Y43", "91110108551385082Q"] {
-            assert_eq!(Uscc::parse(code).unwrap().as_str(), code);
+            let parsed = Uscc::parse(code).unwrap();
+            assert_eq!(parsed.as_str(), code);
+            assert!(parsed.check_ok(), "{code}");
         }
     }
 
     #[test]
     fn a_code_whose_check_character_is_zero_is_accepted() {
-        assert!(Uscc::parse("91350100M000000000").is_ok());
+        assert!(Uscc::parse("91350100M000000000").unwrap().check_ok());
     }
 
     #[test]
-    fn a_wrong_check_character_is_named_with_the_expected_one() {
+    fn a_failed_check_character_parses_and_is_named_with_the_expected_one() {
+        let code = Uscc::parse("91350100M000100Y44").unwrap();
+        assert!(!code.check_ok());
+        let mismatch = code.check_mismatch().unwrap();
+        assert_eq!((mismatch.found, mismatch.expected), ('4', '3'));
         assert_eq!(
-            err("91350100M000100Y44"),
-            "unified social credit code 91350100M000100Y44: \
-             the check character should be 3, found 4"
+            mismatch.to_string(),
+            "check character 4, expected 3; early codes may fail the check"
+        );
+    }
+
+    #[test]
+    fn the_administrative_division_code_must_be_digits() {
+        assert_eq!(
+            err("9135A100M000100Y43"),
+            "unified social credit code 9135A100M000100Y43: character 5 is 'A', \
+             but characters 3 to 8 are the administrative division code, six digits"
         );
     }
 
@@ -205,9 +268,11 @@ mod tests {
 
     #[test]
     fn a_code_round_trips_through_serde_as_a_string() {
-        let code = Uscc::parse("91110108551385082Q").unwrap();
-        let json = serde_json::to_string(&code).unwrap();
-        assert_eq!(json, "\"91110108551385082Q\"");
-        assert_eq!(serde_json::from_str::<Uscc>(&json).unwrap(), code);
+        for text in ["91110108551385082Q", "91110108551385082R"] {
+            let code = Uscc::parse(text).unwrap();
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<Uscc>(&json).unwrap(), code);
+        }
     }
 }

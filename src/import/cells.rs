@@ -6,11 +6,12 @@
 
 use chrono::NaiveDate;
 
-use super::error::ImportError;
+use super::error::{ImportError, ImportWarning};
 use super::read::RawRow;
 use super::schema::{Column, MoneyUnit};
 use super::value::{
-    ApprovalLevel, CompanyStatus, Fund, PartyId, Plate, Procurement, Value, parse_cell,
+    ApprovalLevel, CompanyStatus, Fund, PartyId, Plate, Procurement, Value, cell_warning,
+    parse_cell,
 };
 use crate::domain::date::Period;
 use crate::domain::money::Fen;
@@ -45,6 +46,7 @@ pub(crate) struct Cells<'a> {
     bindings: &'a [Binding],
     slots: Vec<Slot>,
     errors: Vec<ImportError>,
+    warnings: Vec<ImportWarning>,
 }
 
 impl<'a> Cells<'a> {
@@ -61,6 +63,7 @@ impl<'a> Cells<'a> {
             bindings,
             slots: Vec::with_capacity(bindings.len()),
             errors: Vec::new(),
+            warnings: Vec::new(),
         };
         for binding in bindings {
             let raw_cell = binding.index.and_then(|i| raw.cells.get(i));
@@ -78,7 +81,12 @@ impl<'a> Cells<'a> {
                 }
                 Ok(text) if text.trim().is_empty() => Slot::Empty,
                 Ok(text) => match parse_cell(column.ty, binding.unit, text.trim(), known_regions) {
-                    Ok(value) => Slot::Value(value),
+                    Ok(value) => {
+                        if let Some(message) = cell_warning(&value) {
+                            cells.warn(column.name, shown, message);
+                        }
+                        Slot::Value(value)
+                    }
                     Err(reason) => cells.fail(column.name, shown, reason),
                 },
             };
@@ -97,9 +105,20 @@ impl<'a> Cells<'a> {
         self.row
     }
 
-    /// The errors found so far, consuming the row.
-    pub fn into_errors(self) -> Vec<ImportError> {
-        self.errors
+    /// The errors and warnings found, consuming the row.
+    pub fn into_findings(self) -> (Vec<ImportError>, Vec<ImportWarning>) {
+        (self.errors, self.warnings)
+    }
+
+    /// Records something about a cell that does not stop the import.
+    fn warn(&mut self, column: &str, value: String, message: String) {
+        self.warnings.push(ImportWarning {
+            file: self.file.to_owned(),
+            row: self.row,
+            column: column.to_owned(),
+            value,
+            message,
+        });
     }
 
     /// How many errors the row has so far.

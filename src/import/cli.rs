@@ -53,7 +53,7 @@ fn report_import(
                 report.rows as f64 / seconds.max(1e-9)
             );
             for warning in &report.warnings {
-                println!("note: {warning}");
+                println!("warning: {warning}");
             }
             Ok(())
         }

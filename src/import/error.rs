@@ -123,21 +123,30 @@ impl From<ImportError> for ImportErrors {
     }
 }
 
-/// Something worth telling the uploader that does not stop the import, such as a column
-/// the kind does not use.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Something worth telling the uploader that does not stop the import: a column the kind
+/// does not use, a credit code whose check character fails.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportWarning {
     /// The file name as the caller passed it.
     pub file: String,
-    /// The header cell as written in the file.
+    /// The 1-based row (the header is row 1).
+    pub row: usize,
+    /// The column: its English name for a cell, the header as written for an ignored
+    /// column.
     pub column: String,
+    /// The value as it appears in the file (empty for an ignored column).
+    pub value: String,
     /// What was noticed.
-    pub reason: String,
+    pub message: String,
 }
 
 impl fmt::Display for ImportWarning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} column {}: {}", self.file, self.column, self.reason)
+        write!(
+            f,
+            "{} row {} column {}: {}",
+            self.file, self.row, self.column, self.message
+        )
     }
 }
 

@@ -16,7 +16,9 @@ pub struct ImportReport {
     pub kind: DatasetKind,
     pub files: usize,
     pub rows: usize,
-    pub warnings: Vec<String>,
+    /// What the uploader should know, though it did not stop the import (a credit code
+    /// whose check character fails, an ignored column), each naming file, row and column.
+    pub warnings: Vec<ImportWarning>,
 }
 
 /// Why an import was refused: bad files (nothing was written) or a store failure.
@@ -66,7 +68,7 @@ pub async fn import_files(
         kind,
         files: files.len(),
         rows: written,
-        warnings: warnings.iter().map(|w| w.to_string()).collect(),
+        warnings,
     })
 }
 
@@ -202,6 +204,65 @@ mod tests {
             loaded.sort_by_key(Row::source_row);
             assert_eq!(loaded, parsed, "{kind}");
         }
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/tests/fixtures/imports/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_early_credit_code_is_stored_and_reported_as_a_warning() {
+        let store = Store::connect("mem://").await.unwrap();
+        let name = "companies_early_code.csv";
+        let files = vec![(name.to_string(), fixture(name))];
+        let report = import_files(&store, &regions(), DatasetKind::Companies, &files)
+            .await
+            .unwrap();
+        assert_eq!(report.rows, 2);
+        assert_eq!(
+            report.warnings,
+            [ImportWarning {
+                file: name.into(),
+                row: 2,
+                column: "uscc".into(),
+                value: "91990102MA0000001E".into(),
+                message: "unified social credit code 91990102MA0000001E: \
+                          check character E, expected D; early codes may fail the check"
+                    .into(),
+            }]
+        );
+        // The stored row reads back with its code as given, for the rules to use.
+        let rows = load_dataset(&store, DatasetKind::Companies).await.unwrap();
+        let early = rows.iter().find_map(|row| match row {
+            Row::Company(c) if !c.uscc.check_ok() => Some(c.uscc.as_str().to_owned()),
+            _ => None,
+        });
+        assert_eq!(early.as_deref(), Some("91990102MA0000001E"));
+    }
+
+    #[tokio::test]
+    async fn a_malformed_credit_code_refuses_the_file() {
+        let store = Store::connect("mem://").await.unwrap();
+        let name = "companies_malformed_code.csv";
+        let files = vec![(name.to_string(), fixture(name))];
+        let err = import_files(&store, &regions(), DatasetKind::Companies, &files)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "companies_malformed_code.csv row 2 column uscc: unified social credit code \
+             91990102MA000001D: must be 18 characters, found 17"
+        );
+        assert!(
+            load_dataset(&store, DatasetKind::Companies)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]

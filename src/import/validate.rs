@@ -59,6 +59,7 @@ pub fn parse_dataset(
         )
     });
     let mut errors = Vec::new();
+    let mut warnings = warnings;
     let mut rows = Vec::with_capacity(checked.len());
     let mut seen = HashMap::with_capacity(checked.len());
     for mut row in checked {
@@ -68,6 +69,7 @@ pub fn parse_dataset(
         }
         rows.extend(row.row);
         errors.extend(row.errors);
+        warnings.extend(row.warnings);
     }
     if errors.is_empty() {
         Ok(Dataset {
@@ -142,8 +144,10 @@ fn locate_columns(
         let Some((position, unit)) = match_header(schema, header) else {
             warnings.push(ImportWarning {
                 file: file.to_owned(),
+                row: table.header_row,
                 column: header.to_owned(),
-                reason: format!("not a column of {}; ignored", schema.kind),
+                value: String::new(),
+                message: format!("not a column of {}; ignored", schema.kind),
             });
             continue;
         };
@@ -215,6 +219,7 @@ struct CheckedRow {
     key: Option<Vec<String>>,
     row: Option<Row>,
     errors: Vec<ImportError>,
+    warnings: Vec<ImportWarning>,
     /// Where a duplicate-key error goes among `errors`: after the cells' own errors and
     /// before the builder's, as when the check ran in the middle of reading the row.
     errors_before_build: usize,
@@ -234,11 +239,14 @@ fn check_row(
     let key = cells.key(schema.key);
     let errors_before_build = cells.error_count();
     let row = build(kind, &mut cells);
+    let number = cells.row();
+    let (errors, warnings) = cells.into_findings();
     CheckedRow {
-        number: cells.row(),
+        number,
         key,
         row,
-        errors: cells.into_errors(),
+        errors,
+        warnings,
         errors_before_build,
     }
 }

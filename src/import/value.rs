@@ -24,15 +24,24 @@ impl PartyId {
     /// Parses a resident ID or, failing that, a unified social credit code.
     ///
     /// Both are 18 characters, so the error reported is the one for the form the input
-    /// most resembles: 17 digits suggest a resident ID, anything else a company code.
+    /// most resembles: 17 digits suggest a resident ID, anything else a company code. A
+    /// company code whose check character fails is accepted (early codes may fail it),
+    /// unless it is shaped like a resident ID (17 digits and a digit or X): that is far
+    /// more likely a mistyped ID number than an old company code.
     pub fn parse(input: &str) -> Result<PartyId, String> {
         let person = match ResidentId::parse(input) {
             Ok(id) => return Ok(PartyId::Person(id)),
             Err(e) => e,
         };
         let company = match Uscc::parse(input) {
-            Ok(code) => return Ok(PartyId::Company(code)),
-            Err(e) => e,
+            Ok(code) if code.check_ok() || !resident_shaped(input) => {
+                return Ok(PartyId::Company(code));
+            }
+            Ok(code) => {
+                let mismatch = code.check_mismatch().map(|m| m.to_string());
+                format!("{code}: {}", mismatch.unwrap_or_default())
+            }
+            Err(e) => e.to_string(),
         };
         let digits = input
             .trim()
@@ -44,7 +53,7 @@ impl PartyId {
         let likely = if digits == 17 {
             person.to_string()
         } else {
-            company.to_string()
+            company
         };
         Err(format!(
             "neither a resident ID nor a unified social credit code ({likely})"
@@ -58,6 +67,14 @@ impl PartyId {
             PartyId::Company(code) => code.as_str(),
         }
     }
+}
+
+/// Whether the input is shaped like a resident ID: 17 digits, then a digit or X.
+fn resident_shaped(input: &str) -> bool {
+    let chars: Vec<char> = input.trim().chars().map(half_width).collect();
+    chars.len() == 18
+        && chars[..17].iter().all(char::is_ascii_digit)
+        && (chars[17].is_ascii_digit() || matches!(chars[17], 'X' | 'x'))
 }
 
 /// A vehicle number plate such as `京A12345` or the eight-character new-energy `京AD12345`.
@@ -227,6 +244,17 @@ pub(crate) fn parse_cell(
         ColumnType::IdList => Value::Ids(parse_id_list(text)?),
         ColumnType::Plate => Value::Plate(Plate::parse(text)?),
     })
+}
+
+/// What the uploader should know about a cell that parsed: a credit code whose check
+/// character fails (accepted, because some early codes fail it).
+pub(crate) fn cell_warning(value: &Value) -> Option<String> {
+    let code = match value {
+        Value::Company(code) | Value::Party(PartyId::Company(code)) => code,
+        _ => return None,
+    };
+    let mismatch = code.check_mismatch()?;
+    Some(format!("unified social credit code {code}: {mismatch}"))
 }
 
 fn parse_yes_no(text: &str) -> Result<bool, String> {

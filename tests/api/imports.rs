@@ -95,3 +95,109 @@ async fn only_the_city_office_imports() {
     assert_eq!(response.status(), 404);
     app.stop().await;
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/imports/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+const EARLY_CODE_MESSAGE: &str = "unified social credit code 91990102MA0000001E: \
+    check character E, expected D; early codes may fail the check";
+
+#[tokio::test]
+async fn an_early_credit_code_is_imported_with_a_warning_naming_the_cell() {
+    let app = spawn_app().await;
+    let name = "companies_early_code.csv";
+    let response = upload(&app, "city", "companies", name, fixture(name)).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["rows"], 2);
+    assert_eq!(
+        body["warnings"],
+        serde_json::json!([{
+            "file": name,
+            "row": 2,
+            "column": "uscc",
+            "value": "91990102MA0000001E",
+            "message": EARLY_CODE_MESSAGE,
+        }])
+    );
+    let stored = app.engine.store().load_rows("companies").await.unwrap();
+    assert_eq!(stored.len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_malformed_credit_code_is_refused_with_the_exact_error() {
+    let app = spawn_app().await;
+    let name = "companies_malformed_code.csv";
+    let response = upload(&app, "city", "companies", name, fixture(name)).await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["errors"],
+        serde_json::json!([{
+            "file": name,
+            "row": 2,
+            "column": "uscc",
+            "value": "91990102MA000001D",
+            "reason": "unified social credit code 91990102MA000001D: must be 18 characters, found 17",
+        }])
+    );
+    assert!(
+        app.engine
+            .store()
+            .load_rows("companies")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
+
+/// `qingfeng import` on a fresh in-memory store, run as the real binary.
+fn cli_import(fixture_name: &str) -> std::process::Output {
+    let path = format!(
+        "{}/tests/fixtures/imports/{fixture_name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::process::Command::new(env!("CARGO_BIN_EXE_qingfeng"))
+        .args(["import", "--kind", "companies", "--store", "mem://", &path])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("qingfeng import runs")
+}
+
+#[test]
+fn the_import_command_prints_the_warning_and_refuses_a_malformed_code() {
+    let output = cli_import("companies_early_code.csv");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout.contains("imported 2 companies rows"), "{stdout}");
+    let expected = format!(
+        "warning: {}/tests/fixtures/imports/companies_early_code.csv row 2 column uscc: {EARLY_CODE_MESSAGE}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert!(
+        stdout.lines().any(|line| line == expected),
+        "{expected}\nnot in\n{stdout}"
+    );
+
+    let output = cli_import("companies_malformed_code.csv");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{output:?}");
+    assert!(
+        stderr.contains(
+            "companies_malformed_code.csv row 2 column uscc: unified social credit code \
+             91990102MA000001D: must be 18 characters, found 17"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 problem(s) found; nothing was imported"),
+        "{stderr}"
+    );
+}

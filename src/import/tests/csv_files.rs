@@ -169,7 +169,7 @@ fn unknown_columns_are_ignored_with_a_warning() {
     let warnings: Vec<String> = dataset.warnings.iter().map(|w| w.to_string()).collect();
     assert_eq!(
         warnings,
-        ["test.csv column 备注: not a column of welfare_payments; ignored"]
+        ["test.csv row 1 column 备注: not a column of welfare_payments; ignored"]
     );
 }
 
@@ -275,6 +275,47 @@ fn a_payment_date_without_an_amount_is_reported() {
     assert_eq!(
         csv_errors(ContractPayments, text),
         ["test.csv row 2 column paid_amount: paid_on is 2024-01-09 but paid_amount is empty"]
+    );
+}
+
+#[test]
+fn a_credit_code_whose_check_fails_is_imported_with_a_warning_naming_the_cell() {
+    let header = "contract_id,village_code,asset,counterparty,counterparty_id,amount,\
+                  signed_on,approved_on,term_start,term_end,tendered,disclosed_on";
+    let early = "HT-1,990102100201,鱼塘,某老厂,91350100M000100Y44,100,2024-01-01,,\
+                 2024-01-01,2025-01-01,N,";
+    let dataset = parse_csv(Contracts, &format!("{header}\n{early}\n")).unwrap();
+    let [Row::Contract(row)] = dataset.rows.as_slice() else {
+        panic!("expected one contract");
+    };
+    let PartyId::Company(code) = &row.counterparty_id else {
+        panic!("{:?}", row.counterparty_id);
+    };
+    assert_eq!(code.as_str(), "91350100M000100Y44");
+    let warnings: Vec<String> = dataset.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        warnings,
+        [
+            "test.csv row 2 column counterparty_id: unified social credit code \
+             91350100M000100Y44: check character 4, expected 3; early codes may fail the check"
+        ]
+    );
+    assert_eq!(dataset.warnings[0].value, "91350100M000100Y44");
+}
+
+#[test]
+fn a_malformed_credit_code_is_still_an_error() {
+    let text = "uscc,name,legal_rep_id,shareholder_ids,status\n\
+                91110108551385082,某公司,11010519491231002x,,存续\n\
+                9111010855138508IQ,某公司,11010519491231002x,,存续\n";
+    assert_eq!(
+        csv_errors(Companies, text),
+        [
+            "test.csv row 2 column uscc: unified social credit code 91110108551385082: \
+             must be 18 characters, found 17",
+            "test.csv row 3 column uscc: unified social credit code 9111010855138508IQ: \
+             character 17 is 'I', which the code alphabet leaves out (no I, O, S, V or Z)"
+        ]
     );
 }
 

@@ -40,8 +40,27 @@ fn a_bad_party_id_reports_the_form_it_most_resembles() {
         person.contains("resident ID 110105194912310021: the check"),
         "{person}"
     );
-    let company = PartyId::parse("91350100M000100Y44").unwrap_err();
-    assert!(company.contains("unified social credit code"), "{company}");
+    let company = PartyId::parse("91350100M000100Y4").unwrap_err();
+    assert!(
+        company.contains("unified social credit code 91350100M000100Y4: must be 18 characters"),
+        "{company}"
+    );
+}
+
+#[test]
+fn a_company_code_whose_check_fails_is_still_a_company() {
+    let Ok(PartyId::Company(code)) = PartyId::parse("91350100M000100Y44") else {
+        panic!("an early code with a failed check is a company");
+    };
+    assert!(!code.check_ok());
+}
+
+#[test]
+fn a_mistyped_resident_id_is_not_taken_for_a_company_code() {
+    // 18 digits are also well-formed as a credit code, whose check then fails too: the
+    // resident ID's error is the one to report.
+    let err = PartyId::parse("990102198001010011").unwrap_err();
+    assert!(err.contains("resident ID 990102198001010011"), "{err}");
 }
 
 #[test]
