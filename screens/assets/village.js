@@ -52,8 +52,9 @@ function countdown(w) {
   if (w.state === "investigation") return { text: "已移送查处", cls: "late" };
   if (w.state === "observation") return { text: `观察期至 ${fmtTime(w.observation_until)}`, cls: "done" };
   if (w.state === "reminder") {
+    // A reminder is never overdue: when its deadline passes it turns red.
     const left = new Date(w.deadline).getTime() - serverClock.now();
-    return { text: `到期提醒 · 剩余 ${fmtSpan(Math.max(left, 0))}`, cls: "" };
+    return { text: `提醒剩余 ${fmtSpan(Math.max(left, 0))}`, cls: "" };
   }
   const left = new Date(w.deadline).getTime() - serverClock.now();
   return left >= 0 ? { text: `剩余 ${fmtSpan(left)}`, cls: "" } : { text: `已逾期 ${fmtSpan(left)}`, cls: "late" };

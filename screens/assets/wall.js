@@ -420,7 +420,7 @@ function eventText(event) {
   if (d.note) parts.push(d.note);
   if (d.reason) parts.push(`理由：${d.reason}`);
   if (d.deadline && event.kind !== "raised") parts.push(`新期限：${fmtTime(d.deadline)}`);
-  if (d.deadline && event.kind === "raised") parts.push(`整改期限：${fmtTime(d.deadline)}`);
+  if (d.deadline && event.kind === "raised") parts.push(`${d.reminder ? "提醒期限" : "整改期限"}：${fmtTime(d.deadline)}`);
   if (d.rung) parts.push(`升级为${RUNG_TEXT[d.rung] || d.rung}（${HOLDER_TEXT[d.level] || d.level}）`);
   if (d.observation_until) parts.push(`观察至 ${fmtTime(d.observation_until)}`);
   if (d.recipients?.length) parts.push(`通知：${d.recipients.join("、")}`);

@@ -140,3 +140,82 @@ async fn photo_bytes(app: &TestApp, attachment: &Value) -> Vec<u8> {
     assert_eq!(kind, "image/png", "the photo is served as a PNG");
     response.bytes().await.unwrap().to_vec()
 }
+
+/// A yellow reminder on the tablet: labelled 到期提醒 with its reminder deadline, closed
+/// by the steward with the 办结提醒 button and a ready-made note.
+#[tokio::test]
+async fn the_village_tablet_closes_a_yellow_reminder() {
+    use qingfeng::domain::region::RegionCode;
+    use qingfeng::engine::{FindingOutcome, RuleFinding};
+    use qingfeng::workflow::Severity;
+
+    let app = spawn_app().await;
+    let finding = RuleFinding {
+        rule: "lease_expiring".into(),
+        subject: "contract:HT-2021-007".into(),
+        region: RegionCode::parse(VILLAGE_LIUTANG).unwrap(),
+        title: "合同即将到期未重新发包".into(),
+        summary: "合同HT-2021-007（西山林地）将于2026-04-30到期".into(),
+        evidence: serde_json::json!({}),
+        severity: Severity::Low,
+        deadline_days: 60,
+        reminder: true,
+    };
+    let FindingOutcome::Raised(id) = app.engine.apply_finding(finding).await.unwrap() else {
+        panic!("a new subject raises a reminder");
+    };
+    let steward = app.login("liutang").await;
+
+    with_browser("village-reminder", |browser| async move {
+        browser
+            .open(
+                &app,
+                &format!("/screens/village/{VILLAGE_LIUTANG}?token={steward}"),
+            )
+            .await;
+        wait_stale(&browser, false).await;
+        let task = format!("li[data-warning-id=\"{id}\"]");
+        browser.find(&task).await;
+        browser
+            .wait_until_with(
+                "the reminder task labelled 到期提醒 and yellow",
+                "const li = document.querySelector(arguments[0]); \
+                 return li !== null && li.dataset.level === 'yellow' \
+                   && li.textContent.includes('到期提醒');",
+                vec![serde_json::json!(task)],
+            )
+            .await;
+        browser.click(&task).await;
+        browser
+            .wait_until(
+                "the reminder's deadline and its close button",
+                "const d = document.getElementById('detail'); \
+                 return d.textContent.includes('提醒期限') \
+                   && d.querySelector('button[data-command=\"close_reminder\"]') !== null \
+                   && d.querySelector('button[data-command=\"close_reminder\"]').textContent === '办结提醒';",
+            )
+            .await;
+        browser.screenshot("reminder").await;
+        browser
+            .click("#detail button[data-command=\"close_reminder\"]")
+            .await;
+        browser
+            .find("#command-dialog[data-command=\"close_reminder\"]")
+            .await;
+        browser.click("#command-dialog .chips button").await;
+        browser.screenshot("close-reminder-dialog").await;
+        browser.click("#command-confirm").await;
+        let closed = wait_state(&app, &id, "closed").await;
+        assert_eq!(closed["level"], "green");
+        assert_eq!(closed["last_reason"], "已安排重新公开发包");
+        browser
+            .wait_until_with(
+                "the closed reminder to leave the task list",
+                "return document.querySelector(arguments[0]) === null;",
+                vec![serde_json::json!(task)],
+            )
+            .await;
+        app.stop().await;
+    })
+    .await;
+}
