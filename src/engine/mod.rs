@@ -320,7 +320,16 @@ impl Engine {
                 .map_err(|r| EngineError::Store(StoreError::Database(r)))?;
             let facts = vec![raised.clone(), notified.clone()];
             match self
-                .append(issuer, &warning, 0, facts, idempotency.clone(), now)
+                .append(
+                    issuer,
+                    Transition {
+                        before: None,
+                        after: &warning,
+                        facts,
+                    },
+                    idempotency.clone(),
+                    now,
+                )
                 .await
             {
                 Err(EngineError::Conflict { .. }) => continue, // an id collision: draw again
@@ -408,27 +417,35 @@ impl Engine {
         idempotency: Option<PreparedKey>,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EngineError> {
-        let expected = warning.version;
+        let before = warning.clone();
         for fact in &facts {
             warning
                 .apply(fact.clone(), now)
                 .map_err(|r| EngineError::Store(StoreError::Database(r)))?;
         }
-        self.append(issuer, &warning, expected, facts, idempotency, now)
-            .await
+        let transition = Transition {
+            before: Some(&before),
+            after: &warning,
+            facts,
+        };
+        self.append(issuer, transition, idempotency, now).await
     }
 
-    /// Appends the events that take a warning from `expected` to `after`, with its timer
+    /// Appends the events that take a warning from `before` to `after`, with its timer
     /// and the idempotency record, then folds them into the projection.
     async fn append(
         &self,
         issuer: Issuer<'_>,
-        after: &Warning,
-        expected: u64,
-        facts: Vec<Fact>,
+        transition: Transition<'_>,
         idempotency: Option<PreparedKey>,
         now: DateTime<Utc>,
     ) -> Result<Outcome, EngineError> {
+        let Transition {
+            before,
+            after,
+            facts,
+        } = transition;
+        let expected = before.map_or(0, |b| b.version);
         let command_id = uuid::Uuid::now_v7().to_string();
         let events: Vec<NewEvent> = facts
             .iter()
@@ -440,13 +457,7 @@ impl Engine {
                 command_id: command_id.clone(),
             })
             .collect();
-        let timer = match after.next_timer() {
-            Some(t) => TimerChange::Set {
-                kind: t.kind.as_str().to_string(),
-                due: t.due,
-            },
-            None => TimerChange::Clear,
-        };
+        let timer = timer_change(before, after);
         let outcome = Outcome {
             warning: after.clone(),
             replayed: false,
@@ -572,6 +583,13 @@ async fn restore_checkpoint(store: &Store) -> Projection {
     }
 }
 
+/// The events a command decided, with the warning before (none for a new stream) and after.
+struct Transition<'a> {
+    before: Option<&'a Warning>,
+    after: &'a Warning,
+    facts: Vec<Fact>,
+}
+
 /// An idempotency key scoped to its issuer, the hash of the request it came with, and the
 /// stored first result if the command was already executed.
 #[derive(Clone, Debug)]
@@ -620,6 +638,24 @@ fn replay_result(
         warning,
         replayed: true,
     })
+}
+
+/// What an append does to the stream's timer. A timer that did not change is left alone:
+/// most commands (acknowledge, start, urge) keep the deadline they found, and rewriting the
+/// same timer would cost a record and an index update in every such commit. The timer keeps
+/// the version it was set at, which names it in the scheduler's idempotency key.
+fn timer_change(before: Option<&Warning>, after: &Warning) -> TimerChange {
+    let next = after.next_timer();
+    if before.is_some_and(|b| b.next_timer() == next) {
+        return TimerChange::Keep;
+    }
+    match next {
+        Some(t) => TimerChange::Set {
+            kind: t.kind.as_str().to_string(),
+            due: t.due,
+        },
+        None => TimerChange::Clear,
+    }
 }
 
 fn request_events(request: &AppendRequest) -> Vec<RecordedEvent> {

@@ -6,15 +6,20 @@
 //! from this process or another one sharing the server, writes that counter, so an unchanged
 //! counter means nothing the decisions rest on has changed; and two transactions racing past the
 //! check both write it, so the engine's write-conflict detection lets only one of them commit.
-//! The per-version records `stream_version:[stream, version]` are inserted with `INSERT`, which
-//! refuses an existing id, as a second, independent guard on every stream's versions.
+//! A new stream's head is created with `INSERT`, which refuses an existing id, as a second,
+//! independent guard against two first appends to one stream.
+//!
+//! Every record costs SurrealDB far more than its bytes (a document to process, keys to
+//! write), so a commit writes as few as it can: one per event, one head per stream touched
+//! (its version and the positions of its events, which is how a stream's history is found),
+//! the counter, and idempotency records and timers only where a command has them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
-use surrealdb::types::{Array, RecordId, SurrealValue, Value};
+use surrealdb::types::{RecordId, SurrealValue};
 
 use super::events::{AppendOutcome, AppendRequest};
 use super::timers::TimerChange;
@@ -131,16 +136,20 @@ struct EventWrite {
     e: String,
 }
 
-#[derive(SurrealValue)]
-struct VersionWrite {
-    id: RecordId,
-    position: u64,
-}
-
+/// A stream's head as the batch leaves it: its version and the positions of the events the
+/// batch added (appended to those already stored).
 #[derive(SurrealValue)]
 struct HeadWrite {
     id: RecordId,
     version: u64,
+    positions: Vec<u64>,
+}
+
+/// How the batch moves one stream: from the version the snapshot saw to its new version.
+struct HeadMove {
+    from: u64,
+    version: u64,
+    positions: Vec<u64>,
 }
 
 #[derive(SurrealValue)]
@@ -163,8 +172,7 @@ struct TimerWrite {
 #[derive(Default)]
 struct Writes {
     events: Vec<EventWrite>,
-    versions: Vec<VersionWrite>,
-    heads: HashMap<String, u64>,
+    heads: HashMap<String, HeadMove>,
     commands: Vec<CommandWrite>,
     /// The last timer change per stream: `Some` sets it, `None` deletes it.
     timers: BTreeMap<String, Option<TimerWrite>>,
@@ -209,7 +217,6 @@ fn plan(snapshot: Snapshot, requests: &[&AppendRequest]) -> (Vec<Verdict>, Write
         add_writes(&mut writes, req, next, actual);
         next += req.events.len() as u64;
         heads.insert(req.stream.clone(), version);
-        writes.heads.insert(req.stream.clone(), version);
         if let Some(idem) = &req.idempotency {
             keys_in_batch.insert(idem.key.as_str(), index);
         }
@@ -219,13 +226,19 @@ fn plan(snapshot: Snapshot, requests: &[&AppendRequest]) -> (Vec<Verdict>, Write
 
 /// Adds one accepted request's records to the batch.
 fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, base_version: u64) {
+    let head = writes
+        .heads
+        .entry(req.stream.clone())
+        .or_insert_with(|| HeadMove {
+            from: base_version,
+            version: base_version,
+            positions: Vec::new(),
+        });
+    head.version = base_version + req.events.len() as u64;
     for (offset, event) in req.events.iter().enumerate() {
         let position = first_position + offset as u64;
         let version = base_version + 1 + offset as u64;
-        let version_key = Array::from(vec![
-            Value::from_t(req.stream.clone()),
-            Value::from_t(version as i64),
-        ]);
+        head.positions.push(position);
         let recorded = super::events::RecordedEvent {
             position,
             stream: req.stream.clone(),
@@ -239,10 +252,6 @@ fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, bas
         writes.events.push(EventWrite {
             id: RecordId::new("event", position as i64),
             e: serde_json::to_string(&recorded).expect("events serialize"),
-        });
-        writes.versions.push(VersionWrite {
-            id: RecordId::new("stream_version", version_key),
-            position,
         });
     }
     if let Some(idem) = &req.idempotency {
@@ -268,16 +277,22 @@ fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, bas
 }
 
 /// The write transaction. The `IF` makes it fail unless the counter is where the snapshot saw
-/// it; the `UPSERT` of the counter makes concurrent writers conflict at commit.
+/// it; the `UPSERT` of the counter makes concurrent writers conflict at commit. Heads of new
+/// streams are inserted and heads of existing ones updated in place: an `INSERT .. ON
+/// DUPLICATE KEY UPDATE` would first fail to insert each existing head, and SurrealDB builds
+/// an error (with a backtrace, when they are switched on) for every such failure.
 const WRITE_HEAD: &str = "BEGIN TRANSACTION;
     IF (counter:position.n ?? 0) != $from {
         THROW 'the event position moved since the batch was decided; retry'
     };
-    INSERT INTO stream_version $versions RETURN NONE;
     INSERT INTO event $events RETURN NONE;
-    INSERT INTO stream $heads ON DUPLICATE KEY UPDATE version = $input.version RETURN NONE;
     UPSERT counter:position SET n = $to RETURN NONE;
 ";
+const WRITE_NEW_HEADS: &str = "INSERT INTO stream $new_heads RETURN NONE;\n";
+const WRITE_MOVED_HEADS: &str = "FOR $head IN $moved_heads {
+        UPDATE $head.id SET version = $head.version,
+            positions = array::concat(positions ?? [], $head.positions) RETURN NONE;
+    };\n";
 const WRITE_COMMANDS: &str = "INSERT INTO command $commands RETURN NONE;\n";
 const WRITE_TIMERS: &str = "INSERT INTO timer $timers ON DUPLICATE KEY UPDATE \
     kind = $input.kind, due = $input.due, version = $input.version RETURN NONE;\n";
@@ -286,14 +301,19 @@ const WRITE_TAIL: &str = "COMMIT TRANSACTION;";
 
 /// Commits the batch's writes as one transaction, moving the counter from `from` to `to`.
 async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result<(), StoreError> {
-    let heads: Vec<HeadWrite> = writes
-        .heads
-        .into_iter()
-        .map(|(stream, version)| HeadWrite {
+    let (mut new_heads, mut moved_heads) = (Vec::new(), Vec::new());
+    for (stream, head) in writes.heads {
+        let write = HeadWrite {
             id: RecordId::new("stream", stream),
-            version,
-        })
-        .collect();
+            version: head.version,
+            positions: head.positions,
+        };
+        if head.from == 0 {
+            new_heads.push(write);
+        } else {
+            moved_heads.push(write);
+        }
+    }
     let mut set = Vec::new();
     let mut cleared = Vec::new();
     for (stream, timer) in writes.timers {
@@ -304,6 +324,8 @@ async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result
     }
     let mut query = String::from(WRITE_HEAD);
     for (statement, needed) in [
+        (WRITE_NEW_HEADS, !new_heads.is_empty()),
+        (WRITE_MOVED_HEADS, !moved_heads.is_empty()),
         (WRITE_COMMANDS, !writes.commands.is_empty()),
         (WRITE_TIMERS, !set.is_empty()),
         (CLEAR_TIMERS, !cleared.is_empty()),
@@ -317,9 +339,9 @@ async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result
         .query(query)
         .bind(("from", from as i64))
         .bind(("to", to as i64))
-        .bind(("versions", writes.versions))
         .bind(("events", writes.events))
-        .bind(("heads", heads))
+        .bind(("new_heads", new_heads))
+        .bind(("moved_heads", moved_heads))
         .bind(("commands", writes.commands))
         .bind(("timers", set))
         .bind(("cleared", cleared))

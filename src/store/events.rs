@@ -3,7 +3,7 @@
 //! `append` hands the request to the writer task and waits for its verdict; the reads go
 //! straight to SurrealDB. Events are keyed by their global position (`event:⟨position⟩`), so
 //! reading the log from a checkpoint is a record-id range scan that needs no index, and a
-//! stream is read through its `stream_version:[stream, version]` records, which hold positions.
+//! stream is read through its head `stream:⟨id⟩`, which lists the positions of its events.
 
 use chrono::{DateTime, Utc};
 use surrealdb::types::RecordId;
@@ -97,7 +97,7 @@ fn parse_event(text: &str) -> Result<RecordedEvent, StoreError> {
 /// Each event record holds the whole event as one JSON string in `e`.
 const EVENT_FIELDS: &str = "VALUE e";
 
-/// The largest integer a record id holds; the upper end of "every version of a stream".
+/// The largest integer a record id holds.
 const MAX_ID: i64 = i64::MAX;
 
 impl Store {
@@ -142,15 +142,13 @@ impl Store {
     /// All events of a stream in version order; empty if the stream does not exist.
     pub async fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         let query = format!(
-            "LET $positions = SELECT VALUE type::record('event', position) \
-                FROM stream_version:[$stream, 1]..=[$stream, $max];
-             SELECT {EVENT_FIELDS} FROM $positions;"
+            "LET $positions = (SELECT VALUE positions FROM ONLY $head) ?? [];
+             SELECT {EVENT_FIELDS} FROM $positions.map(|$p| type::record('event', $p));"
         );
         let mut response = self
             .db
             .query(query)
-            .bind(("stream", stream.to_string()))
-            .bind(("max", MAX_ID))
+            .bind(("head", RecordId::new("stream", stream)))
             .await?;
         if let Some(error) = super::first_error(&mut response) {
             return Err(error);

@@ -11,8 +11,7 @@
 //! | record                          | holds                                                     |
 //! |---------------------------------|-----------------------------------------------------------|
 //! | `event:⟨position⟩` (integer id) | one event; `read_all` is a range scan over record ids      |
-//! | `stream_version:[stream, v]`    | the position of version `v` of a stream; `read_stream` scans it |
-//! | `stream:⟨stream⟩`               | the stream's current version (its head)                    |
+//! | `stream:⟨stream⟩`               | the stream's head: its version and its events' positions   |
 //! | `counter:position`              | the last position written, checked and set by every append |
 //! | `command:⟨key⟩`                 | an idempotency record: request hash and first result       |
 //! | `timer:⟨stream⟩`                | the stream's pending timer, indexed on `due`               |
@@ -30,6 +29,7 @@ pub mod bench_baseline;
 mod checkpoints;
 mod datasets;
 mod events;
+mod migrate;
 mod timers;
 mod users;
 mod writer;
@@ -125,6 +125,7 @@ impl Store {
         let db = open(&target).await?;
         db.use_ns(NAMESPACE).use_db(&target.database).await?;
         define_schema(&db).await?;
+        migrate::run(&db).await?;
         let (sender, receiver) = mpsc::channel(WRITER_QUEUE);
         tokio::spawn(writer::run(db.clone(), receiver));
         Ok(Store { db, writer: sender })
@@ -225,7 +226,6 @@ fn is_plain_name(name: &str) -> bool {
 /// exist before it is read: SurrealDB 3 reports selecting from a missing table as an error.
 const SCHEMA: &str = "
     DEFINE TABLE IF NOT EXISTS event SCHEMALESS;
-    DEFINE TABLE IF NOT EXISTS stream_version SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS stream SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS counter SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS command SCHEMALESS;

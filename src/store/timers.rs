@@ -28,8 +28,9 @@ pub struct Timer {
     /// What to do when it fires, e.g. "escalate".
     pub kind: String,
     pub due: DateTime<Utc>,
-    /// The stream's version right after the append that set it: a command fired by the timer
-    /// can use it as its expected version, and so loses cleanly if the stream moved meanwhile.
+    /// The stream's version right after the append that set it. Appends that leave the timer
+    /// as it was do not rewrite it, so this names the timer (for the scheduler's idempotency
+    /// key); it is not the stream's current version.
     pub version: u64,
 }
 
