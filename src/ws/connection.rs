@@ -10,12 +10,13 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
-use futures::stream::{SplitSink, SplitStream};
-use futures::{SinkExt, StreamExt};
+use bytes::Bytes;
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use super::MAX_INCOMING;
+use super::frame::{self, Incoming, Reader, Violation};
 use super::hub::{Conn, Hub};
 use super::scope::Scope;
 
@@ -75,22 +76,24 @@ impl Liveness {
 enum Ending {
     ClientClosed,
     SocketError,
+    Refused(Violation),
     Stalled,
     Silent,
     HubClosed,
 }
 
-type Sink = SplitSink<WebSocket, Message>;
-type Source = SplitStream<WebSocket>;
-
-/// Serves one upgraded socket until it ends. `resume` is the client's `(epoch, since)`.
+/// Serves one upgraded socket until it ends. `early` holds what the client sent right
+/// after its handshake; `resume` is the client's `(epoch, since)`.
 pub(crate) async fn serve(
-    socket: WebSocket,
+    stream: TcpStream,
+    early: Bytes,
     hub: Arc<Hub>,
     scope: Scope,
     resume: Option<(String, u64)>,
     username: String,
 ) {
+    // Every frame is written whole in one call; nothing is gained by Nagle's delay.
+    let _ = stream.set_nodelay(true);
     let resume_ref = resume
         .as_ref()
         .map(|(epoch, since)| (epoch.as_str(), *since));
@@ -103,48 +106,59 @@ pub(crate) async fn serve(
         conn: &conn,
     };
     tracing::info!(%scope, username, id = conn.id, resumed = joined.resumed, "live stream opened");
-    let (mut sink, mut source) = socket.split();
+    let mut socket = Socket {
+        stream,
+        reader: Reader::new(MAX_INCOMING),
+        liveness: Liveness::new(Instant::now()),
+    };
     let mut queue = joined.queue;
-    let Err(ending) = stream(
-        &hub,
-        &conn,
-        joined.first,
-        &mut queue,
-        &mut sink,
-        &mut source,
-    )
-    .await;
-    if matches!(ending, Ending::HubClosed) {
-        let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+    let Err(ending) = stream_to(&mut socket, &hub, &conn, early, joined.first, &mut queue).await;
+    let farewell = match ending {
+        Ending::HubClosed => Some(frame::CLOSE_GOING_AWAY),
+        Ending::Refused(violation) => {
+            let reason = violation.reason;
+            tracing::debug!(%scope, id = conn.id, reason, "screen sent a frame the server refuses");
+            Some(violation.code)
+        }
+        _ => None,
+    };
+    if let Some(code) = farewell {
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.write(&frame::close(code)))
+            .await;
     }
     tracing::info!(%scope, username, id = conn.id, ?ending, "live stream closed");
 }
 
-/// Sends what the screen needs first (a snapshot, or the messages it missed), then
-/// whatever the hub queues.
-async fn stream(
+/// Handles what the client sent with its handshake, sends what the screen needs first (a
+/// snapshot, or the messages it missed), then whatever the hub queues.
+async fn stream_to(
+    socket: &mut Socket,
     hub: &Hub,
     conn: &Conn,
-    first: Vec<Utf8Bytes>,
-    queue: &mut mpsc::Receiver<Utf8Bytes>,
-    sink: &mut Sink,
-    source: &mut Source,
+    early: Bytes,
+    first: Vec<Bytes>,
+    queue: &mut mpsc::Receiver<Bytes>,
 ) -> Result<Infallible, Ending> {
-    for message in first {
-        send(sink, Message::Text(message)).await?;
+    let mut rest = &early[..];
+    while !rest.is_empty() {
+        let taken = socket.reader.push(rest);
+        rest = &rest[taken..];
+        socket.answer_frames().await?;
     }
-    pump(hub, conn, queue, sink, source).await
+    drop(early);
+    for message in first {
+        socket.send(&message).await?;
+    }
+    pump(socket, hub, conn, queue).await
 }
 
 /// Moves queued messages to the socket and watches the socket, until either side ends.
 async fn pump(
+    socket: &mut Socket,
     hub: &Hub,
     conn: &Conn,
-    queue: &mut mpsc::Receiver<Utf8Bytes>,
-    sink: &mut Sink,
-    source: &mut Source,
+    queue: &mut mpsc::Receiver<Bytes>,
 ) -> Result<Infallible, Ending> {
-    let mut liveness = Liveness::new(Instant::now());
     let mut checks = tokio::time::interval_at(Instant::now() + CHECK_EVERY, CHECK_EVERY);
     loop {
         tokio::select! {
@@ -157,34 +171,91 @@ async fn pump(
                 } else {
                     message
                 };
-                send(sink, Message::Text(message)).await?;
-                liveness.sent(Instant::now());
+                socket.send(&message).await?;
             }
-            frame = source.next() => match frame {
-                None | Some(Ok(Message::Close(_))) => return Err(Ending::ClientClosed),
-                Some(Err(_)) => return Err(Ending::SocketError),
-                Some(Ok(_)) => liveness.heard(Instant::now()),
-            },
-            _ = checks.tick() => match liveness.check(Instant::now()) {
+            ready = socket.stream.readable() => {
+                ready.map_err(|_| Ending::SocketError)?;
+                socket.read().await?;
+            }
+            _ = checks.tick() => match socket.liveness.check(Instant::now()) {
                 Heartbeat::Quiet => {}
                 Heartbeat::Dead => return Err(Ending::Silent),
                 Heartbeat::Ping => {
                     let text = hub.ping().ok_or(Ending::HubClosed)?;
-                    send(sink, Message::Text(text)).await?;
-                    send(sink, Message::Ping(Default::default())).await?;
-                    liveness.sent(Instant::now());
+                    socket.send(&text).await?;
+                    socket.send(&frame::ping()).await?;
                 }
             },
         }
     }
 }
 
-/// Sends one message, giving up on a socket that accepts nothing for `STALL_LIMIT`.
-async fn send(sink: &mut Sink, message: Message) -> Result<(), Ending> {
-    match tokio::time::timeout(STALL_LIMIT, sink.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Ending::SocketError),
-        Err(_) => Err(Ending::Stalled),
+/// One screen's socket: the stream, what it has sent so far, and when it was last heard.
+struct Socket {
+    stream: TcpStream,
+    reader: Reader,
+    liveness: Liveness,
+}
+
+impl Socket {
+    /// Writes a whole frame and notes that the screen was sent something.
+    async fn send(&mut self, frame: &[u8]) -> Result<(), Ending> {
+        self.write(frame).await?;
+        self.liveness.sent(Instant::now());
+        Ok(())
+    }
+
+    /// Writes a whole frame, straight from the shared bytes when the socket has room
+    /// (the usual case: no timer, no copy), else waiting for room, giving up on a socket
+    /// that accepts nothing for `STALL_LIMIT`.
+    async fn write(&self, frame: &[u8]) -> Result<(), Ending> {
+        let mut written = 0;
+        while written < frame.len() {
+            match self.stream.try_write(&frame[written..]) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    tokio::time::timeout(STALL_LIMIT, self.stream.writable())
+                        .await
+                        .map_err(|_| Ending::Stalled)?
+                        .map_err(|_| Ending::SocketError)?;
+                }
+                Err(_) => return Err(Ending::SocketError),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what the socket holds and answers the frames in it.
+    async fn read(&mut self) -> Result<(), Ending> {
+        loop {
+            match self.stream.try_read(self.reader.spare()) {
+                Ok(0) => return Err(Ending::ClientClosed),
+                Ok(n) => {
+                    self.reader.filled(n);
+                    self.liveness.heard(Instant::now());
+                    self.answer_frames().await?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+                Err(_) => return Err(Ending::SocketError),
+            }
+        }
+    }
+
+    /// Acts on every whole frame the reader holds: Pings are answered, a Close is
+    /// answered and ends the stream, anything else only shows the screen is alive.
+    async fn answer_frames(&mut self) -> Result<(), Ending> {
+        loop {
+            match self.reader.next() {
+                Ok(None) => return Ok(()),
+                Ok(Some(Incoming::Alive)) => {}
+                Ok(Some(Incoming::Ping(payload))) => self.write(&frame::pong(&payload)).await?,
+                Ok(Some(Incoming::Close(_))) => {
+                    let _ = self.write(&frame::close(frame::CLOSE_NORMAL)).await;
+                    return Err(Ending::ClientClosed);
+                }
+                Err(violation) => return Err(Ending::Refused(violation)),
+            }
+        }
     }
 }
 
