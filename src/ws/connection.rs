@@ -123,8 +123,8 @@ pub(crate) async fn serve(
         _ => None,
     };
     if let Some(code) = farewell {
-        let _ = tokio::time::timeout(Duration::from_secs(1), socket.write(&frame::close(code)))
-            .await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(1), socket.write(&frame::close(code))).await;
     }
     tracing::info!(%scope, username, id = conn.id, ?ending, "live stream closed");
 }
@@ -245,7 +245,7 @@ impl Socket {
     /// answered and ends the stream, anything else only shows the screen is alive.
     async fn answer_frames(&mut self) -> Result<(), Ending> {
         loop {
-            match self.reader.next() {
+            match self.reader.next_frame() {
                 Ok(None) => return Ok(()),
                 Ok(Some(Incoming::Alive)) => {}
                 Ok(Some(Incoming::Ping(payload))) => self.write(&frame::pong(&payload)).await?,

@@ -123,7 +123,7 @@ impl Reader {
     }
 
     /// The next complete frame's meaning, `None` when more bytes are needed.
-    pub fn next(&mut self) -> Result<Option<Incoming>, Violation> {
+    pub fn next_frame(&mut self) -> Result<Option<Incoming>, Violation> {
         if self.skip > 0 {
             let n = self.skip.min(self.len as u64) as usize;
             self.consume(n);
@@ -268,7 +268,7 @@ mod tests {
             while !rest.is_empty() {
                 let taken = reader.push(rest);
                 rest = &rest[taken..];
-                while let Some(incoming) = reader.next()? {
+                while let Some(incoming) = reader.next_frame()? {
                     seen.push(incoming);
                 }
             }
@@ -313,20 +313,33 @@ mod tests {
         let mut bytes = client_frame(0x81, "x".repeat(5_000).as_bytes());
         bytes.extend(client_frame(0x88, b""));
         let frames = read_all(&bytes, 512).unwrap();
-        assert!(frames[..frames.len() - 1].iter().all(|f| *f == Incoming::Alive));
+        assert!(
+            frames[..frames.len() - 1]
+                .iter()
+                .all(|f| *f == Incoming::Alive)
+        );
         assert_eq!(frames.last(), Some(&Incoming::Close(None)));
     }
 
     #[test]
     fn unmasked_oversized_or_unknown_frames_are_refused_with_a_close_code() {
         let unmasked = [0x81, 0x02, b'h', b'i'];
-        assert_eq!(read_all(&unmasked, 4).unwrap_err().code, CLOSE_PROTOCOL_ERROR);
+        assert_eq!(
+            read_all(&unmasked, 4).unwrap_err().code,
+            CLOSE_PROTOCOL_ERROR
+        );
         let huge = client_frame(0x82, &vec![0; 20_000]);
         assert_eq!(read_all(&huge, 64).unwrap_err().code, CLOSE_TOO_BIG);
         let unknown = client_frame(0x83, b"");
-        assert_eq!(read_all(&unknown, 8).unwrap_err().code, CLOSE_PROTOCOL_ERROR);
+        assert_eq!(
+            read_all(&unknown, 8).unwrap_err().code,
+            CLOSE_PROTOCOL_ERROR
+        );
         let long_ping = client_frame(0x89, &[0; 126]);
-        assert_eq!(read_all(&long_ping, 8).unwrap_err().code, CLOSE_PROTOCOL_ERROR);
+        assert_eq!(
+            read_all(&long_ping, 8).unwrap_err().code,
+            CLOSE_PROTOCOL_ERROR
+        );
         let fragmented_ping = client_frame(0x09, b"");
         assert!(read_all(&fragmented_ping, 8).is_err());
     }

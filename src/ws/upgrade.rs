@@ -58,8 +58,7 @@ pub fn accept_key(headers: &HeaderMap) -> Result<HeaderValue, ApiError> {
     let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
         .ok_or_else(|| not_websocket("Sec-WebSocket-Key is missing"))?;
-    HeaderValue::from_str(&derive_accept_key(key.as_bytes()))
-        .map_err(|e| ApiError::internal(&e))
+    HeaderValue::from_str(&derive_accept_key(key.as_bytes())).map_err(|e| ApiError::internal(&e))
 }
 
 /// Answers `101 Switching Protocols` and, once hyper has handed the connection over,
@@ -161,7 +160,10 @@ mod tests {
             let mut headers = handshake();
             headers.remove(&missing);
             let err = accept_key(&headers).unwrap_err();
-            assert_eq!((err.status, err.code), (StatusCode::BAD_REQUEST, "not_websocket"));
+            assert_eq!(
+                (err.status, err.code),
+                (StatusCode::BAD_REQUEST, "not_websocket")
+            );
         }
     }
 }

@@ -331,7 +331,12 @@ async fn a_town_display_signed_in_by_cookie_watches_its_town_and_its_villages() 
     assert_eq!(row(&delta, VILLAGE_LIUTANG)["worst"], "red");
     // A town wall re-reads its queue from the API: a delta names the warning briefly.
     let brief = &delta["warnings"][0];
-    let mut fields: Vec<&str> = brief.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let mut fields: Vec<&str> = brief
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     fields.sort();
     assert_eq!(fields, ["id", "level", "state", "title"], "{brief}");
     app.stop().await;
@@ -434,13 +439,20 @@ async fn the_server_answers_pings_echoes_closes_refuses_floods_and_plain_gets() 
 
     let mut screen = open(&app, &format!("scope=city&token={wall}")).await;
     assert_eq!(screen.next().await["type"], "snapshot");
-    screen.socket.send(Message::Ping("hello".into())).await.unwrap();
+    screen
+        .socket
+        .send(Message::Ping("hello".into()))
+        .await
+        .unwrap();
     match next_control(&mut screen).await {
         Some(Message::Pong(payload)) => assert_eq!(&payload[..], b"hello"),
         other => panic!("expected a Pong, got {other:?}"),
     }
     screen.socket.close(None).await.unwrap();
-    assert!(matches!(next_control(&mut screen).await, Some(Message::Close(_)) | None));
+    assert!(matches!(
+        next_control(&mut screen).await,
+        Some(Message::Close(_)) | None
+    ));
 
     let mut flooding = open(&app, &format!("scope=city&token={wall}")).await;
     assert_eq!(flooding.next().await["type"], "snapshot");
