@@ -7,6 +7,7 @@
 //! because page scripts cannot see Ping frames and a wall shows when it last heard.
 
 use std::convert::Infallible;
+use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,8 +18,7 @@ use tokio::time::Instant;
 
 use super::MAX_INCOMING;
 use super::frame::{self, Incoming, Reader, Violation};
-use super::hub::{Conn, Hub};
-use super::scope::Scope;
+use super::hub::{Conn, Hub, Joined};
 
 /// A screen that received nothing for this long gets a heartbeat.
 pub const PING_AFTER: Duration = Duration::from_secs(20);
@@ -83,24 +83,19 @@ enum Ending {
 }
 
 /// Serves one upgraded socket until it ends. `early` holds what the client sent right
-/// after its handshake; `resume` is the client's `(epoch, since)`.
+/// after its handshake; `joined` is its place on the hub, taken before the handshake was
+/// answered, so a screen that has its `101` is already subscribed.
 pub(crate) async fn serve(
     stream: TcpStream,
     early: Bytes,
     hub: Arc<Hub>,
-    scope: Scope,
-    resume: Option<(String, u64)>,
+    joined: Joined,
     username: String,
 ) {
     // Every frame is written whole in one call; nothing is gained by Nagle's delay.
     let _ = stream.set_nodelay(true);
-    let resume_ref = resume
-        .as_ref()
-        .map(|(epoch, since)| (epoch.as_str(), *since));
-    let Some(joined) = hub.join(scope, resume_ref) else {
-        return;
-    };
     let conn = joined.conn;
+    let scope = conn.scope;
     let _leave = Leave {
         hub: &hub,
         conn: &conn,
@@ -164,14 +159,7 @@ async fn pump(
         tokio::select! {
             item = queue.recv() => {
                 let message = item.ok_or(Ending::HubClosed)?;
-                conn.dequeued(message.len());
-                let message = if conn.needs_snapshot() {
-                    // Everything queued is older than the snapshot and is thrown away.
-                    hub.resnapshot(conn, queue).ok_or(Ending::HubClosed)?
-                } else {
-                    message
-                };
-                socket.send(&message).await?;
+                forward(socket, hub, conn, queue, message).await?;
             }
             ready = socket.stream.readable() => {
                 ready.map_err(|_| Ending::SocketError)?;
@@ -188,6 +176,45 @@ async fn pump(
             },
         }
     }
+}
+
+/// The most queued messages written in one system call.
+const BATCH: usize = 16;
+
+/// Writes `first` and whatever else is already queued behind it. A screen that fell
+/// behind (its task ran late on a busy machine) catches up in one write instead of one
+/// per message, so the cost of catching up shrinks as the backlog grows.
+async fn forward(
+    socket: &mut Socket,
+    hub: &Hub,
+    conn: &Conn,
+    queue: &mut mpsc::Receiver<Bytes>,
+    first: Bytes,
+) -> Result<(), Ending> {
+    conn.dequeued(first.len());
+    let mut batch = Vec::new();
+    if let Ok(second) = queue.try_recv() {
+        batch.reserve_exact(BATCH);
+        batch.extend([first, second]);
+        while batch.len() < BATCH
+            && let Ok(next) = queue.try_recv()
+        {
+            batch.push(next);
+        }
+        for message in &batch[1..] {
+            conn.dequeued(message.len());
+        }
+    } else {
+        batch.push(first);
+    }
+    if conn.needs_snapshot() {
+        // Everything queued is older than the snapshot and is thrown away.
+        let snapshot = hub.resnapshot(conn, queue).ok_or(Ending::HubClosed)?;
+        return socket.send(&snapshot).await;
+    }
+    socket.write_all(&batch).await?;
+    socket.liveness.sent(Instant::now());
+    Ok(())
 }
 
 /// One screen's socket: the stream, what it has sent so far, and when it was last heard.
@@ -213,6 +240,41 @@ impl Socket {
         while written < frame.len() {
             match self.stream.try_write(&frame[written..]) {
                 Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    tokio::time::timeout(STALL_LIMIT, self.stream.writable())
+                        .await
+                        .map_err(|_| Ending::Stalled)?
+                        .map_err(|_| Ending::SocketError)?;
+                }
+                Err(_) => return Err(Ending::SocketError),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes whole frames, as many per system call as the socket takes.
+    async fn write_all(&self, frames: &[Bytes]) -> Result<(), Ending> {
+        let (mut index, mut offset) = (0, 0);
+        while index < frames.len() {
+            let mut slices = [IoSlice::new(&[]); BATCH];
+            let pending = frames[index..].iter().take(BATCH).enumerate();
+            for (k, frame) in pending {
+                let skip = if k == 0 { offset } else { 0 };
+                slices[k] = IoSlice::new(&frame[skip..]);
+            }
+            let count = (frames.len() - index).min(BATCH);
+            match self.stream.try_write_vectored(&slices[..count]) {
+                Ok(mut n) => {
+                    // Steps over what was written: whole frames, then into the next one.
+                    while n > 0 {
+                        let left = frames[index].len() - offset;
+                        if n >= left {
+                            (index, offset, n) = (index + 1, 0, n - left);
+                        } else {
+                            (offset, n) = (offset + n, 0);
+                        }
+                    }
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     tokio::time::timeout(STALL_LIMIT, self.stream.writable())
                         .await

@@ -23,7 +23,7 @@ pub use scope::{Scope, ScopeError};
 pub use stats::{ConnectionStats, HubStats, ScopeStats};
 
 use axum::extract::{Query, Request, State, rejection::QueryRejection};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -89,9 +89,21 @@ pub async fn upgrade(
     let resume = resume_point(&query)?;
     let accept = upgrade::accept_key(headers)?;
     let hub = Hub::of(&state.engine);
+    let resume = resume
+        .as_ref()
+        .map(|(epoch, since)| (epoch.as_str(), *since));
+    // Joined before answering: a screen is subscribed once it has its `101`. Should the
+    // upgrade then fail, the dropped queue takes it off the hub at the next message.
+    let joined = hub.join(scope, resume).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down; reconnect in a moment",
+        )
+    })?;
     let username = actor.username().to_string();
     Ok(upgrade::switch(request, accept, move |socket, early| {
-        connection::serve(socket, early, hub, scope, resume, username)
+        connection::serve(socket, early, hub, joined, username)
     }))
 }
 

@@ -121,10 +121,34 @@ pub fn fanout_runtime() -> &'static Runtime {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
             .thread_name("qingfeng-ws")
+            .on_thread_start(yield_to_commands)
             .enable_all()
             .build()
             .expect("the live-stream runtime starts")
     })
+}
+
+/// How much lower the fan-out threads' scheduling priority is than the rest of the
+/// process. A command takes a few milliseconds of CPU and is on every wall only once it
+/// is committed, so on a saturated machine it should not wait for time slices behind a
+/// window's writes; the writes themselves lose little (commands are a small share).
+const FANOUT_NICENESS: i32 = 5;
+
+/// Lowers the calling thread's priority (Linux keeps a nice value per thread). Failing
+/// costs only the preference, so it is logged and ignored.
+fn yield_to_commands() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid has no preconditions; setpriority only reads its arguments.
+        let result = unsafe {
+            let thread = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, thread, FANOUT_NICENESS)
+        };
+        if result != 0 {
+            let error = std::io::Error::last_os_error();
+            tracing::debug!(%error, "fan-out thread priority unchanged");
+        }
+    }
 }
 
 #[cfg(test)]
