@@ -112,6 +112,7 @@ impl App {
             metrics: Arc::new(Metrics::default()),
             maps: Arc::new(maps),
             charts: Arc::new(crate::charts::ChartCache::default()),
+            tokens: Arc::default(),
         };
         Ok(App {
             listener,

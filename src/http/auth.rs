@@ -92,11 +92,17 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// Resolves a token to its actor, refusing unknown and expired tokens.
+/// Resolves a token to its actor, refusing unknown and expired tokens. A token resolved
+/// in the last few seconds is answered from memory (`token_cache`).
 pub async fn resolve(state: &AppState, token: &str) -> Result<Actor, ApiError> {
+    let hash = token_hash(token);
+    let now = std::time::Instant::now();
+    if let Some(actor) = state.tokens.get(&hash, now, Utc::now()) {
+        return Ok(actor);
+    }
     let store = state.engine.store();
     let record = store
-        .get_token(&token_hash(token))
+        .get_token(&hash)
         .await?
         .filter(|t| t.expires_at > Utc::now())
         .ok_or_else(|| {
@@ -108,7 +114,11 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Actor, ApiError> {
         .ok_or_else(|| ApiError::unauthorized("the token's user no longer exists"))?;
     let role = Role::parse(&user.role).map_err(|e| ApiError::internal(&e))?;
     let region = RegionCode::parse(&user.region).map_err(|e| ApiError::internal(&e))?;
-    Actor::new(user.username, role, region).map_err(|e| ApiError::internal(&e))
+    let actor = Actor::new(user.username, role, region).map_err(|e| ApiError::internal(&e))?;
+    state
+        .tokens
+        .put(&hash, actor.clone(), record.expires_at, now);
+    Ok(actor)
 }
 
 fn bearer(parts: &Parts) -> Option<String> {

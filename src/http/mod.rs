@@ -12,6 +12,7 @@ pub mod ops;
 pub mod regions;
 pub mod rules;
 pub mod screens;
+pub mod token_cache;
 pub mod views;
 pub mod warnings;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub maps: Arc<crate::maps::Maps>,
     /// Drawn charts, redrawn when their data changes.
     pub charts: Arc<crate::charts::ChartCache>,
+    /// Recently resolved bearer tokens (`auth::resolve`).
+    pub tokens: Arc<token_cache::TokenCache>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -7,17 +7,18 @@
 //! because page scripts cannot see Ping frames and a wall shows when it last heard.
 
 use std::convert::Infallible;
+use std::io::IoSlice;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
-use futures::stream::{SplitSink, SplitStream};
-use futures::{SinkExt, StreamExt};
+use bytes::Bytes;
+use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::hub::{Conn, Hub};
-use super::scope::Scope;
+use super::MAX_INCOMING;
+use super::frame::{self, Incoming, Reader, Violation};
+use super::hub::{Conn, Hub, Joined};
 
 /// A screen that received nothing for this long gets a heartbeat.
 pub const PING_AFTER: Duration = Duration::from_secs(20);
@@ -75,116 +76,248 @@ impl Liveness {
 enum Ending {
     ClientClosed,
     SocketError,
+    Refused(Violation),
     Stalled,
     Silent,
     HubClosed,
 }
 
-type Sink = SplitSink<WebSocket, Message>;
-type Source = SplitStream<WebSocket>;
-
-/// Serves one upgraded socket until it ends. `resume` is the client's `(epoch, since)`.
+/// Serves one upgraded socket until it ends. `early` holds what the client sent right
+/// after its handshake; `joined` is its place on the hub, taken before the handshake was
+/// answered, so a screen that has its `101` is already subscribed.
 pub(crate) async fn serve(
-    socket: WebSocket,
+    stream: TcpStream,
+    early: Bytes,
     hub: Arc<Hub>,
-    scope: Scope,
-    resume: Option<(String, u64)>,
+    joined: Joined,
     username: String,
 ) {
-    let resume_ref = resume
-        .as_ref()
-        .map(|(epoch, since)| (epoch.as_str(), *since));
-    let Some(joined) = hub.join(scope, resume_ref) else {
-        return;
-    };
+    // Every frame is written whole in one call; nothing is gained by Nagle's delay.
+    let _ = stream.set_nodelay(true);
     let conn = joined.conn;
+    let scope = conn.scope;
     let _leave = Leave {
         hub: &hub,
         conn: &conn,
     };
     tracing::info!(%scope, username, id = conn.id, resumed = joined.resumed, "live stream opened");
-    let (mut sink, mut source) = socket.split();
+    let mut socket = Socket {
+        stream,
+        reader: Reader::new(MAX_INCOMING),
+        liveness: Liveness::new(Instant::now()),
+    };
     let mut queue = joined.queue;
-    let Err(ending) = stream(
-        &hub,
-        &conn,
-        joined.first,
-        &mut queue,
-        &mut sink,
-        &mut source,
-    )
-    .await;
-    if matches!(ending, Ending::HubClosed) {
-        let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+    let Err(ending) = stream_to(&mut socket, &hub, &conn, early, joined.first, &mut queue).await;
+    let farewell = match ending {
+        Ending::HubClosed => Some(frame::CLOSE_GOING_AWAY),
+        Ending::Refused(violation) => {
+            let reason = violation.reason;
+            tracing::debug!(%scope, id = conn.id, reason, "screen sent a frame the server refuses");
+            Some(violation.code)
+        }
+        _ => None,
+    };
+    if let Some(code) = farewell {
+        let _ =
+            tokio::time::timeout(Duration::from_secs(1), socket.write(&frame::close(code))).await;
     }
     tracing::info!(%scope, username, id = conn.id, ?ending, "live stream closed");
 }
 
-/// Sends what the screen needs first (a snapshot, or the messages it missed), then
-/// whatever the hub queues.
-async fn stream(
+/// Handles what the client sent with its handshake, sends what the screen needs first (a
+/// snapshot, or the messages it missed), then whatever the hub queues.
+async fn stream_to(
+    socket: &mut Socket,
     hub: &Hub,
     conn: &Conn,
-    first: Vec<Utf8Bytes>,
-    queue: &mut mpsc::Receiver<Utf8Bytes>,
-    sink: &mut Sink,
-    source: &mut Source,
+    early: Bytes,
+    first: Vec<Bytes>,
+    queue: &mut mpsc::Receiver<Bytes>,
 ) -> Result<Infallible, Ending> {
-    for message in first {
-        send(sink, Message::Text(message)).await?;
+    let mut rest = &early[..];
+    while !rest.is_empty() {
+        let taken = socket.reader.push(rest);
+        rest = &rest[taken..];
+        socket.answer_frames().await?;
     }
-    pump(hub, conn, queue, sink, source).await
+    drop(early);
+    for message in first {
+        socket.send(&message).await?;
+    }
+    pump(socket, hub, conn, queue).await
 }
 
 /// Moves queued messages to the socket and watches the socket, until either side ends.
 async fn pump(
+    socket: &mut Socket,
     hub: &Hub,
     conn: &Conn,
-    queue: &mut mpsc::Receiver<Utf8Bytes>,
-    sink: &mut Sink,
-    source: &mut Source,
+    queue: &mut mpsc::Receiver<Bytes>,
 ) -> Result<Infallible, Ending> {
-    let mut liveness = Liveness::new(Instant::now());
     let mut checks = tokio::time::interval_at(Instant::now() + CHECK_EVERY, CHECK_EVERY);
     loop {
         tokio::select! {
             item = queue.recv() => {
                 let message = item.ok_or(Ending::HubClosed)?;
-                conn.dequeued(message.len());
-                let message = if conn.needs_snapshot() {
-                    // Everything queued is older than the snapshot and is thrown away.
-                    hub.resnapshot(conn, queue).ok_or(Ending::HubClosed)?
-                } else {
-                    message
-                };
-                send(sink, Message::Text(message)).await?;
-                liveness.sent(Instant::now());
+                forward(socket, hub, conn, queue, message).await?;
             }
-            frame = source.next() => match frame {
-                None | Some(Ok(Message::Close(_))) => return Err(Ending::ClientClosed),
-                Some(Err(_)) => return Err(Ending::SocketError),
-                Some(Ok(_)) => liveness.heard(Instant::now()),
-            },
-            _ = checks.tick() => match liveness.check(Instant::now()) {
+            ready = socket.stream.readable() => {
+                ready.map_err(|_| Ending::SocketError)?;
+                socket.read().await?;
+            }
+            _ = checks.tick() => match socket.liveness.check(Instant::now()) {
                 Heartbeat::Quiet => {}
                 Heartbeat::Dead => return Err(Ending::Silent),
                 Heartbeat::Ping => {
                     let text = hub.ping().ok_or(Ending::HubClosed)?;
-                    send(sink, Message::Text(text)).await?;
-                    send(sink, Message::Ping(Default::default())).await?;
-                    liveness.sent(Instant::now());
+                    socket.send(&text).await?;
+                    socket.send(&frame::ping()).await?;
                 }
             },
         }
     }
 }
 
-/// Sends one message, giving up on a socket that accepts nothing for `STALL_LIMIT`.
-async fn send(sink: &mut Sink, message: Message) -> Result<(), Ending> {
-    match tokio::time::timeout(STALL_LIMIT, sink.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Ending::SocketError),
-        Err(_) => Err(Ending::Stalled),
+/// The most queued messages written in one system call.
+const BATCH: usize = 16;
+
+/// Writes `first` and whatever else is already queued behind it. A screen that fell
+/// behind (its task ran late on a busy machine) catches up in one write instead of one
+/// per message, so the cost of catching up shrinks as the backlog grows.
+async fn forward(
+    socket: &mut Socket,
+    hub: &Hub,
+    conn: &Conn,
+    queue: &mut mpsc::Receiver<Bytes>,
+    first: Bytes,
+) -> Result<(), Ending> {
+    conn.dequeued(first.len());
+    let mut batch = Vec::new();
+    if let Ok(second) = queue.try_recv() {
+        batch.reserve_exact(BATCH);
+        batch.extend([first, second]);
+        while batch.len() < BATCH
+            && let Ok(next) = queue.try_recv()
+        {
+            batch.push(next);
+        }
+        for message in &batch[1..] {
+            conn.dequeued(message.len());
+        }
+    } else {
+        batch.push(first);
+    }
+    if conn.needs_snapshot() {
+        // Everything queued is older than the snapshot and is thrown away.
+        let snapshot = hub.resnapshot(conn, queue).ok_or(Ending::HubClosed)?;
+        return socket.send(&snapshot).await;
+    }
+    socket.write_all(&batch).await?;
+    socket.liveness.sent(Instant::now());
+    Ok(())
+}
+
+/// One screen's socket: the stream, what it has sent so far, and when it was last heard.
+struct Socket {
+    stream: TcpStream,
+    reader: Reader,
+    liveness: Liveness,
+}
+
+impl Socket {
+    /// Writes a whole frame and notes that the screen was sent something.
+    async fn send(&mut self, frame: &[u8]) -> Result<(), Ending> {
+        self.write(frame).await?;
+        self.liveness.sent(Instant::now());
+        Ok(())
+    }
+
+    /// Writes a whole frame, straight from the shared bytes when the socket has room
+    /// (the usual case: no timer, no copy), else waiting for room, giving up on a socket
+    /// that accepts nothing for `STALL_LIMIT`.
+    async fn write(&self, frame: &[u8]) -> Result<(), Ending> {
+        let mut written = 0;
+        while written < frame.len() {
+            match self.stream.try_write(&frame[written..]) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    tokio::time::timeout(STALL_LIMIT, self.stream.writable())
+                        .await
+                        .map_err(|_| Ending::Stalled)?
+                        .map_err(|_| Ending::SocketError)?;
+                }
+                Err(_) => return Err(Ending::SocketError),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes whole frames, as many per system call as the socket takes.
+    async fn write_all(&self, frames: &[Bytes]) -> Result<(), Ending> {
+        let (mut index, mut offset) = (0, 0);
+        while index < frames.len() {
+            let mut slices = [IoSlice::new(&[]); BATCH];
+            let pending = frames[index..].iter().take(BATCH).enumerate();
+            for (k, frame) in pending {
+                let skip = if k == 0 { offset } else { 0 };
+                slices[k] = IoSlice::new(&frame[skip..]);
+            }
+            let count = (frames.len() - index).min(BATCH);
+            match self.stream.try_write_vectored(&slices[..count]) {
+                Ok(mut n) => {
+                    // Steps over what was written: whole frames, then into the next one.
+                    while n > 0 {
+                        let left = frames[index].len() - offset;
+                        if n >= left {
+                            (index, offset, n) = (index + 1, 0, n - left);
+                        } else {
+                            (offset, n) = (offset + n, 0);
+                        }
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    tokio::time::timeout(STALL_LIMIT, self.stream.writable())
+                        .await
+                        .map_err(|_| Ending::Stalled)?
+                        .map_err(|_| Ending::SocketError)?;
+                }
+                Err(_) => return Err(Ending::SocketError),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads what the socket holds and answers the frames in it.
+    async fn read(&mut self) -> Result<(), Ending> {
+        loop {
+            match self.stream.try_read(self.reader.spare()) {
+                Ok(0) => return Err(Ending::ClientClosed),
+                Ok(n) => {
+                    self.reader.filled(n);
+                    self.liveness.heard(Instant::now());
+                    self.answer_frames().await?;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+                Err(_) => return Err(Ending::SocketError),
+            }
+        }
+    }
+
+    /// Acts on every whole frame the reader holds: Pings are answered, a Close is
+    /// answered and ends the stream, anything else only shows the screen is alive.
+    async fn answer_frames(&mut self) -> Result<(), Ending> {
+        loop {
+            match self.reader.next_frame() {
+                Ok(None) => return Ok(()),
+                Ok(Some(Incoming::Alive)) => {}
+                Ok(Some(Incoming::Ping(payload))) => self.write(&frame::pong(&payload)).await?,
+                Ok(Some(Incoming::Close(_))) => {
+                    let _ = self.write(&frame::close(frame::CLOSE_NORMAL)).await;
+                    return Err(Ending::ClientClosed);
+                }
+                Err(violation) => return Err(Ending::Refused(violation)),
+            }
+        }
     }
 }
 

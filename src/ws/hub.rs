@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use tokio::sync::broadcast::error::TryRecvError;
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{broadcast, mpsc};
@@ -24,6 +24,7 @@ use super::pending::Pending;
 use super::ring::{Resume, Ring};
 use super::scope::Scope;
 use super::stats::{ConnectionStats, HubStats, ScopeStats};
+use super::upgrade::fanout_runtime;
 use crate::domain::region::RegionCode;
 use crate::engine::{Change, Engine};
 use crate::regions::RegionTree;
@@ -61,14 +62,14 @@ struct ScopeState {
     ring: Ring,
     /// The snapshot at `seq`, built once for every screen that joins before the next
     /// message (after a deploy, all of a scope's walls reconnect at once).
-    snapshot: Option<(u64, Utf8Bytes)>,
+    snapshot: Option<(u64, Bytes)>,
     subscribers: Vec<Subscriber>,
 }
 
 /// A screen's end of its queue, held by the hub.
 struct Subscriber {
     conn: Arc<Conn>,
-    queue: mpsc::Sender<Utf8Bytes>,
+    queue: mpsc::Sender<Bytes>,
 }
 
 /// What the hub and a connection task share about one screen.
@@ -83,8 +84,8 @@ pub(crate) struct Conn {
 /// A screen that has joined a scope: its queue, and what to send before the queue.
 pub(crate) struct Joined {
     pub(crate) conn: Arc<Conn>,
-    pub(crate) queue: mpsc::Receiver<Utf8Bytes>,
-    pub(crate) first: Vec<Utf8Bytes>,
+    pub(crate) queue: mpsc::Receiver<Bytes>,
+    pub(crate) first: Vec<Bytes>,
     pub(crate) resumed: bool,
 }
 
@@ -118,7 +119,8 @@ impl Hub {
             next_id: AtomicU64::new(1),
         });
         hubs.push((Arc::downgrade(engine), Arc::downgrade(&hub)));
-        tokio::spawn(run(hub.clone()));
+        // Beside the screens it wakes, away from the HTTP runtime (see `upgrade`).
+        fanout_runtime().spawn(run(hub.clone()));
         hub
     }
 
@@ -232,8 +234,8 @@ impl Hub {
     pub(crate) fn resnapshot(
         &self,
         conn: &Conn,
-        queue: &mut mpsc::Receiver<Utf8Bytes>,
-    ) -> Option<Utf8Bytes> {
+        queue: &mut mpsc::Receiver<Bytes>,
+    ) -> Option<Bytes> {
         let engine = self.engine.upgrade()?;
         let state = lock(&self.scopes).get(conn.scope.code()).cloned()?;
         let mut state = lock(&state);
@@ -255,7 +257,7 @@ impl Hub {
     }
 
     /// The idle heartbeat text, or `None` once the engine is gone.
-    pub(crate) fn ping(&self) -> Option<Utf8Bytes> {
+    pub(crate) fn ping(&self) -> Option<Bytes> {
         let engine = self.engine.upgrade()?;
         Some(messages::ping(&engine, &self.epoch))
     }
@@ -315,7 +317,7 @@ impl ScopeState {
     }
 
     /// Numbers, records and offers one message; screens whose socket is gone are dropped.
-    fn publish(&mut self, build: impl FnOnce(u64) -> Utf8Bytes) {
+    fn publish(&mut self, build: impl FnOnce(u64) -> Bytes) {
         self.seq += 1;
         let message = build(self.seq);
         self.ring.push(self.seq, message.clone());
@@ -324,7 +326,7 @@ impl ScopeState {
     }
 
     /// The snapshot at the current position, built at most once per position.
-    fn snapshot(&mut self, engine: &Engine, epoch: &str) -> Utf8Bytes {
+    fn snapshot(&mut self, engine: &Engine, epoch: &str) -> Bytes {
         if let Some((seq, message)) = &self.snapshot
             && *seq == self.seq
         {
@@ -338,7 +340,7 @@ impl ScopeState {
 
 impl Subscriber {
     /// Queues a message for the screen; false when its connection has ended.
-    fn offer(&self, message: &Utf8Bytes) -> bool {
+    fn offer(&self, message: &Bytes) -> bool {
         if self.conn.needs_snapshot() {
             // The snapshot it will get covers this message.
             return !self.queue.is_closed();

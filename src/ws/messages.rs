@@ -5,13 +5,17 @@
 //! JavaScript numbers cannot carry 64 bits) so a client can tell a restarted server from
 //! a gap in the numbering. Summaries and rows are absolute values, never increments, so a
 //! message applied twice or after a snapshot that already held its change does no harm.
+//!
+//! Every message leaves here as a WebSocket frame ([`frame::text`]), ready to be written
+//! to any number of sockets.
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::frame;
 use super::pending::Dirty;
 use super::scope::Scope;
-use crate::domain::region::RegionCode;
+use crate::domain::region::{Level, RegionCode};
 use crate::engine::Engine;
 use crate::projections::{Counts, Projection};
 use crate::regions::RegionTree;
@@ -27,7 +31,7 @@ pub const DELTA_WARNINGS: usize = 100;
 
 /// The first message of a stream, and what a screen that fell behind gets instead of the
 /// deltas it can no longer be given.
-pub fn snapshot(engine: &Engine, scope: &Scope, epoch: &str, seq: u64) -> Utf8Bytes {
+pub fn snapshot(engine: &Engine, scope: &Scope, epoch: &str, seq: u64) -> Bytes {
     let tree = engine.regions();
     let code = scope.code();
     let (summary, regions, recent) = engine.read(|p| {
@@ -54,12 +58,14 @@ pub fn snapshot(engine: &Engine, scope: &Scope, epoch: &str, seq: u64) -> Utf8By
         "recent": recent,
         "at": engine.now(),
     });
-    Utf8Bytes::from(message.to_string())
+    frame::text(&message.to_string())
 }
 
 /// The changes of one window under a scope: its new summary, the child rows that changed
-/// and the warnings that changed, as they stand now.
-pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirty) -> Utf8Bytes {
+/// and the warnings that changed, as they stand now, each as briefly as the scope's
+/// screens list it ([`brief`]): a delta goes to every screen of the scope ten times a
+/// second, so its size is paid ten thousand times over.
+pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirty) -> Bytes {
     let tree = engine.regions();
     let code = scope.code();
     let (summary, regions, warnings, omitted) = engine.read(|p| {
@@ -76,7 +82,7 @@ pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirt
         let omitted = changed.len().saturating_sub(DELTA_WARNINGS);
         let warnings: Vec<Value> = keep_newest(changed, DELTA_WARNINGS)
             .into_iter()
-            .map(|w| small_view(tree, w))
+            .map(|w| brief(tree, code.level(), w))
             .collect();
         (summary(&p.rolled_up(code)), regions, warnings, omitted)
     });
@@ -93,14 +99,14 @@ pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirt
     if omitted > 0 {
         message["warnings_omitted"] = json!(omitted);
     }
-    Utf8Bytes::from(message.to_string())
+    frame::text(&message.to_string())
 }
 
 /// The idle heartbeat a browser can see (WebSocket Ping frames are invisible to page
 /// scripts), so a wall can show when it last heard from the server.
-pub fn ping(engine: &Engine, epoch: &str) -> Utf8Bytes {
+pub fn ping(engine: &Engine, epoch: &str) -> Bytes {
     let message = json!({ "type": "ping", "epoch": epoch, "at": engine.now() });
-    Utf8Bytes::from(message.to_string())
+    frame::text(&message.to_string())
 }
 
 /// The figures of a scope as `GET /api/regions/{code}/summary` shows them, with the
@@ -143,6 +149,32 @@ fn small_view(tree: &RegionTree, w: &Warning) -> Value {
         "overdue": w.is_overdue(),
         "supervised": w.under_supervision(),
     })
+}
+
+/// A changed warning in a delta. The city wall merges deltas into its list of the newest
+/// warnings, which shows title, place, time, rule and colour; town and village walls
+/// re-read their lists from the API when a delta names a warning, so they need only which
+/// warning changed and how it stands. Snapshots carry the full [`small_view`].
+fn brief(tree: &RegionTree, level: Level, w: &Warning) -> Value {
+    if level == Level::City {
+        json!({
+            "id": w.id,
+            "region": w.region.as_str(),
+            "region_name": tree.get(&w.region).map(|r| r.name.as_str()),
+            "title": w.title,
+            "level": w.colour().as_str(),
+            "state": w.step.as_str(),
+            "rule": w.rule(),
+            "raised_at": w.raised_at,
+        })
+    } else {
+        json!({
+            "id": w.id,
+            "title": w.title,
+            "level": w.colour().as_str(),
+            "state": w.step.as_str(),
+        })
+    }
 }
 
 /// The `n` newest warnings within `code`, newest first: one linear pass over the

@@ -9,21 +9,22 @@
 //! module knows wire formats; the engine and projections know nothing of it.
 
 pub mod connection;
+pub mod frame;
 pub mod hub;
 pub mod messages;
 pub mod pending;
 pub mod ring;
 pub mod scope;
 pub mod stats;
+pub mod upgrade;
 
 pub use hub::{FLUSH_EVERY, Hub, QUEUE_CAPACITY, RING_BYTES, RING_LEN};
 pub use scope::{Scope, ScopeError};
 pub use stats::{ConnectionStats, HubStats, ScopeStats};
 
-use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::extract::{Query, State, rejection::QueryRejection};
-use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Query, Request, State, rejection::QueryRejection};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::auth::can_read;
@@ -31,16 +32,10 @@ use crate::http::AppState;
 use crate::http::auth::resolve;
 use crate::http::error::ApiError;
 
-/// Dashboards send almost nothing upstream: small buffers keep an idle screen at a few
-/// KiB instead of the 256 KiB of the defaults (realtime.md §5.1). The read buffer is
-/// allocated whole for every socket and screens only ever send pongs and close frames,
-/// so 1 KiB (larger frames still grow it, up to `MAX_INCOMING`) saves 3 KiB a screen;
-/// `qingfeng-bench fanout` measures the result.
-const READ_BUFFER: usize = 1024;
-const WRITE_BUFFER: usize = 4096;
-/// Must hold the write buffer plus the largest message (a city snapshot is tens of KiB).
-const MAX_WRITE_BUFFER: usize = 1 << 20;
-/// Screens only answer pings; anything larger than this from them is refused.
+/// Screens only answer pings; a data message larger than this from them is refused. The
+/// server keeps no read buffer beyond a few hundred bytes per screen whatever the size
+/// ([`frame::Reader`] skips data), and no write buffer at all: messages are framed once
+/// per scope and written from the shared bytes (`qingfeng-bench fanout` measures both).
 const MAX_INCOMING: usize = 16 * 1024;
 
 /// The query of `GET /ws`. Unknown parameters are ignored (browsers add cache busters).
@@ -58,19 +53,19 @@ pub struct StreamQuery {
 /// `GET /ws?scope=..`: checks the token and the scope, then upgrades. Refusals are
 /// problem documents before any upgrade: 401 without a valid token, 422 for a malformed
 /// scope or position, 403 for a scope outside the token's region, 404 for a region the
-/// tree lacks.
+/// tree lacks, 400 for a request that is not a WebSocket handshake.
 pub async fn upgrade(
     State(state): State<AppState>,
     query: Result<Query<StreamQuery>, QueryRejection>,
-    headers: HeaderMap,
-    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    let headers = request.headers();
     let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let token = query
         .token
         .clone()
         .filter(|t| !t.is_empty())
-        .or_else(|| cookie(&headers, "qingfeng_token"))
+        .or_else(|| cookie(headers, "qingfeng_token"))
         .ok_or_else(|| {
             ApiError::unauthorized("sign in first: send token= or the qingfeng_token cookie")
         })?;
@@ -92,19 +87,24 @@ pub async fn upgrade(
         )));
     }
     let resume = resume_point(&query)?;
-    let ws = match ws {
-        Ok(ws) => ws,
-        Err(rejection) => return Ok(rejection.into_response()),
-    };
+    let accept = upgrade::accept_key(headers)?;
     let hub = Hub::of(&state.engine);
+    let resume = resume
+        .as_ref()
+        .map(|(epoch, since)| (epoch.as_str(), *since));
+    // Joined before answering: a screen is subscribed once it has its `101`. Should the
+    // upgrade then fail, the dropped queue takes it off the hub at the next message.
+    let joined = hub.join(scope, resume).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down; reconnect in a moment",
+        )
+    })?;
     let username = actor.username().to_string();
-    Ok(ws
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .max_message_size(MAX_INCOMING)
-        .max_frame_size(MAX_INCOMING)
-        .on_upgrade(move |socket| connection::serve(socket, hub, scope, resume, username)))
+    Ok(upgrade::switch(request, accept, move |socket, early| {
+        connection::serve(socket, early, hub, joined, username)
+    }))
 }
 
 /// `epoch` and `since` together, or neither; `since` alone cannot be trusted across a

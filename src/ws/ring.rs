@@ -1,17 +1,18 @@
-//! The recent messages of one scope, kept already serialized so a reconnecting screen is
-//! brought up to date by cloning shared bytes: no store query, no re-serialization. The
+//! The recent messages of one scope, kept already serialized and framed so a reconnecting
+//! screen is brought up to date by cloning shared bytes: no store query, no
+//! re-serialization. The
 //! ring is bounded both in messages and in bytes, because one resync snapshot of a busy
 //! city can be as large as a hundred small deltas.
 
 use std::collections::VecDeque;
 
-use axum::extract::ws::Utf8Bytes;
+use bytes::Bytes;
 
 /// What a reconnecting client that last saw `since` needs first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resume {
     /// The messages after `since`, oldest first (empty when the client missed nothing).
-    Replay(Vec<Utf8Bytes>),
+    Replay(Vec<Bytes>),
     /// The messages it missed are gone (or `since` is from the future): send a snapshot.
     Snapshot,
 }
@@ -19,7 +20,7 @@ pub enum Resume {
 /// The last messages of a scope with their sequence numbers, contiguous and ascending.
 #[derive(Debug)]
 pub struct Ring {
-    entries: VecDeque<(u64, Utf8Bytes)>,
+    entries: VecDeque<(u64, Bytes)>,
     bytes: usize,
     max_len: usize,
     max_bytes: usize,
@@ -39,7 +40,7 @@ impl Ring {
     /// numbering restarted), the older messages cannot be replayed in order and are
     /// dropped. The oldest messages go first when the ring is over either bound, but the
     /// newest always stays.
-    pub fn push(&mut self, seq: u64, message: Utf8Bytes) {
+    pub fn push(&mut self, seq: u64, message: Bytes) {
         if self.entries.back().is_some_and(|(last, _)| last + 1 != seq) {
             self.clear();
         }
@@ -105,14 +106,17 @@ mod tests {
     fn ring_with(seqs: std::ops::RangeInclusive<u64>) -> Ring {
         let mut ring = Ring::new(4, 1_000);
         for seq in seqs {
-            ring.push(seq, Utf8Bytes::from(format!("m{seq}")));
+            ring.push(seq, Bytes::from(format!("m{seq}")));
         }
         ring
     }
 
     fn replayed(resume: Resume) -> Vec<String> {
         match resume {
-            Resume::Replay(messages) => messages.iter().map(|m| m.to_string()).collect(),
+            Resume::Replay(messages) => messages
+                .iter()
+                .map(|m| String::from_utf8_lossy(m).into_owned())
+                .collect(),
             Resume::Snapshot => panic!("expected a replay, got a snapshot"),
         }
     }
@@ -142,11 +146,11 @@ mod tests {
     #[test]
     fn the_ring_drops_its_oldest_messages_when_over_its_byte_budget_but_keeps_the_newest() {
         let mut ring = Ring::new(100, 10);
-        ring.push(1, Utf8Bytes::from("aaaa"));
-        ring.push(2, Utf8Bytes::from("bbbb"));
-        ring.push(3, Utf8Bytes::from("cccc"));
+        ring.push(1, Bytes::from("aaaa"));
+        ring.push(2, Bytes::from("bbbb"));
+        ring.push(3, Bytes::from("cccc"));
         assert_eq!((ring.len(), ring.bytes()), (2, 8));
-        ring.push(4, Utf8Bytes::from("a message longer than the budget"));
+        ring.push(4, Bytes::from("a message longer than the budget"));
         assert_eq!(ring.len(), 1);
         assert_eq!(replayed(ring.resume(4, 3)).len(), 1);
     }
@@ -154,7 +158,7 @@ mod tests {
     #[test]
     fn a_restarted_numbering_empties_the_ring_instead_of_replaying_out_of_order() {
         let mut ring = ring_with(1..=3);
-        ring.push(9, Utf8Bytes::from("m9"));
+        ring.push(9, Bytes::from("m9"));
         assert_eq!(ring.len(), 1);
         assert_eq!(ring.resume(9, 3), Resume::Snapshot);
         assert_eq!(replayed(ring.resume(9, 8)), ["m9"]);

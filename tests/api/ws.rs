@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use qingfeng::ws::{Hub, QUEUE_CAPACITY, RING_BYTES};
 use serde_json::{Value, json};
 use tokio::net::{TcpSocket, TcpStream};
@@ -166,6 +166,11 @@ async fn a_wall_gets_a_snapshot_then_ordered_deltas_within_a_second_of_each_comm
     assert_eq!(raised["summary"]["red"], 1);
     assert_eq!(row(&raised, TOWN_QINGXI)["red"], 1);
     assert_eq!(raised["epoch"], snapshot["epoch"]);
+    // The city wall merges deltas into its list of the newest warnings, which shows
+    // where and when each was raised.
+    let brief = &raised["warnings"][0];
+    assert_eq!(brief["region"], VILLAGE_LIUTANG, "{brief}");
+    assert!(brief["region_name"].is_string() && brief["raised_at"].is_string());
 
     let mut last = raised;
     for (user, command, state) in rectification() {
@@ -324,6 +329,16 @@ async fn a_town_display_signed_in_by_cookie_watches_its_town_and_its_villages() 
         "only the changed row"
     );
     assert_eq!(row(&delta, VILLAGE_LIUTANG)["worst"], "red");
+    // A town wall re-reads its queue from the API: a delta names the warning briefly.
+    let brief = &delta["warnings"][0];
+    let mut fields: Vec<&str> = brief
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["id", "level", "state", "title"], "{brief}");
     app.stop().await;
 }
 
@@ -393,5 +408,59 @@ async fn a_stalled_wall_costs_a_bounded_queue_and_gets_a_fresh_snapshot_when_it_
         .await;
     let delta = screen.delta_with(&id, "acknowledged").await;
     assert!(delta["seq"].as_u64().unwrap() > *seqs.last().unwrap());
+    app.stop().await;
+}
+
+/// The next frame that is not a text message (a Pong or a Close).
+async fn next_control(screen: &mut Screen) -> Option<Message> {
+    loop {
+        let frame = tokio::time::timeout(WAIT, screen.socket.next())
+            .await
+            .expect("a frame within the wait")?;
+        match frame {
+            Ok(Message::Text(_)) => continue,
+            Ok(other) => return Some(other),
+            Err(_) => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_server_answers_pings_echoes_closes_refuses_floods_and_plain_gets() {
+    let app = spawn_app().await;
+    let wall = app.login("wall").await;
+    let plain = app
+        .client
+        .get(format!("{}/ws?scope=city&token={wall}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 400, "a GET that is not a handshake");
+
+    let mut screen = open(&app, &format!("scope=city&token={wall}")).await;
+    assert_eq!(screen.next().await["type"], "snapshot");
+    screen
+        .socket
+        .send(Message::Ping("hello".into()))
+        .await
+        .unwrap();
+    match next_control(&mut screen).await {
+        Some(Message::Pong(payload)) => assert_eq!(&payload[..], b"hello"),
+        other => panic!("expected a Pong, got {other:?}"),
+    }
+    screen.socket.close(None).await.unwrap();
+    assert!(matches!(
+        next_control(&mut screen).await,
+        Some(Message::Close(_)) | None
+    ));
+
+    let mut flooding = open(&app, &format!("scope=city&token={wall}")).await;
+    assert_eq!(flooding.next().await["type"], "snapshot");
+    let flood = Message::Text("x".repeat(64 * 1024).into());
+    flooding.socket.send(flood).await.unwrap();
+    match next_control(&mut flooding).await {
+        Some(Message::Close(Some(frame))) => assert_eq!(u16::from(frame.code), 1009),
+        other => panic!("expected a Close for a message too big, got {other:?}"),
+    }
     app.stop().await;
 }

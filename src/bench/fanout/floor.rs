@@ -167,7 +167,7 @@ async fn flush_every_window(floor: Arc<Floor>) {
 }
 
 /// A delta shaped like the real one: summary, the changed child rows, the changed
-/// warnings with the same fields a wall lists.
+/// warnings with the same fields the real server sends to a screen of that scope.
 fn delta(tree: &RegionTree, scope: &str, seq: u64, changes: &[Change]) -> String {
     let now = chrono::Utc::now();
     let mut children: Vec<RegionCode> = Vec::new();
@@ -184,13 +184,18 @@ fn delta(tree: &RegionTree, scope: &str, seq: u64, changes: &[Change]) -> String
             {
                 children.push(child);
             }
-            json!({
-                "id": format!("floor-{n}"), "region": village.as_str(),
-                "region_name": tree.get(village).map(|r| r.name.as_str()),
-                "title": format!("fanout {n}"), "severity": "medium", "level": "red",
-                "state": state, "version": 2, "rule": null, "raised_at": now,
-                "updated_at": now, "deadline": now, "overdue": false, "supervised": false,
-            })
+            // The same fields as the real deltas (`ws::messages::brief`).
+            if scope == "city" {
+                json!({
+                    "id": format!("floor-{n}"), "region": village.as_str(),
+                    "region_name": tree.get(village).map(|r| r.name.as_str()),
+                    "title": format!("fanout {n}"), "level": "red", "state": state,
+                    "rule": null, "raised_at": now,
+                })
+            } else {
+                json!({"id": format!("floor-{n}"), "title": format!("fanout {n}"),
+                    "level": "red", "state": state})
+            }
         })
         .collect();
     let regions: Vec<Value> = children

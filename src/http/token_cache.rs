@@ -1,0 +1,96 @@
+//! Recently resolved tokens, so that a command, a page or a screen reconnecting after a
+//! restart does not cost two store reads (token, then user) before any work. Ten thousand
+//! walls come back within seconds of a restart with a handful of tokens between them.
+//!
+//! An entry is trusted for `TRUST_FOR` only, and never past the token's own expiry: a
+//! user changed or removed in the store (by `qingfeng users add` in another process, which
+//! cannot tell this one) is seen within that time. There is no sign-out yet; one must
+//! remove its token from this cache as well as from the store.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::auth::Actor;
+
+/// How long a resolved token is reused without asking the store again.
+pub const TRUST_FOR: Duration = Duration::from_secs(5);
+/// More entries than this and the cache starts afresh (tokens are few; this only bounds
+/// memory against a flood of distinct valid tokens).
+const MAX_ENTRIES: usize = 4096;
+
+struct Entry {
+    actor: Actor,
+    expires_at: DateTime<Utc>,
+    resolved: Instant,
+}
+
+/// Resolved tokens by their hash.
+#[derive(Default)]
+pub struct TokenCache {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl TokenCache {
+    /// The actor of the token with this hash, if it was resolved less than `TRUST_FOR`
+    /// before `now` and has not expired by `wall_now`.
+    pub fn get(&self, hash: &str, now: Instant, wall_now: DateTime<Utc>) -> Option<Actor> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get(hash)?;
+        let fresh = now.saturating_duration_since(entry.resolved) < TRUST_FOR;
+        (fresh && entry.expires_at > wall_now).then(|| entry.actor.clone())
+    }
+
+    /// Remembers what the store said about a token at `now`.
+    pub fn put(&self, hash: &str, actor: Actor, expires_at: DateTime<Utc>, now: Instant) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+        let entry = Entry {
+            actor,
+            expires_at,
+            resolved: now,
+        };
+        entries.insert(hash.to_string(), entry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::domain::region::RegionCode;
+
+    fn actor() -> Actor {
+        let region = RegionCode::parse("990102000000").unwrap();
+        Actor::new("wall".to_string(), Role::parse("display").unwrap(), region).unwrap()
+    }
+
+    #[test]
+    fn a_token_is_reused_for_a_few_seconds_then_asked_for_again() {
+        let cache = TokenCache::default();
+        let (start, wall) = (Instant::now(), Utc::now());
+        let expires = wall + chrono::Duration::hours(1);
+        cache.put("h1", actor(), expires, start);
+        assert_eq!(cache.get("h1", start, wall), Some(actor()));
+        let almost = start + TRUST_FOR - Duration::from_millis(1);
+        assert!(cache.get("h1", almost, wall).is_some());
+        assert_eq!(cache.get("h1", start + TRUST_FOR, wall), None);
+        assert_eq!(cache.get("other", start, wall), None);
+    }
+
+    #[test]
+    fn an_expired_token_is_never_served_from_the_cache() {
+        let cache = TokenCache::default();
+        let (start, wall) = (Instant::now(), Utc::now());
+        cache.put("h1", actor(), wall + chrono::Duration::seconds(1), start);
+        assert!(cache.get("h1", start, wall).is_some());
+        assert_eq!(
+            cache.get("h1", start, wall + chrono::Duration::seconds(1)),
+            None
+        );
+    }
+}
