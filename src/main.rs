@@ -3,8 +3,17 @@
 use clap::Parser;
 use qingfeng::cli::{Cli, LogFormat, run};
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Before the runtime starts any thread: see the function's comment.
+    qingfeng::telemetry::quiet_library_backtraces();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the tokio runtime starts")
+        .block_on(serve());
+}
+
+async fn serve() {
     let cli = Cli::parse();
     qingfeng::telemetry::init(matches!(cli.log_format, LogFormat::Json));
     let result = run(cli).await;

@@ -76,8 +76,16 @@ enum Bench {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // The server sets this too; the in-process benchmarks must run as the server does.
+    qingfeng::telemetry::quiet_library_backtraces();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench())
+}
+
+async fn bench() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Append {
             commands,

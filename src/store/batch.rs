@@ -61,14 +61,78 @@ struct KeyedCommandRow {
     result: String,
 }
 
+/// The stream heads this writer itself committed, exact for as long as the position counter
+/// stays where its last commit left it. Under load the same streams come back batch after
+/// batch (a warning is acknowledged, started, submitted within seconds), and reading their
+/// heads again would cost a document read each.
+#[derive(Default)]
+pub(super) struct KnownHeads {
+    position: u64,
+    heads: HashMap<String, u64>,
+}
+
+/// How many heads the writer remembers before it starts again from empty.
+const KNOWN_HEADS_LIMIT: usize = 200_000;
+
+impl KnownHeads {
+    /// Forgets everything, after a failed commit or when another writer moved the counter.
+    pub(super) fn clear(&mut self) {
+        self.position = 0;
+        self.heads.clear();
+    }
+
+    fn committed(&mut self, position: u64, heads: impl Iterator<Item = (String, u64)>) {
+        if self.heads.len() > KNOWN_HEADS_LIMIT {
+            self.heads.clear();
+        }
+        self.position = position;
+        self.heads.extend(heads);
+    }
+}
+
 /// Reads the counter first and the heads and keys after it. Each statement runs in its own
 /// transaction, so this order matters: whatever commits between them moves the counter, which
 /// the write transaction then catches; read the other way round, stale heads could pass.
+/// Heads this writer knows are not read at all when the counter is still where its own last
+/// commit left it: then nobody else has committed since, and the known heads are exact.
 async fn read_snapshot(
     db: &Surreal<Any>,
     requests: &[&AppendRequest],
+    known: &mut KnownHeads,
 ) -> Result<Snapshot, StoreError> {
-    let streams: BTreeSet<&str> = requests.iter().map(|r| r.stream.as_str()).collect();
+    let mut response = db.query("RETURN counter:position.n ?? 0").await?;
+    let position: Option<u64> = response.take(0)?;
+    let position = position.unwrap_or(0);
+    if position != known.position {
+        known.clear();
+    }
+    let mut heads = HashMap::new();
+    let mut unknown = BTreeSet::new();
+    for stream in requests.iter().map(|r| r.stream.as_str()) {
+        match known.heads.get(stream) {
+            Some(version) => {
+                heads.insert(stream.to_string(), *version);
+            }
+            None => {
+                unknown.insert(stream);
+            }
+        }
+    }
+    let (read_heads, commands) = read_heads_and_keys(db, requests, unknown).await?;
+    heads.extend(read_heads);
+    Ok(Snapshot {
+        position,
+        heads,
+        commands,
+    })
+}
+
+/// The stored heads of `streams` and the stored idempotency records the batch's keys name.
+async fn read_heads_and_keys(
+    db: &Surreal<Any>,
+    requests: &[&AppendRequest],
+    streams: BTreeSet<&str>,
+) -> Result<(HashMap<String, u64>, HashMap<String, CommandRow>), StoreError> {
     let keys: BTreeSet<&str> = requests
         .iter()
         .filter_map(|r| r.idempotency.as_ref())
@@ -82,10 +146,12 @@ async fn read_snapshot(
         .into_iter()
         .map(|k| RecordId::new("command", k))
         .collect();
+    if streams.is_empty() && keys.is_empty() {
+        return Ok((HashMap::new(), HashMap::new()));
+    }
     let mut response = db
         .query(
-            "RETURN counter:position.n ?? 0;
-             SELECT record::id(id) AS stream, version FROM $streams;
+            "SELECT record::id(id) AS stream, version FROM $streams;
              SELECT record::id(id) AS key, request_hash, result FROM $keys;",
         )
         .bind(("streams", streams))
@@ -94,9 +160,8 @@ async fn read_snapshot(
     if let Some(error) = first_error(&mut response) {
         return Err(error);
     }
-    let position: Option<u64> = response.take(0)?;
-    let heads: Vec<HeadRow> = response.take(1)?;
-    let commands: Vec<KeyedCommandRow> = response.take(2)?;
+    let heads: Vec<HeadRow> = response.take(0)?;
+    let commands: Vec<KeyedCommandRow> = response.take(1)?;
     let commands = commands.into_iter().map(|c| {
         let row = CommandRow {
             request_hash: c.request_hash,
@@ -104,11 +169,8 @@ async fn read_snapshot(
         };
         (c.key, row)
     });
-    Ok(Snapshot {
-        position: position.unwrap_or(0),
-        heads: heads.into_iter().map(|h| (h.stream, h.version)).collect(),
-        commands: commands.collect(),
-    })
+    let heads = heads.into_iter().map(|h| (h.stream, h.version)).collect();
+    Ok((heads, commands.collect()))
 }
 
 /// The decision for one request, final only once the batch has committed.
@@ -357,13 +419,20 @@ async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result
 pub(super) async fn decide_and_commit(
     db: &Surreal<Any>,
     requests: &[&AppendRequest],
+    known: &mut KnownHeads,
 ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
-    let snapshot = read_snapshot(db, requests).await?;
+    let snapshot = read_snapshot(db, requests, known).await?;
     let from = snapshot.position;
     let (verdicts, writes) = plan(snapshot, requests);
     let to = from + writes.events.len() as u64;
     if to > from {
+        let heads: Vec<(String, u64)> = writes
+            .heads
+            .iter()
+            .map(|(stream, head)| (stream.clone(), head.version))
+            .collect();
         commit(db, writes, from, to).await?;
+        known.committed(to, heads.into_iter());
     }
     let answers = verdicts
         .into_iter()

@@ -17,7 +17,7 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
 use super::StoreError;
-use super::batch::decide_and_commit;
+use super::batch::{KnownHeads, decide_and_commit};
 use super::events::{AppendOutcome, AppendRequest};
 
 /// The most requests committed in one transaction.
@@ -43,6 +43,7 @@ pub(super) enum Message {
 /// Runs until shut down, or until every store handle is dropped.
 pub(super) async fn run(db: Surreal<Any>, mut receiver: mpsc::Receiver<Message>) {
     let mut carried = None;
+    let mut known = KnownHeads::default();
     loop {
         let first = match carried.take() {
             Some(message) => message,
@@ -54,7 +55,7 @@ pub(super) async fn run(db: Surreal<Any>, mut receiver: mpsc::Receiver<Message>)
         let (batch, stop, next) = collect(first, &mut receiver);
         carried = next;
         if !batch.is_empty() {
-            commit_batch(&db, batch).await;
+            commit_batch(&db, batch, &mut known).await;
         }
         if let Some(done) = stop {
             refuse_the_rest(&mut receiver);
@@ -109,11 +110,11 @@ fn refuse_the_rest(receiver: &mut mpsc::Receiver<Message>) {
 }
 
 /// Commits a batch, retrying it whole and then request by request; answers every caller.
-async fn commit_batch(db: &Surreal<Any>, batch: Vec<Pending>) {
+async fn commit_batch(db: &Surreal<Any>, batch: Vec<Pending>, known: &mut KnownHeads) {
     let requests: Vec<&AppendRequest> = batch.iter().map(|p| &p.req).collect();
     let mut last_error = None;
     for attempt in 1..=ATTEMPTS {
-        match decide_and_commit(db, &requests).await {
+        match decide_and_commit(db, &requests, known).await {
             Ok(answers) => {
                 tracing::trace!(requests = batch.len(), attempt, "committed a batch");
                 for (pending, answer) in batch.into_iter().zip(answers) {
@@ -123,6 +124,8 @@ async fn commit_batch(db: &Surreal<Any>, batch: Vec<Pending>) {
                 return;
             }
             Err(error) => {
+                // Whatever failed, start the next attempt from what the store says.
+                known.clear();
                 tracing::warn!(%error, requests = batch.len(), attempt, "a batch failed to commit");
                 last_error = Some(error);
             }
@@ -136,6 +139,6 @@ async fn commit_batch(db: &Surreal<Any>, batch: Vec<Pending>) {
         return;
     }
     for pending in batch {
-        Box::pin(commit_batch(db, vec![pending])).await;
+        Box::pin(commit_batch(db, vec![pending], known)).await;
     }
 }
