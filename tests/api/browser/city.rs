@@ -99,6 +99,23 @@ async fn the_city_map_drills_down_to_a_towns_villages_and_back() {
             "back on the towns, the villages are gone"
         );
         browser.screenshot("back-to-towns").await;
+
+        // On a 4K wall the same stage is drawn at twice the size, filling the screen, and
+        // the map still answers a click.
+        browser.fit_viewport(3840, 2160).await;
+        let stage = browser
+            .wait_until(
+                "the stage scaled to 3840×2160",
+                "const r = document.getElementById('stage').getBoundingClientRect(); \
+                 return Math.round(r.width) === 3840 && Math.round(r.height) === 2160 \
+                     ? `${Math.round(r.left)},${Math.round(r.top)}` : null;",
+            )
+            .await;
+        assert_eq!(stage, "0,0", "the stage fills the 4K window");
+        browser.screenshot("4k").await;
+        browser.click_shape(&town).await;
+        wait_level(&browser, VILLAGE_LIUTANG, Some("red")).await;
+        browser.screenshot("4k-qingxi-villages").await;
         app.stop().await;
     })
     .await;

@@ -189,7 +189,7 @@ fn free_port() -> u16 {
 impl Browser {
     /// Sizes the window so that the page itself gets `width`×`height`, the size the
     /// screens are designed at (`--window-size` counts the window's own frame too).
-    async fn fit_viewport(&self, width: u32, height: u32) {
+    pub async fn fit_viewport(&self, width: u32, height: u32) {
         let inner = self
             .eval("return [window.innerWidth, window.innerHeight];", vec![])
             .await;
