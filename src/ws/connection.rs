@@ -241,15 +241,20 @@ impl Socket {
             match self.stream.try_write(&frame[written..]) {
                 Ok(n) => written += n,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    tokio::time::timeout(STALL_LIMIT, self.stream.writable())
-                        .await
-                        .map_err(|_| Ending::Stalled)?
-                        .map_err(|_| Ending::SocketError)?;
+                    self.wait_writable().await?
                 }
                 Err(_) => return Err(Ending::SocketError),
             }
         }
         Ok(())
+    }
+
+    /// Waits for room in a full socket, for at most `STALL_LIMIT`.
+    async fn wait_writable(&self) -> Result<(), Ending> {
+        tokio::time::timeout(STALL_LIMIT, self.stream.writable())
+            .await
+            .map_err(|_| Ending::Stalled)?
+            .map_err(|_| Ending::SocketError)
     }
 
     /// Writes whole frames, as many per system call as the socket takes.
@@ -276,10 +281,7 @@ impl Socket {
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    tokio::time::timeout(STALL_LIMIT, self.stream.writable())
-                        .await
-                        .map_err(|_| Ending::Stalled)?
-                        .map_err(|_| Ending::SocketError)?;
+                    self.wait_writable().await?
                 }
                 Err(_) => return Err(Ending::SocketError),
             }

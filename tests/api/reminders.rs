@@ -90,17 +90,7 @@ async fn a_lease_ending_soon_opens_a_yellow_reminder_the_steward_closes() {
         .collect();
     assert_eq!(kinds, ["raised", "notified"]);
 
-    let summary = app
-        .get_json(
-            &app.login("city").await,
-            &format!("/api/regions/{VILLAGE_LIUTANG}/summary"),
-        )
-        .await;
-    assert_eq!(
-        (summary["red"].as_i64(), summary["yellow"].as_i64()),
-        (Some(0), Some(1)),
-        "{summary}"
-    );
+    assert_eq!(red_and_yellow(&app).await, (0, 1));
 
     // The steward sees acknowledge and close; a red command is a 409 naming the state.
     let steward = app.login("liutang").await;
@@ -208,17 +198,23 @@ async fn a_reminder_left_open_past_its_deadline_turns_red_and_climbs_the_ladder(
     let w = app.warning(&id).await;
     assert_eq!(w["overdue"], true);
     assert_eq!(w["supervision"]["rung"], "urge");
+    assert_eq!(red_and_yellow(&app).await, (1, 0));
+    assert_replay_equals_live(&app).await;
+    app.stop().await;
+}
+
+/// The red and yellow counts of 柳塘村 as the city sees them.
+async fn red_and_yellow(app: &TestApp) -> (i64, i64) {
     let summary = app
         .get_json(
             &app.login("city").await,
             &format!("/api/regions/{VILLAGE_LIUTANG}/summary"),
         )
         .await;
-    assert_eq!(
-        (summary["red"].as_i64(), summary["yellow"].as_i64()),
-        (Some(1), Some(0)),
-        "{summary}"
-    );
-    assert_replay_equals_live(&app).await;
-    app.stop().await;
+    let count = |level: &str| {
+        summary[level]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no {level} count in {summary}"))
+    };
+    (count("red"), count("yellow"))
 }
