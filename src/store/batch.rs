@@ -10,9 +10,10 @@
 //! independent guard against two first appends to one stream.
 //!
 //! Every record costs SurrealDB far more than its bytes (a document to process, keys to
-//! write), so a commit writes as few as it can: one per event, one head per stream touched
-//! (its version and the positions of its events, which is how a stream's history is found),
-//! the counter, and idempotency records and timers only where a command has them.
+//! write), so a commit writes as few as it can: its events as one page record (or a few, of
+//! at most `PAGE_EVENTS`), one head per stream touched (its version and its events' positions
+//! and pages, which is how a stream's history is found), the counter, and idempotency records
+//! and timers only where a command has them.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -190,21 +191,29 @@ enum Verdict {
     },
 }
 
+/// The most events one page record holds. A batch writes its events as consecutive pages of
+/// at most this many, so that a reader looking for a position never needs more than the page
+/// that ends at or after it.
+pub(super) const PAGE_EVENTS: u64 = 4_000;
+
+/// One page of the log: consecutive events, keyed by the position of its last event.
 #[derive(SurrealValue)]
-struct EventWrite {
+struct PageWrite {
     id: RecordId,
-    /// The whole recorded event as JSON text. One string per record is what SurrealDB
-    /// hands back fastest, and replay reads millions of them.
+    /// The recorded events as one JSON array text. One string per record is what SurrealDB
+    /// hands back fastest, and one record per commit instead of one per event is what lets
+    /// a group commit cost little more than its bytes.
     e: String,
 }
 
-/// A stream's head as the batch leaves it: its version and the positions of the events the
-/// batch added (appended to those already stored).
+/// A stream's head as the batch leaves it: its version, the positions of the events the batch
+/// added, and the page that holds each (both appended to those already stored).
 #[derive(SurrealValue)]
 struct HeadWrite {
     id: RecordId,
     version: u64,
     positions: Vec<u64>,
+    pages: Vec<u64>,
 }
 
 /// How the batch moves one stream: from the version the snapshot saw to its new version.
@@ -233,7 +242,8 @@ struct TimerWrite {
 /// Everything the batch writes, as arrays bound to set-based statements.
 #[derive(Default)]
 struct Writes {
-    events: Vec<EventWrite>,
+    /// Each event as JSON text, in position order from the snapshot's position + 1.
+    events: Vec<String>,
     heads: HashMap<String, HeadMove>,
     commands: Vec<CommandWrite>,
     /// The last timer change per stream: `Some` sets it, `None` deletes it.
@@ -311,10 +321,9 @@ fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, bas
             at: event.at,
             command_id: event.command_id.clone(),
         };
-        writes.events.push(EventWrite {
-            id: RecordId::new("event", position as i64),
-            e: serde_json::to_string(&recorded).expect("events serialize"),
-        });
+        writes
+            .events
+            .push(serde_json::to_string(&recorded).expect("events serialize"));
     }
     if let Some(idem) = &req.idempotency {
         writes.commands.push(CommandWrite {
@@ -347,12 +356,13 @@ const WRITE_HEAD: &str = "BEGIN TRANSACTION;
     IF (counter:position.n ?? 0) != $from {
         THROW 'the event position moved since the batch was decided; retry'
     };
-    INSERT INTO event $events RETURN NONE;
+    INSERT INTO event $pages RETURN NONE;
     UPSERT counter:position SET n = $to RETURN NONE;
 ";
 const WRITE_NEW_HEADS: &str = "INSERT INTO stream $new_heads RETURN NONE;\n";
 const WRITE_MOVED_HEADS: &str = "FOR $head IN $moved_heads {
         UPDATE $head.id SET version = $head.version,
+            pages = array::concat(pages ?? positions ?? [], $head.pages),
             positions = array::concat(positions ?? [], $head.positions) RETURN NONE;
     };\n";
 const WRITE_COMMANDS: &str = "INSERT INTO command $commands RETURN NONE;\n";
@@ -368,6 +378,11 @@ async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result
         let write = HeadWrite {
             id: RecordId::new("stream", stream),
             version: head.version,
+            pages: head
+                .positions
+                .iter()
+                .map(|p| page_of(*p, from, to))
+                .collect(),
             positions: head.positions,
         };
         if head.from == 0 {
@@ -401,7 +416,7 @@ async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result
         .query(query)
         .bind(("from", from as i64))
         .bind(("to", to as i64))
-        .bind(("events", writes.events))
+        .bind(("pages", pages(writes.events, from)))
         .bind(("new_heads", new_heads))
         .bind(("moved_heads", moved_heads))
         .bind(("commands", writes.commands))
@@ -412,6 +427,36 @@ async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result
         Some(error) => Err(error),
         None => Ok(()),
     }
+}
+
+/// The id (last position) of the page that holds `position`, in a batch from `from` to `to`.
+fn page_of(position: u64, from: u64, to: u64) -> u64 {
+    let chunk = (position - from - 1) / PAGE_EVENTS;
+    (from + (chunk + 1) * PAGE_EVENTS).min(to)
+}
+
+/// The batch's events, which follow `from`, cut into pages.
+fn pages(events: Vec<String>, from: u64) -> Vec<PageWrite> {
+    let mut pages = Vec::new();
+    let mut last = from;
+    for chunk in events.chunks(PAGE_EVENTS as usize) {
+        last += chunk.len() as u64;
+        let size = chunk.iter().map(|e| e.len() + 1).sum::<usize>() + 2;
+        let mut text = String::with_capacity(size);
+        text.push('[');
+        for (i, event) in chunk.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(event);
+        }
+        text.push(']');
+        pages.push(PageWrite {
+            id: RecordId::new("event", last as i64),
+            e: text,
+        });
+    }
+    pages
 }
 
 /// Decides and commits a batch. `Err` means nothing was written and the batch may be retried;

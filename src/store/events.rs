@@ -1,9 +1,11 @@
 //! Appending to and reading event streams.
 //!
 //! `append` hands the request to the writer task and waits for its verdict; the reads go
-//! straight to SurrealDB. Events are keyed by their global position (`event:⟨position⟩`), so
-//! reading the log from a checkpoint is a record-id range scan that needs no index, and a
-//! stream is read through its head `stream:⟨id⟩`, which lists the positions of its events.
+//! straight to SurrealDB. Events are stored in pages, one or a few per commit, each keyed by
+//! the position of its last event (`event:⟨position⟩`; a store written before pages existed
+//! has one event per record, which reads the same way). Reading the log from a checkpoint is
+//! a record-id range scan that needs no index, and a stream is read through its head
+//! `stream:⟨id⟩`, which lists the positions of its events and the pages that hold them.
 
 use chrono::{DateTime, Utc};
 use surrealdb::types::RecordId;
@@ -88,10 +90,17 @@ pub enum AppendOutcome {
     },
 }
 
-/// Reads one stored event (the JSON text of a `RecordedEvent`).
-fn parse_event(text: &str) -> Result<RecordedEvent, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|error| StoreError::Database(format!("a stored event is corrupt: {error}")))
+/// Reads one stored record: a page (a JSON array of `RecordedEvent`s) or, in a store written
+/// before pages, a single event.
+fn parse_record(text: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+    let corrupt = |error: serde_json::Error| {
+        StoreError::Database(format!("a stored event page is corrupt: {error}"))
+    };
+    if text.starts_with('[') {
+        serde_json::from_str(text).map_err(corrupt)
+    } else {
+        serde_json::from_str(text).map(|e| vec![e]).map_err(corrupt)
+    }
 }
 
 /// Each event record holds the whole event as one JSON string in `e`.
@@ -141,26 +150,34 @@ impl Store {
 
     /// All events of a stream in version order; empty if the stream does not exist.
     pub async fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>, StoreError> {
+        // A head from before pages lists positions only; each of those events is its own record.
         let query = format!(
-            "LET $positions = (SELECT VALUE positions FROM ONLY $head) ?? [];
-             SELECT {EVENT_FIELDS} FROM $positions.map(|$p| type::record('event', $p));"
+            "LET $head = (SELECT positions, pages FROM ONLY $id) ?? {{}};
+             LET $pages = array::distinct($head.pages ?? $head.positions ?? []);
+             SELECT {EVENT_FIELDS} FROM $pages.map(|$p| type::record('event', $p));"
         );
         let mut response = self
             .db
             .query(query)
-            .bind(("head", RecordId::new("stream", stream)))
+            .bind(("id", RecordId::new("stream", stream)))
             .await?;
         if let Some(error) = super::first_error(&mut response) {
             return Err(error);
         }
-        let rows: Vec<String> = response.take(1)?;
-        rows.iter().map(|text| parse_event(text)).collect()
+        let rows: Vec<String> = response.take(2)?;
+        let mut events = Vec::new();
+        for text in &rows {
+            let page = parse_record(text)?;
+            events.extend(page.into_iter().filter(|e| e.stream == stream));
+        }
+        events.sort_by_key(|e| e.version);
+        Ok(events)
     }
 
     /// Events with position > `after`, in position order, at most `limit`.
     ///
-    /// Positions are contiguous, so the events wanted are exactly the record ids
-    /// `after + 1 ..= after + limit`: one range scan.
+    /// Pages are keyed by their last position, so the events wanted are in the pages with ids
+    /// `after + 1 ..= after + limit` and, for the end of the range, the first page after it.
     pub async fn read_all(
         &self,
         after: u64,
@@ -171,15 +188,33 @@ impl Store {
         }
         let first = after as i64 + 1;
         let last = after.saturating_add(limit as u64).min(MAX_ID as u64) as i64;
-        let query = format!("SELECT {EVENT_FIELDS} FROM type::record('event', $first..=$last)");
+        let query = format!(
+            "SELECT {EVENT_FIELDS} FROM type::record('event', $first..=$last);
+             SELECT {EVENT_FIELDS} FROM type::record('event', $next..=$max) LIMIT 1;"
+        );
         let mut response = self
             .db
             .query(query)
             .bind(("first", first))
             .bind(("last", last))
+            .bind(("next", last.saturating_add(1).min(MAX_ID)))
+            .bind(("max", MAX_ID))
             .await?;
-        let rows: Vec<String> = response.take(0)?;
-        rows.iter().map(|text| parse_event(text)).collect()
+        if let Some(error) = super::first_error(&mut response) {
+            return Err(error);
+        }
+        let mut rows: Vec<String> = response.take(0)?;
+        rows.extend(response.take::<Vec<String>>(1)?);
+        let (first, last) = (first as u64, last as u64);
+        let mut events = Vec::with_capacity(limit);
+        for text in &rows {
+            let page = parse_record(text)?;
+            events.extend(
+                page.into_iter()
+                    .filter(|e| (first..=last).contains(&e.position)),
+            );
+        }
+        Ok(events)
     }
 
     /// The position of the last committed event; 0 when the log is empty.

@@ -10,8 +10,8 @@
 //!
 //! | record                          | holds                                                     |
 //! |---------------------------------|-----------------------------------------------------------|
-//! | `event:⟨position⟩` (integer id) | one event; `read_all` is a range scan over record ids      |
-//! | `stream:⟨stream⟩`               | the stream's head: its version and its events' positions   |
+//! | `event:⟨position⟩` (integer id) | a page of consecutive events ending at that position (one commit's, at most 4,000); `read_all` is a range scan over record ids |
+//! | `stream:⟨stream⟩`               | the stream's head: its version, its events' positions and the pages holding them |
 //! | `counter:position`              | the last position written, checked and set by every append |
 //! | `command:⟨key⟩`                 | an idempotency record: request hash and first result       |
 //! | `timer:⟨stream⟩`                | the stream's pending timer, indexed on `due`               |
@@ -38,6 +38,8 @@ mod writer;
 mod tests;
 #[cfg(test)]
 mod tests_durability;
+#[cfg(test)]
+mod tests_pages;
 
 use std::time::Duration;
 
