@@ -197,7 +197,7 @@ impl Store {
             .query(query)
             .bind(("first", first))
             .bind(("last", last))
-            .bind(("next", last.saturating_add(1).min(MAX_ID)))
+            .bind(("next", last.saturating_add(1)))
             .bind(("max", MAX_ID))
             .await?;
         if let Some(error) = super::first_error(&mut response) {
