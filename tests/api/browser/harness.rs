@@ -82,13 +82,18 @@ struct Session {
 }
 
 /// The chromedriver process, killed when dropped so that no path out of a test (a panic
-/// while connecting included) leaves it running.
-struct Driver(Child);
+/// while connecting included) leaves it running, and the scratch directory it and Chromium
+/// use as TMPDIR. Chromium keeps shared-memory files there (`--disable-dev-shm-usage`) and
+/// leaves them behind when it is stopped, so each test's go with its directory.
+struct Driver {
+    process: Child,
+    _scratch: tempfile::TempDir,
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.process.kill();
+        let _ = self.process.wait();
     }
 }
 
@@ -108,15 +113,18 @@ impl Session {
         forget_last_run(test);
         let port = free_port();
         let log = artifacts_dir().join(format!("{test}-chromedriver.log"));
-        let driver = Driver(
-            Command::new(CHROMEDRIVER)
+        let scratch = tempfile::tempdir().expect("a scratch directory for the browser");
+        let driver = Driver {
+            process: Command::new(CHROMEDRIVER)
                 .arg(format!("--port={port}"))
                 .arg(format!("--log-path={}", log.display()))
+                .env("TMPDIR", scratch.path())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap_or_else(|e| panic!("starting {CHROMEDRIVER}: {e}")),
-        );
+            _scratch: scratch,
+        };
         let driver_url = format!("http://127.0.0.1:{port}");
         let session = Session {
             browser: Browser {
