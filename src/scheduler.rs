@@ -53,7 +53,10 @@ impl Scheduler {
                 // command is decided against the warning as it stands now: commands that kept
                 // the timer (an acknowledgement, an urge) moved the version but not the due time.
                 let key = format!("timer:{}:{}:{}", timer.stream, timer.version, timer.kind);
-                let Some(current) = self.engine.warning(&timer.stream).map(|w| w.version) else {
+                let current = self
+                    .engine
+                    .read(|p| p.warnings.get(&timer.stream).map(|w| w.version));
+                let Some(current) = current else {
                     // Another instance may have raised it a moment ago; the next step retries.
                     tracing::warn!(stream = %timer.stream, "a timer names a warning not yet projected here");
                     report.skipped += 1;

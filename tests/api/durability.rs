@@ -6,17 +6,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::helpers::VILLAGE_LIUTANG;
+use crate::helpers::{VILLAGE_LIUTANG, free_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_qingfeng");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn start(store: &str, port: u16) -> Child {
     Command::new(BIN)

@@ -31,6 +31,15 @@ pub const USERS: [(&str, &str, &str); 8] = [
     ("qingxi-wall", "display", TOWN_QINGXI),
 ];
 
+/// A loopback port free at the moment of asking, for a process that binds it itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()
 }

@@ -111,7 +111,7 @@ impl Session {
             .await
             .expect("the browser slots never close");
         forget_last_run(test);
-        let port = free_port();
+        let port = crate::helpers::free_port();
         let log = artifacts_dir().join(format!("{test}-chromedriver.log"));
         let scratch = tempfile::tempdir().expect("a scratch directory for the browser");
         let driver = Driver {
@@ -184,14 +184,6 @@ async fn connect(driver_url: &str) -> Client {
             ),
         }
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Browser {

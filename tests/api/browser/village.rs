@@ -30,6 +30,17 @@ async fn wait_state(app: &TestApp, id: &str, state: &str) -> Value {
     }
 }
 
+/// Opens 柳塘村's tablet signed in with `token`, waits for it to be live, and returns the
+/// selector of the task for warning `id`, once it is listed.
+async fn open_task(browser: &Browser, app: &TestApp, token: &str, id: &str) -> String {
+    let path = format!("/screens/village/{VILLAGE_LIUTANG}?token={token}");
+    browser.open(app, &path).await;
+    wait_stale(browser, false).await;
+    let task = format!("li[data-warning-id=\"{id}\"]");
+    browser.find(&task).await;
+    task
+}
+
 #[tokio::test]
 async fn the_village_tablet_submits_a_rectification_with_a_note_and_a_photo() {
     let app = spawn_app().await;
@@ -41,15 +52,7 @@ async fn the_village_tablet_submits_a_rectification_with_a_note_and_a_photo() {
     std::fs::write(&photo, &bytes).unwrap();
 
     with_browser("village-rectify", |browser| async move {
-        browser
-            .open(
-                &app,
-                &format!("/screens/village/{VILLAGE_LIUTANG}?token={steward}"),
-            )
-            .await;
-        wait_stale(&browser, false).await;
-        let task = format!("li[data-warning-id=\"{id}\"]");
-        browser.find(&task).await;
+        let task = open_task(&browser, &app, &steward, &id).await;
         browser.screenshot("tasks").await;
 
         browser.click(&task).await;
@@ -167,15 +170,7 @@ async fn the_village_tablet_closes_a_yellow_reminder() {
     let steward = app.login("liutang").await;
 
     with_browser("village-reminder", |browser| async move {
-        browser
-            .open(
-                &app,
-                &format!("/screens/village/{VILLAGE_LIUTANG}?token={steward}"),
-            )
-            .await;
-        wait_stale(&browser, false).await;
-        let task = format!("li[data-warning-id=\"{id}\"]");
-        browser.find(&task).await;
+        let task = open_task(&browser, &app, &steward, &id).await;
         browser
             .wait_until_with(
                 "the reminder task labelled 到期提醒 and yellow",
