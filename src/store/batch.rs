@@ -1,178 +1,31 @@
-//! One group commit: read what the batch depends on, decide every request, write one transaction.
+//! One group commit: decide every request against a snapshot, write one transaction.
 //!
-//! The decision is made in memory against a snapshot read just before (the position counter, the
-//! heads of the streams touched, the idempotency keys used), and the transaction re-checks the
-//! one fact that covers all of them: that the position counter has not moved. Every append,
-//! from this process or another one sharing the server, writes that counter, so an unchanged
-//! counter means nothing the decisions rest on has changed; and two transactions racing past the
-//! check both write it, so the engine's write-conflict detection lets only one of them commit.
-//! A new stream's head is created with `INSERT`, which refuses an existing id, as a second,
-//! independent guard against two first appends to one stream.
+//! The decision is made in memory against a snapshot read just before ([`super::snapshot`]:
+//! the position counter, the versions of the streams touched, the idempotency keys used), and
+//! the transaction re-checks the one fact that covers all of them: that the position counter
+//! has not moved. Every append, from this process or another one sharing the server, writes
+//! that counter, so an unchanged counter means nothing the decisions rest on has changed; and
+//! two transactions racing past the check both write it, so the engine's write-conflict
+//! detection lets only one of them commit. Each stream a commit moves gets a new segment
+//! `segment:[stream, from]`, which `INSERT` refuses to write twice: a second, independent
+//! guard against two commits moving one stream from the same version.
 //!
-//! Every record costs SurrealDB far more than its bytes (a document to process, keys to
-//! write), so a commit writes as few as it can: its events as one page record (or a few, of
-//! at most `PAGE_EVENTS`), one head per stream touched (its version and its events' positions
-//! and pages, which is how a stream's history is found), the counter, and idempotency records
-//! and timers only where a command has them.
+//! Every record costs SurrealDB far more than its bytes, and changing a record costs far more
+//! than adding one (a read, a merge, an error built for the failed insert), so a commit only
+//! ever adds records: its events as one page record (or a few, of at most `PAGE_EVENTS`), one
+//! segment per stream moved, the counter, and idempotency records and timers only where a
+//! command has them. Nothing is read back or updated in place.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 use surrealdb::types::{RecordId, SurrealValue};
 
 use super::events::{AppendOutcome, AppendRequest};
-use super::timers::TimerChange;
+use super::snapshot::{CommandRow, KnownHeads, Snapshot, read_snapshot, segment_id};
+use super::timers::TimerWrite;
 use super::{StoreError, first_error};
-
-/// An idempotency record as stored: the result stays JSON text.
-#[derive(Clone, SurrealValue)]
-pub(super) struct CommandRow {
-    request_hash: String,
-    result: String,
-}
-
-impl CommandRow {
-    pub(super) fn into_parts(self, key: &str) -> Result<(String, serde_json::Value), StoreError> {
-        let result = serde_json::from_str(&self.result).map_err(|error| {
-            StoreError::Database(format!("command {key} has a corrupt result: {error}"))
-        })?;
-        Ok((self.request_hash, result))
-    }
-}
-
-/// What the batch depends on, read just before deciding it.
-struct Snapshot {
-    position: u64,
-    heads: HashMap<String, u64>,
-    commands: HashMap<String, CommandRow>,
-}
-
-#[derive(SurrealValue)]
-struct HeadRow {
-    stream: String,
-    version: u64,
-}
-
-#[derive(SurrealValue)]
-struct KeyedCommandRow {
-    key: String,
-    request_hash: String,
-    result: String,
-}
-
-/// The stream heads this writer itself committed, exact for as long as the position counter
-/// stays where its last commit left it. Under load the same streams come back batch after
-/// batch (a warning is acknowledged, started, submitted within seconds), and reading their
-/// heads again would cost a document read each.
-#[derive(Default)]
-pub(super) struct KnownHeads {
-    position: u64,
-    heads: HashMap<String, u64>,
-}
-
-/// How many heads the writer remembers before it starts again from empty.
-const KNOWN_HEADS_LIMIT: usize = 200_000;
-
-impl KnownHeads {
-    /// Forgets everything, after a failed commit or when another writer moved the counter.
-    pub(super) fn clear(&mut self) {
-        self.position = 0;
-        self.heads.clear();
-    }
-
-    fn committed(&mut self, position: u64, heads: impl Iterator<Item = (String, u64)>) {
-        if self.heads.len() > KNOWN_HEADS_LIMIT {
-            self.heads.clear();
-        }
-        self.position = position;
-        self.heads.extend(heads);
-    }
-}
-
-/// Reads the counter first and the heads and keys after it. Each statement runs in its own
-/// transaction, so this order matters: whatever commits between them moves the counter, which
-/// the write transaction then catches; read the other way round, stale heads could pass.
-/// Heads this writer knows are not read at all when the counter is still where its own last
-/// commit left it: then nobody else has committed since, and the known heads are exact.
-async fn read_snapshot(
-    db: &Surreal<Any>,
-    requests: &[&AppendRequest],
-    known: &mut KnownHeads,
-) -> Result<Snapshot, StoreError> {
-    let mut response = db.query("RETURN counter:position.n ?? 0").await?;
-    let position: Option<u64> = response.take(0)?;
-    let position = position.unwrap_or(0);
-    if position != known.position {
-        known.clear();
-    }
-    let mut heads = HashMap::new();
-    let mut unknown = BTreeSet::new();
-    for stream in requests.iter().map(|r| r.stream.as_str()) {
-        match known.heads.get(stream) {
-            Some(version) => {
-                heads.insert(stream.to_string(), *version);
-            }
-            None => {
-                unknown.insert(stream);
-            }
-        }
-    }
-    let (read_heads, commands) = read_heads_and_keys(db, requests, unknown).await?;
-    heads.extend(read_heads);
-    Ok(Snapshot {
-        position,
-        heads,
-        commands,
-    })
-}
-
-/// The stored heads of `streams` and the stored idempotency records the batch's keys name.
-async fn read_heads_and_keys(
-    db: &Surreal<Any>,
-    requests: &[&AppendRequest],
-    streams: BTreeSet<&str>,
-) -> Result<(HashMap<String, u64>, HashMap<String, CommandRow>), StoreError> {
-    let keys: BTreeSet<&str> = requests
-        .iter()
-        .filter_map(|r| r.idempotency.as_ref())
-        .map(|i| i.key.as_str())
-        .collect();
-    let streams: Vec<RecordId> = streams
-        .into_iter()
-        .map(|s| RecordId::new("stream", s))
-        .collect();
-    let keys: Vec<RecordId> = keys
-        .into_iter()
-        .map(|k| RecordId::new("command", k))
-        .collect();
-    if streams.is_empty() && keys.is_empty() {
-        return Ok((HashMap::new(), HashMap::new()));
-    }
-    let mut response = db
-        .query(
-            "SELECT record::id(id) AS stream, version FROM $streams;
-             SELECT record::id(id) AS key, request_hash, result FROM $keys;",
-        )
-        .bind(("streams", streams))
-        .bind(("keys", keys))
-        .await?;
-    if let Some(error) = first_error(&mut response) {
-        return Err(error);
-    }
-    let heads: Vec<HeadRow> = response.take(0)?;
-    let commands: Vec<KeyedCommandRow> = response.take(1)?;
-    let commands = commands.into_iter().map(|c| {
-        let row = CommandRow {
-            request_hash: c.request_hash,
-            result: c.result,
-        };
-        (c.key, row)
-    });
-    let heads = heads.into_iter().map(|h| (h.stream, h.version)).collect();
-    Ok((heads, commands.collect()))
-}
 
 /// The decision for one request, final only once the batch has committed.
 enum Verdict {
@@ -206,13 +59,13 @@ struct PageWrite {
     e: String,
 }
 
-/// A stream's head as the batch leaves it: its version, the positions of the events the batch
-/// added, and the page that holds each (both appended to those already stored).
+/// The part of a stream one commit added: `segment:[stream, from]` holds the stream's version
+/// after the commit and the pages that hold the events it added. A stream is at the version of
+/// its last segment, and its history is in the pages its segments name.
 #[derive(SurrealValue)]
-struct HeadWrite {
+struct SegmentWrite {
     id: RecordId,
     version: u64,
-    positions: Vec<u64>,
     pages: Vec<u64>,
 }
 
@@ -230,15 +83,6 @@ struct CommandWrite {
     result: String,
 }
 
-#[derive(SurrealValue)]
-struct TimerWrite {
-    id: RecordId,
-    stream: String,
-    kind: String,
-    due: DateTime<Utc>,
-    version: u64,
-}
-
 /// Everything the batch writes, as arrays bound to set-based statements.
 #[derive(Default)]
 struct Writes {
@@ -246,8 +90,8 @@ struct Writes {
     events: Vec<String>,
     heads: HashMap<String, HeadMove>,
     commands: Vec<CommandWrite>,
-    /// The last timer change per stream: `Some` sets it, `None` deletes it.
-    timers: BTreeMap<String, Option<TimerWrite>>,
+    /// The last timer change per stream.
+    timers: BTreeMap<String, TimerWrite>,
 }
 
 /// Decides every request in order against the snapshot, as if each had committed alone.
@@ -333,83 +177,52 @@ fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, bas
         });
     }
     let version = base_version + req.events.len() as u64;
-    let timer = match &req.timer {
-        TimerChange::Keep => return,
-        TimerChange::Clear => None,
-        TimerChange::Set { kind, due } => Some(TimerWrite {
-            id: RecordId::new("timer", req.stream.as_str()),
-            stream: req.stream.clone(),
-            kind: kind.clone(),
-            due: *due,
-            version,
-        }),
-    };
-    writes.timers.insert(req.stream.clone(), timer);
+    if let Some(timer) = TimerWrite::new(&req.stream, version, &req.timer) {
+        writes.timers.insert(req.stream.clone(), timer);
+    }
 }
 
 /// The write transaction. The `IF` makes it fail unless the counter is where the snapshot saw
-/// it; the `UPSERT` of the counter makes concurrent writers conflict at commit. Heads of new
-/// streams are inserted and heads of existing ones updated in place: an `INSERT .. ON
-/// DUPLICATE KEY UPDATE` would first fail to insert each existing head, and SurrealDB builds
-/// an error (with a backtrace, when they are switched on) for every such failure.
+/// it; the `UPSERT` of the counter makes concurrent writers conflict at commit. Everything
+/// else is a plain `INSERT` of new records.
 const WRITE_HEAD: &str = "BEGIN TRANSACTION;
     IF (counter:position.n ?? 0) != $from {
         THROW 'the event position moved since the batch was decided; retry'
     };
     INSERT INTO event $pages RETURN NONE;
+    INSERT INTO segment $segments RETURN NONE;
     UPSERT counter:position SET n = $to RETURN NONE;
 ";
-const WRITE_NEW_HEADS: &str = "INSERT INTO stream $new_heads RETURN NONE;\n";
-const WRITE_MOVED_HEADS: &str = "FOR $head IN $moved_heads {
-        UPDATE $head.id SET version = $head.version,
-            pages = array::concat(pages ?? positions ?? [], $head.pages),
-            positions = array::concat(positions ?? [], $head.positions) RETURN NONE;
-    };\n";
 const WRITE_COMMANDS: &str = "INSERT INTO command $commands RETURN NONE;\n";
-const WRITE_TIMERS: &str = "INSERT INTO timer $timers ON DUPLICATE KEY UPDATE \
-    kind = $input.kind, due = $input.due, version = $input.version RETURN NONE;\n";
-const CLEAR_TIMERS: &str = "DELETE $cleared RETURN NONE;\n";
+const WRITE_TIMERS: &str = "INSERT INTO timer $timers RETURN NONE;\n";
 const WRITE_TAIL: &str = "COMMIT TRANSACTION;";
 
 /// Commits the batch's writes as one transaction, moving the counter from `from` to `to`.
 async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result<(), StoreError> {
-    let (mut new_heads, mut moved_heads) = (Vec::new(), Vec::new());
-    for (stream, head) in writes.heads {
-        let write = HeadWrite {
-            id: RecordId::new("stream", stream),
-            version: head.version,
-            pages: head
+    let segments: Vec<SegmentWrite> = writes
+        .heads
+        .into_iter()
+        .map(|(stream, head)| {
+            let mut pages: Vec<u64> = head
                 .positions
                 .iter()
                 .map(|p| page_of(*p, from, to))
-                .collect(),
-            positions: head.positions,
-        };
-        if head.from == 0 {
-            new_heads.push(write);
-        } else {
-            moved_heads.push(write);
-        }
-    }
-    let mut set = Vec::new();
-    let mut cleared = Vec::new();
-    for (stream, timer) in writes.timers {
-        match timer {
-            Some(timer) => set.push(timer),
-            None => cleared.push(RecordId::new("timer", stream)),
-        }
-    }
+                .collect();
+            pages.dedup();
+            SegmentWrite {
+                id: segment_id(&stream, head.from),
+                version: head.version,
+                pages,
+            }
+        })
+        .collect();
+    let timers: Vec<TimerWrite> = writes.timers.into_values().collect();
     let mut query = String::from(WRITE_HEAD);
-    for (statement, needed) in [
-        (WRITE_NEW_HEADS, !new_heads.is_empty()),
-        (WRITE_MOVED_HEADS, !moved_heads.is_empty()),
-        (WRITE_COMMANDS, !writes.commands.is_empty()),
-        (WRITE_TIMERS, !set.is_empty()),
-        (CLEAR_TIMERS, !cleared.is_empty()),
-    ] {
-        if needed {
-            query.push_str(statement);
-        }
+    if !writes.commands.is_empty() {
+        query.push_str(WRITE_COMMANDS);
+    }
+    if !timers.is_empty() {
+        query.push_str(WRITE_TIMERS);
     }
     query.push_str(WRITE_TAIL);
     let mut response = db
@@ -417,11 +230,9 @@ async fn commit(db: &Surreal<Any>, writes: Writes, from: u64, to: u64) -> Result
         .bind(("from", from as i64))
         .bind(("to", to as i64))
         .bind(("pages", pages(writes.events, from)))
-        .bind(("new_heads", new_heads))
-        .bind(("moved_heads", moved_heads))
+        .bind(("segments", segments))
         .bind(("commands", writes.commands))
-        .bind(("timers", set))
-        .bind(("cleared", cleared))
+        .bind(("timers", timers))
         .await?;
     match first_error(&mut response) {
         Some(error) => Err(error),

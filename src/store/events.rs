@@ -4,10 +4,13 @@
 //! straight to SurrealDB. Events are stored in pages, one or a few per commit, each keyed by
 //! the position of its last event (`event:⟨position⟩`; a store written before pages existed
 //! has one event per record, which reads the same way). Reading the log from a checkpoint is
-//! a record-id range scan that needs no index, and a stream is read through its head
-//! `stream:⟨id⟩`, which lists the positions of its events and the pages that hold them.
+//! a record-id range scan that needs no index, and a stream is read through its segments
+//! `segment:[stream, from]`, one per commit that moved it, which name the pages holding its
+//! events.
 
 use chrono::{DateTime, Utc};
+use surrealdb::Surreal;
+use surrealdb::engine::any::Any;
 use surrealdb::types::RecordId;
 use tokio::sync::oneshot;
 
@@ -144,27 +147,22 @@ impl Store {
             .query("SELECT request_hash, result FROM ONLY $id")
             .bind(("id", id))
             .await?;
-        let row: Option<super::batch::CommandRow> = response.take(0)?;
+        let row: Option<super::snapshot::CommandRow> = response.take(0)?;
         row.map(|row| row.into_parts(key)).transpose()
     }
 
     /// All events of a stream in version order; empty if the stream does not exist.
     pub async fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>, StoreError> {
-        // A head from before pages lists positions only; each of those events is its own record.
         let query = format!(
-            "LET $head = (SELECT positions, pages FROM ONLY $id) ?? {{}};
-             LET $pages = array::distinct($head.pages ?? $head.positions ?? []);
+            "LET $pages = array::distinct(array::flatten(
+                SELECT VALUE pages FROM segment:[$stream, 0]..=[$stream, {MAX_ID}]));
              SELECT {EVENT_FIELDS} FROM $pages.map(|$p| type::record('event', $p));"
         );
-        let mut response = self
-            .db
-            .query(query)
-            .bind(("id", RecordId::new("stream", stream)))
-            .await?;
+        let mut response = self.db.query(query).bind(("stream", stream.to_string())).await?;
         if let Some(error) = super::first_error(&mut response) {
             return Err(error);
         }
-        let rows: Vec<String> = response.take(2)?;
+        let rows: Vec<String> = response.take(1)?;
         let mut events = Vec::new();
         for text in &rows {
             let page = parse_record(text)?;
@@ -175,52 +173,65 @@ impl Store {
     }
 
     /// Events with position > `after`, in position order, at most `limit`.
-    ///
-    /// Pages are keyed by their last position, so the events wanted are in the pages with ids
-    /// `after + 1 ..= after + limit` and, for the end of the range, the first page after it.
     pub async fn read_all(
         &self,
         after: u64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        if limit == 0 || after >= MAX_ID as u64 {
-            return Ok(Vec::new());
-        }
-        let first = after as i64 + 1;
-        let last = after.saturating_add(limit as u64).min(MAX_ID as u64) as i64;
-        let query = format!(
-            "SELECT {EVENT_FIELDS} FROM type::record('event', $first..=$last);
-             SELECT {EVENT_FIELDS} FROM type::record('event', $next..=$max) LIMIT 1;"
-        );
-        let mut response = self
-            .db
-            .query(query)
-            .bind(("first", first))
-            .bind(("last", last))
-            .bind(("next", last.saturating_add(1)))
-            .bind(("max", MAX_ID))
-            .await?;
-        if let Some(error) = super::first_error(&mut response) {
-            return Err(error);
-        }
-        let mut rows: Vec<String> = response.take(0)?;
-        rows.extend(response.take::<Vec<String>>(1)?);
-        let (first, last) = (first as u64, last as u64);
-        let mut events = Vec::with_capacity(limit);
-        for text in &rows {
-            let page = parse_record(text)?;
-            events.extend(
-                page.into_iter()
-                    .filter(|e| (first..=last).contains(&e.position)),
-            );
-        }
-        Ok(events)
+        read_events(&self.db, after, limit).await
     }
 
     /// The position of the last committed event; 0 when the log is empty.
     pub async fn head_position(&self) -> Result<u64, StoreError> {
-        let mut response = self.db.query("RETURN counter:position.n ?? 0").await?;
-        let position: Option<u64> = response.take(0)?;
-        Ok(position.unwrap_or(0))
+        head_position(&self.db).await
     }
+}
+
+/// Events with position > `after`, in position order, at most `limit`.
+///
+/// Pages are keyed by their last position, so the events wanted are in the pages with ids
+/// `after + 1 ..= after + limit` and, for the end of the range, the first page after it.
+pub(super) async fn read_events(
+    db: &Surreal<Any>,
+    after: u64,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    if limit == 0 || after >= MAX_ID as u64 {
+        return Ok(Vec::new());
+    }
+    let first = after as i64 + 1;
+    let last = after.saturating_add(limit as u64).min(MAX_ID as u64) as i64;
+    let query = format!(
+        "SELECT {EVENT_FIELDS} FROM type::record('event', $first..=$last);
+         SELECT {EVENT_FIELDS} FROM type::record('event', $next..=$max) LIMIT 1;"
+    );
+    let mut response = db
+        .query(query)
+        .bind(("first", first))
+        .bind(("last", last))
+        .bind(("next", last.saturating_add(1)))
+        .bind(("max", MAX_ID))
+        .await?;
+    if let Some(error) = super::first_error(&mut response) {
+        return Err(error);
+    }
+    let mut rows: Vec<String> = response.take(0)?;
+    rows.extend(response.take::<Vec<String>>(1)?);
+    let (first, last) = (first as u64, last as u64);
+    let mut events = Vec::with_capacity(limit);
+    for text in &rows {
+        let page = parse_record(text)?;
+        events.extend(
+            page.into_iter()
+                .filter(|e| (first..=last).contains(&e.position)),
+        );
+    }
+    Ok(events)
+}
+
+/// The position of the last committed event; 0 when the log is empty.
+pub(super) async fn head_position(db: &Surreal<Any>) -> Result<u64, StoreError> {
+    let mut response = db.query("RETURN counter:position.n ?? 0").await?;
+    let position: Option<u64> = response.take(0)?;
+    Ok(position.unwrap_or(0))
 }

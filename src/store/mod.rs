@@ -11,10 +11,10 @@
 //! | record                          | holds                                                     |
 //! |---------------------------------|-----------------------------------------------------------|
 //! | `event:⟨position⟩` (integer id) | a page of consecutive events ending at that position (one commit's, at most 4,000); `read_all` is a range scan over record ids |
-//! | `stream:⟨stream⟩`               | the stream's head: its version, its events' positions and the pages holding them |
+//! | `segment:[stream, from]`        | one commit's part of a stream: the version it left the stream at and the pages holding its events |
 //! | `counter:position`              | the last position written, checked and set by every append |
 //! | `command:⟨key⟩`                 | an idempotency record: request hash and first result       |
-//! | `timer:⟨stream⟩`                | the stream's pending timer, indexed on `due`               |
+//! | `timer:[stream, version]`       | a timer set (or cleared) by the append that left the stream at `version`; the newest is the stream's, indexed on `due` |
 //! | `user:⟨name⟩`, `token:⟨hash⟩`, `meta:⟨key⟩` | users, login tokens, checkpoints/settings      |
 //! | `attachment:⟨id⟩`               | a photo of a warning: metadata and base64 bytes            |
 //! | `ds_⟨kind⟩:⟨bucket⟩`            | imported dataset rows hashed by key into 1024 buckets (`datasets.rs`) |
@@ -30,6 +30,7 @@ mod checkpoints;
 mod datasets;
 mod events;
 mod migrate;
+mod snapshot;
 mod timers;
 mod users;
 mod writer;
@@ -228,7 +229,7 @@ fn is_plain_name(name: &str) -> bool {
 /// exist before it is read: SurrealDB 3 reports selecting from a missing table as an error.
 const SCHEMA: &str = "
     DEFINE TABLE IF NOT EXISTS event SCHEMALESS;
-    DEFINE TABLE IF NOT EXISTS stream SCHEMALESS;
+    DEFINE TABLE IF NOT EXISTS segment SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS counter SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS command SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS timer SCHEMALESS;

@@ -17,7 +17,8 @@ use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
 
 use super::StoreError;
-use super::batch::{KnownHeads, decide_and_commit};
+use super::batch::decide_and_commit;
+use super::snapshot::KnownHeads;
 use super::events::{AppendOutcome, AppendRequest};
 
 /// The most requests committed in one transaction.
