@@ -177,7 +177,7 @@ fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, bas
         });
     }
     let version = base_version + req.events.len() as u64;
-    if let Some(timer) = TimerWrite::new(&req.stream, version, &req.timer) {
+    if let Some(timer) = TimerWrite::new(&req.stream, base_version, version, &req.timer) {
         writes.timers.insert(req.stream.clone(), timer);
     }
 }

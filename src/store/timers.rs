@@ -63,10 +63,18 @@ pub(super) struct TimerWrite {
 }
 
 impl TimerWrite {
-    /// The record for an append that leaves `stream` at `version`; `None` for `Keep`.
-    pub(super) fn new(stream: &str, version: u64, change: &TimerChange) -> Option<TimerWrite> {
+    /// The record for an append that moves `stream` from version `from` to `version`; `None`
+    /// when there is nothing to write: the timer is kept, or a new stream clears the timer it
+    /// cannot have.
+    pub(super) fn new(
+        stream: &str,
+        from: u64,
+        version: u64,
+        change: &TimerChange,
+    ) -> Option<TimerWrite> {
         let (kind, due, cleared) = match change {
             TimerChange::Keep => return None,
+            TimerChange::Clear if from == 0 => return None,
             TimerChange::Set { kind, due } => (kind.clone(), *due, false),
             TimerChange::Clear => (String::new(), DateTime::<Utc>::UNIX_EPOCH, true),
         };
