@@ -215,6 +215,37 @@ async fn two_writers_racing_for_one_stream_let_exactly_one_win() {
     assert_eq!(store.head_position().await.unwrap(), 2);
 }
 
+/// A writer that knows a stream's version learns from the log what another writer appended to
+/// it, rather than trusting what it knew or reading every stream again.
+#[tokio::test]
+async fn a_writer_catches_up_with_what_another_writer_appended() {
+    let store = mem().await;
+    let other = second_writer(&store);
+    store.append(request("W1", 0, 1)).await.unwrap();
+    store.append(request("W2", 0, 1)).await.unwrap();
+    other.append(request("W1", 1, 2)).await.unwrap();
+    assert!(matches!(
+        store.append(request("W1", 1, 1)).await,
+        Err(StoreError::Conflict { actual: 3, .. })
+    ));
+    let outcome = store.append(request("W1", 3, 1)).await.unwrap();
+    assert!(matches!(
+        outcome,
+        AppendOutcome::Appended {
+            first_position: 5,
+            version: 4,
+            ..
+        }
+    ));
+    // The other writer's knowledge of W1 is now behind too.
+    assert!(matches!(
+        other.append(request("W1", 3, 1)).await,
+        Err(StoreError::Conflict { actual: 4, .. })
+    ));
+    let versions: Vec<u64> = store.read_stream("W1").await.unwrap().iter().map(|e| e.version).collect();
+    assert_eq!(versions, [1, 2, 3, 4]);
+}
+
 fn with_key(mut req: AppendRequest, key: &str, hash: &str) -> AppendRequest {
     req.idempotency = Some(Idempotency {
         key: key.to_string(),
@@ -337,6 +368,16 @@ async fn timers_are_set_replaced_kept_and_cleared_with_appends() {
             .len(),
         2
     );
+    // Looking for due timers removed the records that were superseded or cleared; the ones
+    // still pending but not yet due (none here) and the two due ones remain.
+    let mut response = store
+        .db
+        .query("SELECT VALUE stream + '@' + <string> version FROM timer")
+        .await
+        .unwrap();
+    let mut left: Vec<String> = response.take(0).unwrap();
+    left.sort();
+    assert_eq!(left, ["A@1", "C@2"]);
 }
 
 #[tokio::test]
