@@ -31,3 +31,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   "${as_root[@]}" apt-get update -qq
   "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The scale-out tests (tests/api/scale_out.rs) run several app instances against one real
+# SurrealDB server of the same release as the SDK. It is built once per machine from
+# deploy/surreal-server into a cache outside the clone (a debug build, some minutes), and
+# again only when that package changes.
+tools="$HOME/.cache/qingfeng-tools"
+server_dir="$(cd "$(dirname "$0")" && pwd)/surreal-server"
+wanted="$(cat "$server_dir/Cargo.toml" "$server_dir/Cargo.lock" "$server_dir/src/main.rs" | sha256sum | cut -c1-16)"
+if [ ! -x "$tools/bin/surreal" ] || [ "$(cat "$tools/surreal-server.stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "building the SurrealDB server for the scale-out tests (once per machine)"
+  cargo install --quiet --locked --debug --force --path "$server_dir" \
+    --root "$tools" --target-dir "$tools/target"
+  echo "$wanted" > "$tools/surreal-server.stamp"
+fi

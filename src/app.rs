@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::clock::{AcceleratedClock, Clock, SystemClock};
 use crate::engine::Engine;
+use crate::follower::Follower;
 use crate::http::{AppState, Metrics, router};
 use crate::maps::{Boundaries, Maps};
 use crate::regions::RegionTree;
@@ -36,6 +37,9 @@ pub struct Config {
     pub demo: bool,
     /// Run the scheduler once a second; tests switch it off and call `step` themselves.
     pub run_scheduler: bool,
+    /// Follow the log for events other instances append; tests switch it off and call
+    /// `Follower::step` themselves.
+    pub follow_log: bool,
     pub clock: Arc<dyn Clock>,
     /// Run the demo simulation on an accelerated clock this many times faster than real
     /// time (replacing `clock`); `None` keeps the city still.
@@ -53,6 +57,7 @@ impl Default for Config {
             rules_dir: PathBuf::from("workflows/rules"),
             demo: false,
             run_scheduler: true,
+            follow_log: true,
             clock: Arc::new(SystemClock),
             simulation_speed: None,
         }
@@ -64,6 +69,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     scheduler: Option<Scheduler>,
+    follower: Option<Follower>,
     simulation: Option<Simulation>,
 }
 
@@ -104,6 +110,7 @@ impl App {
             .await
             .with_context(|| format!("binding {}", config.bind))?;
         let scheduler = config.run_scheduler.then(|| Scheduler::new(engine.clone()));
+        let follower = config.follow_log.then(|| Follower::new(engine.clone()));
         let seed = engine.store().head_position().await?;
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
         let state = AppState {
@@ -118,6 +125,7 @@ impl App {
             listener,
             state,
             scheduler,
+            follower,
             simulation,
         })
     }
@@ -143,6 +151,7 @@ impl App {
         stop: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let scheduler = self.scheduler.map(|s| tokio::spawn(s.run()));
+        let follower = self.follower.map(|f| tokio::spawn(f.run()));
         let simulation = self.simulation.map(|s| tokio::spawn(s.run()));
         let engine = self.state.engine.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
@@ -151,7 +160,7 @@ impl App {
             .with_graceful_shutdown(stop)
             .await
             .context("serving HTTP")?;
-        for task in [scheduler, simulation].into_iter().flatten() {
+        for task in [scheduler, follower, simulation].into_iter().flatten() {
             task.abort();
         }
         engine.store().shutdown().await;

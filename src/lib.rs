@@ -23,6 +23,8 @@ pub mod demo;
 pub mod domain;
 /// Commands in, events appended, projection kept current.
 pub mod engine;
+/// Keeps the projection up with events other instances sharing the store append.
+pub mod follower;
 /// The HTTP API.
 pub mod http;
 /// Reading department dataset files (CSV, Excel) into typed, checked rows.

@@ -158,7 +158,11 @@ impl Store {
                 SELECT VALUE pages FROM segment:[$stream, 0]..=[$stream, {MAX_ID}]));
              SELECT {EVENT_FIELDS} FROM $pages.map(|$p| type::record('event', $p));"
         );
-        let mut response = self.db.query(query).bind(("stream", stream.to_string())).await?;
+        let mut response = self
+            .db
+            .query(query)
+            .bind(("stream", stream.to_string()))
+            .await?;
         if let Some(error) = super::first_error(&mut response) {
             return Err(error);
         }

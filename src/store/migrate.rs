@@ -105,7 +105,10 @@ mod tests {
             .bind(("e1", event(1, "W1", 1)))
             .bind(("e2", event(2, "W2", 1)))
             .bind(("e3", event(3, "W1", 2)))
-            .bind(("page", format!("[{},{}]", event(1, "W1", 1), event(2, "W2", 1))))
+            .bind((
+                "page",
+                format!("[{},{}]", event(1, "W1", 1), event(2, "W2", 1)),
+            ))
             .await
             .unwrap()
             .check()

@@ -41,6 +41,8 @@ mod tests;
 mod tests_durability;
 #[cfg(test)]
 mod tests_pages;
+#[cfg(test)]
+mod tests_timers;
 
 use std::time::Duration;
 

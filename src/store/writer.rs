@@ -18,8 +18,8 @@ use surrealdb::engine::any::Any;
 
 use super::StoreError;
 use super::batch::decide_and_commit;
-use super::snapshot::KnownHeads;
 use super::events::{AppendOutcome, AppendRequest};
+use super::snapshot::KnownHeads;
 
 /// The most requests committed in one transaction.
 const MAX_BATCH_REQUESTS: usize = 1_000;

@@ -82,6 +82,7 @@ pub async fn spawn_app_at(
         rules_dir: root.join("workflows/rules"),
         demo: false,
         run_scheduler: false,
+        follow_log: false,
         clock: Arc::new(clock.clone()),
         simulation_speed: None,
     };

@@ -13,6 +13,7 @@ mod lifecycle;
 mod maps;
 mod reminders;
 mod replay;
+mod scale_out;
 mod scan;
 mod screens;
 mod simulation;
