@@ -8,8 +8,11 @@
 //! request at a time when traffic is light (lowest latency), hundreds when it is heavy.
 //!
 //! If a batch's transaction fails (most likely another process sharing the server appended in
-//! between), the whole batch is decided again from a fresh snapshot a couple of times, and then,
+//! between), the whole batch is decided again from a fresh snapshot a few times, after a short
+//! random pause, and then,
 //! so that one poisonous request cannot sink the rest, committed request by request.
+
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,7 +29,9 @@ const MAX_BATCH_REQUESTS: usize = 1_000;
 /// The most events committed in one transaction, so a few large commands keep a batch small.
 const MAX_BATCH_EVENTS: usize = 4_000;
 /// How many times a failed batch (or, after that, a single request) is decided and tried again.
-const ATTEMPTS: usize = 3;
+const ATTEMPTS: u32 = 5;
+/// The longest pause before the second attempt; each further attempt may wait this much more.
+const BACKOFF_STEP: Duration = Duration::from_millis(4);
 
 /// An append waiting for the writer, with where to send its answer.
 pub(super) struct Pending {
@@ -129,6 +134,10 @@ async fn commit_batch(db: &Surreal<Any>, batch: Vec<Pending>, known: &mut KnownH
                 known.clear();
                 tracing::warn!(%error, requests = batch.len(), attempt, "a batch failed to commit");
                 last_error = Some(error);
+                // Almost always another process committed in between. Two writers that
+                // retried at once would likely collide again, so each waits a random while.
+                let pause = BACKOFF_STEP.mul_f64(f64::from(attempt) * rand::random::<f64>());
+                tokio::time::sleep(pause).await;
             }
         }
     }
