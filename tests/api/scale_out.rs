@@ -70,6 +70,32 @@ fn surreal_binary() -> PathBuf {
     binary
 }
 
+/// A server and two app instances on it sharing one clock.
+struct Cluster {
+    server: SurrealServer,
+    url: String,
+    clock: ManualClock,
+    a: TestApp,
+    b: TestApp,
+}
+
+impl Cluster {
+    async fn start() -> Cluster {
+        let server = SurrealServer::start();
+        let url = server.url("qingfeng");
+        let clock = ManualClock::new(start_time());
+        let a = spawn_app_on(&url, clock.clone()).await;
+        let b = spawn_app_on(&url, clock.clone()).await;
+        Cluster {
+            server,
+            url,
+            clock,
+            a,
+            b,
+        }
+    }
+}
+
 async fn follow(app: &TestApp) -> u64 {
     Follower::new(app.engine.clone()).step().await.unwrap()
 }
@@ -94,11 +120,14 @@ fn versions(app: &TestApp) -> Vec<(String, String, u64)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_server_share_one_ordered_log() {
-    let server = SurrealServer::start();
-    let url = server.url("scale_log");
-    let clock = ManualClock::new(start_time());
-    let a = spawn_app_on(&url, clock.clone()).await;
-    let b = spawn_app_on(&url, clock.clone()).await;
+    // The server lives until the end of the test.
+    let Cluster {
+        server: _server,
+        url,
+        clock,
+        a,
+        b,
+    } = Cluster::start().await;
 
     // Twenty warnings raised through both instances at once.
     let raised = futures::future::join_all((0..20).map(|i| {
@@ -106,9 +135,16 @@ async fn two_instances_on_one_server_share_one_ordered_log() {
         app.raise_ok(VILLAGE_LIUTANG)
     }))
     .await;
-    assert!(follow(&a).await > 0 && follow(&b).await > 0);
+    follow(&a).await;
+    follow(&b).await;
     assert_eq!(versions(&a), versions(&b));
     assert_eq!(versions(&a).len(), 20);
+
+    // An instance that only reads learns of the others' commands from its follower.
+    let late = b.raise_ok(VILLAGE_LIUTANG).await;
+    assert!(a.engine.warning(&late).is_none());
+    assert_eq!(follow(&a).await, 2, "raised and notified");
+    assert!(a.engine.warning(&late).is_some());
 
     // A command decided on a stale view is refused with the state as it really is.
     let id = &raised[0];
@@ -162,11 +198,13 @@ async fn two_instances_on_one_server_share_one_ordered_log() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timer_fires_once_when_two_instances_run_their_schedulers() {
-    let server = SurrealServer::start();
-    let url = server.url("scale_timers");
-    let clock = ManualClock::new(start_time());
-    let a = spawn_app_on(&url, clock.clone()).await;
-    let b = spawn_app_on(&url, clock.clone()).await;
+    let Cluster {
+        server: _server,
+        clock,
+        a,
+        b,
+        ..
+    } = Cluster::start().await;
     let id = a.raise_ok(VILLAGE_LIUTANG).await;
     follow(&b).await;
 
