@@ -9,13 +9,33 @@ use super::{Store, StoreError};
 
 impl Store {
     /// Stores `value` under `key`, replacing what was there.
+    ///
+    /// Instances sharing a server write the same keys (each saves its projection checkpoint
+    /// when it stops), so a write can collide with another's; it is tried again after a short
+    /// random pause, and the last writer wins, which is what a checkpoint or setting wants.
     pub async fn put_meta(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
-        let id = RecordId::new("meta", key);
+        let text = value.to_string();
+        let mut attempt = 1;
+        loop {
+            match self.upsert_meta(key, &text).await {
+                Err(error) if attempt < 4 => {
+                    tracing::debug!(%error, key, attempt, "retrying a meta write");
+                    let pause = std::time::Duration::from_millis(10)
+                        .mul_f64(f64::from(attempt) * rand::random::<f64>());
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn upsert_meta(&self, key: &str, text: &str) -> Result<(), StoreError> {
         let mut response = self
             .db
             .query("UPSERT $id SET value = $text RETURN NONE")
-            .bind(("id", id))
-            .bind(("text", value.to_string()))
+            .bind(("id", RecordId::new("meta", key)))
+            .bind(("text", text.to_string()))
             .await?;
         super::first_error(&mut response).map_or(Ok(()), Err)
     }
