@@ -170,8 +170,16 @@ export function homeFor(me) {
   }
 }
 
-/** Signs out of this browser: the cookie goes, the sign-in page comes. */
-export function logout() {
+/**
+ * Signs out: the server forgets the token (so a copy of it stops working too), the cookie
+ * goes, the sign-in page comes. A failed request still signs this browser out.
+ */
+export async function logout() {
+  try {
+    await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
+  } catch (error) {
+    console.warn("sign-out request failed", error);
+  }
   clearToken();
   location.replace("/screens/");
 }

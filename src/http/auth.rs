@@ -74,6 +74,22 @@ pub async fn me(AuthUser(actor): AuthUser) -> Json<Value> {
     }))
 }
 
+/// `POST /api/auth/logout`: the token the request carries stops working, here at once (and on
+/// other instances sharing the store within `token_cache::TRUST_FOR`).
+pub async fn logout(
+    State(state): State<AppState>,
+    AuthUser(actor): AuthUser,
+    parts: Parts,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let token = request_token(&parts)
+        .ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer TOKEN"))?;
+    let hash = token_hash(&token);
+    state.engine.store().delete_token(&hash).await?;
+    state.tokens.remove(&hash);
+    tracing::info!(username = actor.username(), "logout");
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// The authenticated actor of a request, from `Authorization: Bearer TOKEN` or the
 /// `qingfeng_token` cookie (for screens).
 pub struct AuthUser(pub Actor);
@@ -82,11 +98,9 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts)
-            .or_else(|| cookie(parts, "qingfeng_token"))
-            .ok_or_else(|| {
-                ApiError::unauthorized("sign in first: send Authorization: Bearer TOKEN")
-            })?;
+        let token = request_token(parts).ok_or_else(|| {
+            ApiError::unauthorized("sign in first: send Authorization: Bearer TOKEN")
+        })?;
         let actor = resolve(state, &token).await?;
         Ok(AuthUser(actor))
     }
@@ -119,6 +133,11 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Actor, ApiError> {
         .tokens
         .put(&hash, actor.clone(), record.expires_at, now);
     Ok(actor)
+}
+
+/// The token a request carries: its bearer token, else the screens' cookie.
+fn request_token(parts: &Parts) -> Option<String> {
+    bearer(parts).or_else(|| cookie(parts, "qingfeng_token"))
 }
 
 fn bearer(parts: &Parts) -> Option<String> {

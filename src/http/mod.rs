@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/auth/login", post(auth::login))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/logout", post(auth::logout))
         .route("/api/warnings", post(warnings::raise).get(warnings::list))
         .route("/api/warnings/{id}", get(warnings::get_one))
         .route("/api/warnings/{id}/commands", post(warnings::command))

@@ -59,6 +59,7 @@ pub fn spec() -> Value {
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}}}},
                 "responses": {"200": {"description": "`{token, username, role, region, expires_at}`"}, "401": problem}}},
             "/api/auth/me": {"get": {"summary": "Who the token belongs to", "security": auth, "responses": {"200": {"description": "The actor"}, "401": problem}}},
+            "/api/auth/logout": {"post": {"summary": "Sign out: the token the request carries stops working", "security": auth, "responses": {"204": {"description": "Signed out"}, "401": problem}}},
             "/api/warnings": {
                 "post": {"summary": "Raise a warning by hand", "security": auth,
                     "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],

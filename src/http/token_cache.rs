@@ -4,8 +4,9 @@
 //!
 //! An entry is trusted for `TRUST_FOR` only, and never past the token's own expiry: a
 //! user changed or removed in the store (by `qingfeng users add` in another process, which
-//! cannot tell this one) is seen within that time. There is no sign-out yet; one must
-//! remove its token from this cache as well as from the store.
+//! cannot tell this one) is seen within that time. A sign-out removes its token from the
+//! store and from this instance's cache at once; another instance sharing the store may go on
+//! accepting the token for up to `TRUST_FOR`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -41,6 +42,12 @@ impl TokenCache {
         let entry = entries.get(hash)?;
         let fresh = now.saturating_duration_since(entry.resolved) < TRUST_FOR;
         (fresh && entry.expires_at > wall_now).then(|| entry.actor.clone())
+    }
+
+    /// Forgets a token (it was signed out).
+    pub fn remove(&self, hash: &str) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.remove(hash);
     }
 
     /// Remembers what the store said about a token at `now`.

@@ -69,6 +69,17 @@ impl Store {
         super::first_error(&mut response).map_or(Ok(()), Err)
     }
 
+    /// Removes a token (a sign-out); removing one that is not there is not an error.
+    pub async fn delete_token(&self, token_hash: &str) -> Result<(), StoreError> {
+        let id = RecordId::new("token", token_hash);
+        let mut response = self
+            .db
+            .query("DELETE $id RETURN NONE")
+            .bind(("id", id))
+            .await?;
+        super::first_error(&mut response).map_or(Ok(()), Err)
+    }
+
     pub async fn get_token(&self, token_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
         let id = RecordId::new("token", token_hash);
         let mut response = self

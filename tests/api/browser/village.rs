@@ -103,6 +103,18 @@ async fn the_village_tablet_submits_a_rectification_with_a_note_and_a_photo() {
         assert_eq!(attachments.len(), 1, "one photo: {attachments:?}");
         let stored = photo_bytes(&app, &attachments[0]).await;
         assert_eq!(stored, bytes, "the stored photo is the one uploaded");
+
+        // Signing out on the tablet ends the token itself, not only this browser's cookie.
+        browser.click("#logout").await;
+        browser
+            .wait_until(
+                "the sign-in page after signing out",
+                "return location.pathname === '/screens/' && !document.cookie.includes('qingfeng_token=');",
+            )
+            .await;
+        browser.screenshot("signed-out").await;
+        let me = app.get(&steward, "/api/auth/me").await;
+        assert_eq!(me.status(), 401, "a signed-out token no longer works");
         app.stop().await;
     })
     .await;
