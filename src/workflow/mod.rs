@@ -3,6 +3,7 @@
 //! passed in), no wire formats.
 
 pub mod command;
+mod decide;
 pub mod fact;
 pub mod machine;
 pub mod settings;
