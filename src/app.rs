@@ -113,6 +113,7 @@ impl App {
         let follower = config.follow_log.then(|| Follower::new(engine.clone()));
         let seed = engine.store().head_position().await?;
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
+        let hub = crate::ws::Hub::start(&engine);
         let state = AppState {
             engine,
             catalogue: Arc::new(catalogue),
@@ -120,6 +121,7 @@ impl App {
             maps: Arc::new(maps),
             charts: Arc::new(crate::charts::ChartCache::default()),
             tokens: Arc::default(),
+            hub,
         };
         Ok(App {
             listener,
@@ -138,6 +140,11 @@ impl App {
 
     pub fn engine(&self) -> Arc<crate::engine::Engine> {
         self.state.engine.clone()
+    }
+
+    /// The live-stream hub (tests flush it instead of waiting for its timer).
+    pub fn hub(&self) -> Arc<crate::ws::Hub> {
+        self.state.hub.clone()
     }
 
     /// Serves until ctrl-c (or SIGTERM), then lets the store flush what it accepted.

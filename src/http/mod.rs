@@ -41,6 +41,8 @@ pub struct AppState {
     pub charts: Arc<crate::charts::ChartCache>,
     /// Recently resolved bearer tokens (`auth::resolve`).
     pub tokens: Arc<token_cache::TokenCache>,
+    /// The live-stream hub the WebSocket screens join.
+    pub hub: Arc<crate::ws::Hub>,
 }
 
 pub fn router(state: AppState) -> Router {

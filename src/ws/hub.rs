@@ -38,7 +38,8 @@ pub const RING_BYTES: usize = 1 << 20;
 /// The coalescing window: a screen gets at most ten messages a second.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
-/// The live-stream hub of one engine. Get it with [`Hub::of`].
+/// The live-stream hub of one engine, started with [`Hub::start`]; the app keeps it in its
+/// state.
 pub struct Hub {
     engine: Weak<Engine>,
     epoch: String,
@@ -89,25 +90,11 @@ pub(crate) struct Joined {
     pub(crate) resumed: bool,
 }
 
-/// The hubs of the engines alive in this process, found by the engine's address. The
-/// `Weak` keeps the engine's allocation, so an address cannot be reused while listed.
-type Registry = Vec<(Weak<Engine>, Weak<Hub>)>;
-static HUBS: Mutex<Registry> = Mutex::new(Vec::new());
-
 impl Hub {
-    /// The hub of `engine`, started (subscribed, flushing every `FLUSH_EVERY` on the
-    /// current runtime) on first use. It lives as long as the engine, so its epoch and
-    /// numbering survive screens coming and going.
-    pub fn of(engine: &Arc<Engine>) -> Arc<Hub> {
-        let mut hubs = lock(&HUBS);
-        hubs.retain(|(e, h)| e.strong_count() > 0 && h.strong_count() > 0);
-        let found = hubs
-            .iter()
-            .find(|(e, _)| std::ptr::eq(e.as_ptr(), Arc::as_ptr(engine)))
-            .and_then(|(_, hub)| hub.upgrade());
-        if let Some(hub) = found {
-            return hub;
-        }
+    /// Starts the hub of `engine`: subscribed to its change feed, flushing every
+    /// `FLUSH_EVERY` on the fan-out runtime until the engine is dropped. It lives as long as
+    /// the engine, so its epoch and numbering survive screens coming and going.
+    pub fn start(engine: &Arc<Engine>) -> Arc<Hub> {
         let hub = Arc::new(Hub {
             engine: Arc::downgrade(engine),
             epoch: format!("{:016x}", rand::random::<u64>()),
@@ -118,7 +105,6 @@ impl Hub {
             scopes: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
         });
-        hubs.push((Arc::downgrade(engine), Arc::downgrade(&hub)));
         // Beside the screens it wakes, away from the HTTP runtime (see `upgrade`).
         fanout_runtime().spawn(run(hub.clone()));
         hub

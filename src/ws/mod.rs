@@ -88,7 +88,7 @@ pub async fn upgrade(
     }
     let resume = resume_point(&query)?;
     let accept = upgrade::accept_key(headers)?;
-    let hub = Hub::of(&state.engine);
+    let hub = state.hub.clone();
     let resume = resume
         .as_ref()
         .map(|(epoch, since)| (epoch.as_str(), *since));

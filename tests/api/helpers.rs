@@ -49,6 +49,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub engine: Arc<Engine>,
+    /// The app's live-stream hub; tests flush it instead of waiting for its timer.
+    #[allow(dead_code)]
+    pub hub: Arc<qingfeng::ws::Hub>,
     #[allow(dead_code)]
     pub store_url: String,
     tokens: std::sync::Mutex<std::collections::HashMap<String, String>>,
@@ -88,6 +91,7 @@ pub async fn spawn_app_at(
     };
     let app = App::build(config).await.expect("the app builds");
     let engine = app.engine();
+    let hub = app.hub();
     for user in test_users() {
         engine.store().put_user(user).await.unwrap();
     }
@@ -101,6 +105,7 @@ pub async fn spawn_app_at(
         client: reqwest::Client::new(),
         clock,
         engine,
+        hub,
         store_url: store_url.to_string(),
         tokens: Default::default(),
         stop: Some(stop),

@@ -217,7 +217,7 @@ async fn raise_and_rectify(app: &TestApp, hub: &Hub, n: usize) -> String {
 #[tokio::test]
 async fn a_wall_that_reconnects_with_since_gets_exactly_the_deltas_it_missed() {
     let app = spawn_app().await;
-    let hub = Hub::of(&app.engine);
+    let hub = app.hub.clone();
     let wall = app.login("wall").await;
     let (epoch, seen) = seen_then_gone(&app, &wall).await;
     let id = raise_and_rectify(&app, &hub, 2).await;
@@ -255,7 +255,7 @@ async fn a_wall_that_reconnects_with_since_gets_exactly_the_deltas_it_missed() {
 #[tokio::test]
 async fn a_wall_resuming_from_another_epoch_or_from_the_future_gets_a_snapshot() {
     let app = spawn_app().await;
-    let hub = Hub::of(&app.engine);
+    let hub = app.hub.clone();
     let wall = app.login("wall").await;
     let (epoch, seen) = seen_then_gone(&app, &wall).await;
     let id = raise_and_rectify(&app, &hub, 1).await;
@@ -376,7 +376,7 @@ async fn overflow_a_stalled_screen(hub: &Hub) -> usize {
 #[tokio::test]
 async fn a_stalled_wall_costs_a_bounded_queue_and_gets_a_fresh_snapshot_when_it_reads_again() {
     let app = spawn_app().await;
-    let hub = Hub::of(&app.engine);
+    let hub = app.hub.clone();
     for _ in 0..20 {
         app.raise_ok(VILLAGE_LIUTANG).await; // fills `recent`: a city snapshot is ~7 KB
     }
