@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TOWN_TAOYUAN, TestApp, VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app};
+use crate::helpers::{TOWN_TAOYUAN, VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app};
 
 #[tokio::test]
 async fn a_steward_can_neither_read_nor_act_on_another_villages_warnings() {
@@ -156,44 +156,13 @@ async fn bad_input_names_the_field() {
 async fn a_signed_out_token_stops_working_and_other_sessions_do_not() {
     let app = spawn_app().await;
     let token = app.login("liutang").await;
-    let other = login_again(&app, "liutang").await;
+    let other = app.new_session("liutang").await;
     assert_eq!(app.get(&token, "/api/auth/me").await.status(), 200);
-    let response = app
-        .client
-        .post(format!("{}/api/auth/logout", app.address))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(app.logout(&token).await, 204);
     // At once, although the token was resolved (and cached) a moment ago.
     assert_eq!(app.get(&token, "/api/auth/me").await.status(), 401);
-    let again = app
-        .client
-        .post(format!("{}/api/auth/logout", app.address))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        again.status(),
-        401,
-        "a signed-out token cannot sign out again"
-    );
+    let again = app.logout(&token).await;
+    assert_eq!(again, 401, "a signed-out token cannot sign out again");
     // The same user's other session is untouched.
     assert_eq!(app.get(&other, "/api/auth/me").await.status(), 200);
-}
-
-/// A second, independent token for `username` (the helper's `login` reuses one per user).
-async fn login_again(app: &TestApp, username: &str) -> String {
-    let response = app
-        .client
-        .post(format!("{}/api/auth/login", app.address))
-        .json(&json!({"username": username, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body: serde_json::Value = response.json().await.unwrap();
-    body["token"].as_str().unwrap().to_string()
 }

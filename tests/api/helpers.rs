@@ -50,7 +50,6 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub engine: Arc<Engine>,
     /// The app's live-stream hub; tests flush it instead of waiting for its timer.
-    #[allow(dead_code)]
     pub hub: Arc<qingfeng::ws::Hub>,
     #[allow(dead_code)]
     pub store_url: String,
@@ -151,6 +150,16 @@ impl TestApp {
         if let Some(token) = self.tokens.lock().unwrap().get(username) {
             return token.clone();
         }
+        let token = self.new_session(username).await;
+        self.tokens
+            .lock()
+            .unwrap()
+            .insert(username.to_string(), token.clone());
+        token
+    }
+
+    /// Signs the user in again: a token of its own, beside any other.
+    pub async fn new_session(&self, username: &str) -> String {
         let response = self
             .client
             .post(format!("{}/api/auth/login", self.address))
@@ -160,12 +169,19 @@ impl TestApp {
             .unwrap();
         assert_eq!(response.status(), 200, "login of {username}");
         let body: Value = response.json().await.unwrap();
-        let token = body["token"].as_str().unwrap().to_string();
-        self.tokens
-            .lock()
-            .unwrap()
-            .insert(username.to_string(), token.clone());
-        token
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Signs the token out; returns the status.
+    pub async fn logout(&self, token: &str) -> u16 {
+        let response = self
+            .client
+            .post(format!("{}/api/auth/logout", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
     }
 
     pub async fn raise(&self, token: &str, region: &str, severity: &str) -> reqwest::Response {
