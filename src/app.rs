@@ -110,7 +110,9 @@ impl App {
             .await
             .with_context(|| format!("binding {}", config.bind))?;
         let scheduler = config.run_scheduler.then(|| Scheduler::new(engine.clone()));
-        let follower = config.follow_log.then(|| Follower::new(engine.clone()));
+        // Only a store other processes append to has anything to follow.
+        let follower = (config.follow_log && engine.store().is_shared())
+            .then(|| Follower::new(engine.clone()));
         let seed = engine.store().head_position().await?;
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
         let hub = crate::ws::Hub::start(&engine);

@@ -4,9 +4,9 @@
 //! into its projection at once, and reads the log when an append of its own finds a gap or a
 //! conflict; but an instance that only serves screens and reads would otherwise never learn
 //! what the others did. The follower checks the log's position a few times a second and reads
-//! whatever is new, which also publishes it to the live screens of this instance. On the
-//! embedded store, where this process is the only writer, a step finds nothing new and costs
-//! one read of the position counter. Tests call `step` instead of waiting.
+//! whatever is new, which also publishes it to the live screens of this instance. The app runs
+//! it only on a shared store (`Store::is_shared`): the embedded store is locked by this one
+//! process. Tests call `step` instead of waiting.
 
 use std::sync::Arc;
 use std::time::Duration;

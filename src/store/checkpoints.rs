@@ -20,9 +20,7 @@ impl Store {
             match self.upsert_meta(key, &text).await {
                 Err(error) if attempt < 4 => {
                     tracing::debug!(%error, key, attempt, "retrying a meta write");
-                    let pause = std::time::Duration::from_millis(10)
-                        .mul_f64(f64::from(attempt) * rand::random::<f64>());
-                    tokio::time::sleep(pause).await;
+                    super::pause_before_retry(attempt, std::time::Duration::from_millis(10)).await;
                     attempt += 1;
                 }
                 result => return result,

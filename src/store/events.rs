@@ -15,7 +15,7 @@ use surrealdb::types::RecordId;
 use tokio::sync::oneshot;
 
 use super::timers::TimerChange;
-use super::{Store, StoreError, writer};
+use super::{MAX_ID, Store, StoreError, writer};
 
 /// An event a command decided to record, before the store gives it a position.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,9 +108,6 @@ fn parse_record(text: &str) -> Result<Vec<RecordedEvent>, StoreError> {
 
 /// Each event record holds the whole event as one JSON string in `e`.
 const EVENT_FIELDS: &str = "VALUE e";
-
-/// The largest integer a record id holds.
-const MAX_ID: i64 = i64::MAX;
 
 impl Store {
     /// Appends a command's events to a stream if the stream is still at `expected_version`.

@@ -70,6 +70,8 @@ const WRITER_QUEUE: usize = 16_384;
 pub struct Store {
     db: Surreal<Any>,
     writer: mpsc::Sender<writer::Message>,
+    /// Whether other processes may append to the same database (a `ws://` server).
+    shared: bool,
 }
 
 /// Everything that can go wrong in the store.
@@ -133,7 +135,17 @@ impl Store {
         migrate::run(&db).await?;
         let (sender, receiver) = mpsc::channel(WRITER_QUEUE);
         tokio::spawn(writer::run(db.clone(), receiver));
-        Ok(Store { db, writer: sender })
+        Ok(Store {
+            db,
+            writer: sender,
+            shared: target.remote,
+        })
+    }
+
+    /// Whether other processes may append to this store: true for a SurrealDB server, false
+    /// for the embedded store (which one process holds locked) and for `mem://`.
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     /// Stops the writer after it has committed (or refused) every append it had accepted.
@@ -261,6 +273,27 @@ async fn define_schema(db: &Surreal<Any>) -> Result<(), StoreError> {
             }
         }
     }
+}
+
+/// The largest integer a record id holds: the open end of a range of positions or versions.
+const MAX_ID: i64 = i64::MAX;
+
+/// The id `table:[stream, n]` of a stream's record numbered `n` (a version). Integer array
+/// members compare numerically, so a stream's records sort by `n` and
+/// `table:[stream, a]..=[stream, MAX_ID]` ranges over them in order.
+fn stream_record_id(table: &str, stream: &str, n: u64) -> surrealdb::types::RecordId {
+    use surrealdb::types::SurrealValue;
+    let key = surrealdb::types::Array::from(vec![
+        stream.to_string().into_value(),
+        (n as i64).into_value(),
+    ]);
+    surrealdb::types::RecordId::new(table, key)
+}
+
+/// Waits a random while, up to `step` times `attempt`, before the next attempt of a write
+/// that collided with another process's: two that retried at once would likely collide again.
+async fn pause_before_retry(attempt: u32, step: Duration) {
+    tokio::time::sleep(step.mul_f64(f64::from(attempt) * rand::random::<f64>())).await;
 }
 
 /// Returns the most telling error of a multi-statement response, if any statement failed.

@@ -10,24 +10,17 @@ use std::collections::{BTreeSet, HashMap};
 
 use surrealdb::Surreal;
 use surrealdb::engine::any::Any;
-use surrealdb::types::{Array, RecordId, SurrealValue};
+use surrealdb::types::{RecordId, SurrealValue};
 
 use super::events::AppendRequest;
 use super::events::{head_position, read_events};
-use super::{StoreError, first_error};
-
-/// The largest integer a record id holds; the upper end of a stream's segment range.
-const MAX_VERSION: i64 = i64::MAX;
+use super::{MAX_ID, StoreError, first_error, stream_record_id};
 
 /// The id of the segment that moves `stream` on from version `from`. Only one commit can
 /// move a stream from a given version, and `INSERT` refuses an id that exists, so two racing
 /// appends to one stream cannot both commit even if every other check were wrong.
 pub(super) fn segment_id(stream: &str, from: u64) -> RecordId {
-    let key = Array::from(vec![
-        stream.to_string().into_value(),
-        (from as i64).into_value(),
-    ]);
-    RecordId::new("segment", key)
+    stream_record_id("segment", stream, from)
 }
 
 /// An idempotency record as stored: the result stays JSON text.
@@ -150,8 +143,15 @@ pub(super) async fn read_snapshot(
             }
         }
     }
-    heads.extend(stream_versions(db, unknown).await?);
-    let commands = read_keys(db, requests).await?;
+    let (existing, commands) = read_first_segments_and_keys(db, requests, &unknown).await?;
+    // Streams expected to exist, and new ones that turn out to, need their segments scanned.
+    let mut to_scan: BTreeSet<String> = unknown
+        .iter()
+        .filter(|(_, expected)| **expected > 0)
+        .map(|(stream, _)| stream.to_string())
+        .collect();
+    to_scan.extend(existing);
+    heads.extend(scan_versions(db, to_scan).await?);
     Ok(Snapshot {
         position,
         heads,
@@ -159,45 +159,67 @@ pub(super) async fn read_snapshot(
     })
 }
 
-/// The stored versions of `streams` (each with the version its request expects); a stream
-/// with no segment is at version 0 and left out.
-///
-/// Most unknown streams are new ones (a warning being raised, expecting version 0), for
-/// which it is enough to look up their first segment by id; only streams that turn out to
-/// exist, or that are expected to, need their segments scanned.
-async fn stream_versions(
+/// In one query: which of the `unknown` streams expected to be new (most of them: warnings
+/// being raised) already have a first segment, and the stored idempotency records the
+/// batch's keys name.
+async fn read_first_segments_and_keys(
     db: &Surreal<Any>,
-    streams: HashMap<&str, u64>,
-) -> Result<HashMap<String, u64>, StoreError> {
-    let first_segments: Vec<RecordId> = streams
+    requests: &[&AppendRequest],
+    unknown: &HashMap<&str, u64>,
+) -> Result<(Vec<String>, HashMap<String, CommandRow>), StoreError> {
+    let first_segments: Vec<RecordId> = unknown
         .iter()
         .filter(|(_, expected)| **expected == 0)
         .map(|(stream, _)| segment_id(stream, 0))
         .collect();
-    let mut to_scan: BTreeSet<String> = streams
+    let keys: BTreeSet<&str> = requests
         .iter()
-        .filter(|(_, expected)| **expected > 0)
-        .map(|(stream, _)| stream.to_string())
+        .filter_map(|r| r.idempotency.as_ref())
+        .map(|i| i.key.as_str())
         .collect();
-    if !first_segments.is_empty() {
-        let mut response = db
-            .query("SELECT VALUE record::id(id)[0] FROM $ids")
-            .bind(("ids", first_segments))
-            .await?;
-        let existing: Vec<String> = response.take(0)?;
-        to_scan.extend(existing);
+    if first_segments.is_empty() && keys.is_empty() {
+        return Ok((Vec::new(), HashMap::new()));
     }
-    if to_scan.is_empty() {
+    let keys: Vec<RecordId> = keys
+        .into_iter()
+        .map(|k| RecordId::new("command", k))
+        .collect();
+    let mut response = db
+        .query(
+            "SELECT VALUE record::id(id)[0] FROM $first_segments;
+             SELECT record::id(id) AS key, request_hash, result FROM $keys;",
+        )
+        .bind(("first_segments", first_segments))
+        .bind(("keys", keys))
+        .await?;
+    if let Some(error) = first_error(&mut response) {
+        return Err(error);
+    }
+    let existing: Vec<String> = response.take(0)?;
+    let commands: Vec<KeyedCommandRow> = response.take(1)?;
+    let commands = commands
+        .into_iter()
+        .map(|c| (c.key, CommandRow::new(c.request_hash, c.result)));
+    Ok((existing, commands.collect()))
+}
+
+/// The stored versions of `streams`, from their segments (a stream is at the version of its
+/// last one); a stream with no segment is at version 0 and left out.
+async fn scan_versions(
+    db: &Surreal<Any>,
+    streams: BTreeSet<String>,
+) -> Result<HashMap<String, u64>, StoreError> {
+    if streams.is_empty() {
         return Ok(HashMap::new());
     }
     let mut query = String::new();
-    for index in 0..to_scan.len() {
+    for index in 0..streams.len() {
         query.push_str(&format!(
-            "SELECT VALUE version FROM segment:[$s{index}, 0]..=[$s{index}, {MAX_VERSION}];\n"
+            "SELECT VALUE version FROM segment:[$s{index}, 0]..=[$s{index}, {MAX_ID}];\n"
         ));
     }
     let mut pending = db.query(query);
-    for (index, stream) in to_scan.iter().enumerate() {
+    for (index, stream) in streams.iter().enumerate() {
         pending = pending.bind((format!("s{index}"), stream.clone()));
     }
     let mut response = pending.await?;
@@ -205,39 +227,11 @@ async fn stream_versions(
         return Err(error);
     }
     let mut versions = HashMap::new();
-    for (index, stream) in to_scan.into_iter().enumerate() {
+    for (index, stream) in streams.into_iter().enumerate() {
         let segments: Vec<u64> = response.take(index)?;
         if let Some(version) = segments.into_iter().max() {
             versions.insert(stream, version);
         }
     }
     Ok(versions)
-}
-
-/// The stored idempotency records the batch's keys name.
-async fn read_keys(
-    db: &Surreal<Any>,
-    requests: &[&AppendRequest],
-) -> Result<HashMap<String, CommandRow>, StoreError> {
-    let keys: BTreeSet<&str> = requests
-        .iter()
-        .filter_map(|r| r.idempotency.as_ref())
-        .map(|i| i.key.as_str())
-        .collect();
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let keys: Vec<RecordId> = keys
-        .into_iter()
-        .map(|k| RecordId::new("command", k))
-        .collect();
-    let mut response = db
-        .query("SELECT record::id(id) AS key, request_hash, result FROM $keys")
-        .bind(("keys", keys))
-        .await?;
-    let commands: Vec<KeyedCommandRow> = response.take(0)?;
-    let commands = commands
-        .into_iter()
-        .map(|c| (c.key, CommandRow::new(c.request_hash, c.result)));
-    Ok(commands.collect())
 }

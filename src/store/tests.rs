@@ -179,6 +179,7 @@ fn second_writer(store: &Store) -> Store {
     Store {
         db: store.db.clone(),
         writer: sender,
+        shared: true,
     }
 }
 

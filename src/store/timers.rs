@@ -9,9 +9,9 @@
 //! due, by [`Store::due_timers`], which never returns them.
 
 use chrono::{DateTime, Utc};
-use surrealdb::types::{Array, RecordId, SurrealValue};
+use surrealdb::types::{RecordId, SurrealValue};
 
-use super::{Store, StoreError, first_error};
+use super::{MAX_ID, Store, StoreError, first_error, stream_record_id};
 
 /// What an append does to its stream's timer.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -36,17 +36,6 @@ pub struct Timer {
     /// as it was do not rewrite it, so this names the timer (for the scheduler's idempotency
     /// key); it is not the stream's current version.
     pub version: u64,
-}
-
-/// The largest integer a record id holds; the upper end of a stream's timer range.
-const MAX_VERSION: i64 = i64::MAX;
-
-fn timer_id(stream: &str, version: u64) -> RecordId {
-    let key = Array::from(vec![
-        stream.to_string().into_value(),
-        (version as i64).into_value(),
-    ]);
-    RecordId::new("timer", key)
 }
 
 /// A timer record as the writer adds it.
@@ -79,7 +68,7 @@ impl TimerWrite {
             TimerChange::Clear => (String::new(), DateTime::<Utc>::UNIX_EPOCH, true),
         };
         Some(TimerWrite {
-            id: timer_id(stream, version),
+            id: stream_record_id("timer", stream, version),
             stream: stream.to_string(),
             kind,
             due,
@@ -140,7 +129,7 @@ impl Store {
         let mut query = String::new();
         for index in 0..rows.len() {
             query.push_str(&format!(
-                "SELECT VALUE version FROM timer:[$s{index}, $v{index}]..=[$s{index}, {MAX_VERSION}] LIMIT 1;\n"
+                "SELECT VALUE version FROM timer:[$s{index}, $v{index}]..=[$s{index}, {MAX_ID}] LIMIT 1;\n"
             ));
         }
         if query.is_empty() {

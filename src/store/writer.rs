@@ -134,10 +134,8 @@ async fn commit_batch(db: &Surreal<Any>, batch: Vec<Pending>, known: &mut KnownH
                 known.clear();
                 tracing::warn!(%error, requests = batch.len(), attempt, "a batch failed to commit");
                 last_error = Some(error);
-                // Almost always another process committed in between. Two writers that
-                // retried at once would likely collide again, so each waits a random while.
-                let pause = BACKOFF_STEP.mul_f64(f64::from(attempt) * rand::random::<f64>());
-                tokio::time::sleep(pause).await;
+                // Almost always another process committed in between.
+                super::pause_before_retry(attempt, BACKOFF_STEP).await;
             }
         }
     }

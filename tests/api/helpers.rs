@@ -40,6 +40,12 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// A warning's colour and lifecycle state, as the API shows them ("" where one is missing).
+pub fn level_and_state(warning: &Value) -> (&str, &str) {
+    let field = |name: &str| warning[name].as_str().unwrap_or("");
+    (field("level"), field("state"))
+}
+
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()
 }

@@ -4,7 +4,7 @@
 use chrono::Duration;
 use serde_json::{Value, json};
 
-use crate::helpers::{VILLAGE_LIUTANG, spawn_app};
+use crate::helpers::{VILLAGE_LIUTANG, level_and_state, spawn_app};
 
 #[tokio::test]
 async fn a_warning_goes_from_red_through_yellow_to_green() {
@@ -14,10 +14,7 @@ async fn a_warning_goes_from_red_through_yellow_to_green() {
     let town = app.login("qingxi").await;
 
     let w = app.warning(&id).await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("red"), Some("notified"))
-    );
+    assert_eq!(level_and_state(&w), ("red", "notified"));
     assert_eq!(w["history"].as_array().unwrap().len(), 2);
 
     app.command_ok(&steward, &id, json!({"type": "acknowledge"}))
@@ -35,10 +32,7 @@ async fn a_warning_goes_from_red_through_yellow_to_green() {
             json!({"type": "submit_rectification", "note": "已追缴"}),
         )
         .await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("red"), Some("submitted"))
-    );
+    assert_eq!(level_and_state(&w), ("red", "submitted"));
 
     let w = app
         .command_ok(
@@ -47,10 +41,7 @@ async fn a_warning_goes_from_red_through_yellow_to_green() {
             json!({"type": "reject_rectification", "reason": "凭证不全"}),
         )
         .await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("red"), Some("rectifying"))
-    );
+    assert_eq!(level_and_state(&w), ("red", "rectifying"));
     assert_eq!(w["last_reason"], "凭证不全");
 
     app.command_ok(
@@ -62,10 +53,7 @@ async fn a_warning_goes_from_red_through_yellow_to_green() {
     let w = app
         .command_ok(&town, &id, json!({"type": "verify_rectification"}))
         .await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("yellow"), Some("observation"))
-    );
+    assert_eq!(level_and_state(&w), ("yellow", "observation"));
 
     // Observation runs its configured 30 days on the injected clock, then closes green.
     app.clock.advance(Duration::days(29));
@@ -73,10 +61,7 @@ async fn a_warning_goes_from_red_through_yellow_to_green() {
     app.clock.advance(Duration::days(2));
     assert_eq!(app.step_scheduler().await.fired, 1);
     let w = app.warning(&id).await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("green"), Some("closed"))
-    );
+    assert_eq!(level_and_state(&w), ("green", "closed"));
     let kinds: Vec<&str> = w["history"]
         .as_array()
         .unwrap()
@@ -193,10 +178,7 @@ async fn a_missed_deadline_opens_secondary_supervision_and_climbs_the_ladder() {
             json!({"type": "transfer_to_investigation", "reason": "移送查办"}),
         )
         .await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("red"), Some("investigation"))
-    );
+    assert_eq!(level_and_state(&w), ("red", "investigation"));
     assert_eq!(w["allowed"].as_array().unwrap().len(), 0);
     app.stop().await;
 }
@@ -214,10 +196,7 @@ async fn a_dismissal_by_the_town_can_be_reversed_only_by_the_city() {
             json!({"type": "dismiss", "reason": "数据错误，误报"}),
         )
         .await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("green"), Some("dismissed"))
-    );
+    assert_eq!(level_and_state(&w), ("green", "dismissed"));
     assert_eq!(
         app.command(&town, &id, json!({"type": "reinstate", "reason": "x"}))
             .await
@@ -231,10 +210,7 @@ async fn a_dismissal_by_the_town_can_be_reversed_only_by_the_city() {
             json!({"type": "reinstate", "reason": "复核属实"}),
         )
         .await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("red"), Some("notified"))
-    );
+    assert_eq!(level_and_state(&w), ("red", "notified"));
     app.stop().await;
 }
 
@@ -251,10 +227,7 @@ async fn a_relapse_during_observation_reopens_red() {
             json!({"type": "report_relapse", "note": "回头看发现问题复发"}),
         )
         .await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("red"), Some("raised"))
-    );
+    assert_eq!(level_and_state(&w), ("red", "raised"));
     assert_eq!(w["relapses"], 1);
     app.stop().await;
 }

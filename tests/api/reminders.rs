@@ -7,7 +7,7 @@ use qingfeng::clock::Clock;
 use qingfeng::projections::Projection;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, VILLAGE_LIUTANG, spawn_app};
+use crate::helpers::{TestApp, VILLAGE_LIUTANG, level_and_state, spawn_app};
 
 /// One 柳塘 lease ending on 2026-04-30, 59 days after the test clock's day, with nothing
 /// else wrong with it (approved before signing, tendered, disclosed in time).
@@ -69,10 +69,7 @@ async fn a_lease_ending_soon_opens_a_yellow_reminder_the_steward_closes() {
     );
     let w = the_reminder(&app).await;
     let id = w["id"].as_str().unwrap().to_string();
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("yellow"), Some("reminder"))
-    );
+    assert_eq!(level_and_state(&w), ("yellow", "reminder"));
     assert_eq!(w["reminder"], true);
     assert_eq!(w["overdue"], false);
     let deadline: chrono::DateTime<chrono::Utc> =
@@ -136,10 +133,7 @@ async fn a_lease_ending_soon_opens_a_yellow_reminder_the_steward_closes() {
             json!({"type": "close_reminder", "note": "已列入4月村民代表会议，重新公开发包"}),
         )
         .await;
-    assert_eq!(
-        (closed["level"].as_str(), closed["state"].as_str()),
-        (Some("green"), Some("closed"))
-    );
+    assert_eq!(level_and_state(&closed), ("green", "closed"));
     assert_eq!(closed["last_reason"], "已列入4月村民代表会议，重新公开发包");
 
     // The lease is still in the data: the next scan does not open a second reminder.
@@ -167,10 +161,7 @@ async fn a_reminder_left_open_past_its_deadline_turns_red_and_climbs_the_ladder(
     app.clock.advance(Duration::days(2));
     assert_eq!(app.step_scheduler().await.fired, 1);
     let w = app.warning(&id).await;
-    assert_eq!(
-        (w["level"].as_str(), w["state"].as_str()),
-        (Some("red"), Some("raised"))
-    );
+    assert_eq!(level_and_state(&w), ("red", "raised"));
     assert_eq!(w["reminder"], false);
     assert_eq!(w["overdue"], false, "a fresh deadline, not yet missed");
     let expired = w["history"].as_array().unwrap().last().unwrap().clone();
