@@ -165,7 +165,10 @@ impl App {
         let engine = self.state.engine.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
         let listener = self.listener.tap_io(small_socket_buffers);
-        axum::serve(listener, router(self.state))
+        // Each request carries its peer address (`ConnectInfo`), which login limits, the
+        // audit log and the WebSocket caps key on.
+        let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(stop)
             .await
             .context("serving HTTP")?;

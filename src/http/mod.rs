@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod auth;
 pub mod charts;
+pub mod client;
 pub mod error;
 pub mod imports;
 pub mod maps;
