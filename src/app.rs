@@ -13,6 +13,7 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::clock::{AcceleratedClock, Clock, SystemClock};
 use crate::engine::Engine;
 use crate::follower::Follower;
+use crate::http::login_guard::LoginGuard;
 use crate::http::{AppState, Metrics, router};
 use crate::maps::{Boundaries, Maps};
 use crate::regions::RegionTree;
@@ -42,8 +43,14 @@ pub struct Config {
     pub follow_log: bool,
     pub clock: Arc<dyn Clock>,
     /// Run the demo simulation on an accelerated clock this many times faster than real
-    /// time (replacing `clock`); `None` keeps the city still.
+    /// time (replacing `clock` for the engine; sessions and locks stay on `clock`).
     pub simulation_speed: Option<f64>,
+    /// Sign-in rules, import limits, cookies and origins (`--security FILE`).
+    pub security: crate::security::SecuritySettings,
+    /// The time sessions, idle timeouts and account locks are measured against. It is not
+    /// `clock`: tests move that one by days to reach deadlines, and the demo runs it 1,440
+    /// times faster, neither of which should end a session or a lock.
+    pub session_clock: Arc<dyn Clock>,
 }
 
 impl Default for Config {
@@ -60,6 +67,8 @@ impl Default for Config {
             follow_log: true,
             clock: Arc::new(SystemClock),
             simulation_speed: None,
+            security: crate::security::SecuritySettings::default(),
+            session_clock: Arc::new(SystemClock),
         }
     }
 }
@@ -124,6 +133,9 @@ impl App {
             charts: Arc::new(crate::charts::ChartCache::default()),
             tokens: Arc::default(),
             hub,
+            login: Arc::new(LoginGuard::new(config.security.login)),
+            settings: Arc::new(config.security.clone()),
+            clock: config.session_clock.clone(),
         };
         Ok(App {
             listener,
@@ -162,6 +174,7 @@ impl App {
         let scheduler = self.scheduler.map(|s| tokio::spawn(s.run()));
         let follower = self.follower.map(|f| tokio::spawn(f.run()));
         let simulation = self.simulation.map(|s| tokio::spawn(s.run()));
+        let housekeeping = tokio::spawn(crate::housekeeping::run(self.state.clone()));
         let engine = self.state.engine.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
         let listener = self.listener.tap_io(small_socket_buffers);
@@ -172,6 +185,7 @@ impl App {
             .with_graceful_shutdown(stop)
             .await
             .context("serving HTTP")?;
+        housekeeping.abort();
         for task in [scheduler, follower, simulation].into_iter().flatten() {
             task.abort();
         }

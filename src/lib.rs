@@ -25,6 +25,8 @@ pub mod domain;
 pub mod engine;
 /// Keeps the projection up with events other instances sharing the store append.
 pub mod follower;
+/// Periodic clean-up of what strangers can make the server remember.
+pub mod housekeeping;
 /// The HTTP API.
 pub mod http;
 /// Reading department dataset files (CSV, Excel) into typed, checked rows.
@@ -43,6 +45,8 @@ pub mod rules;
 pub mod scan;
 /// Fires due timers exactly once.
 pub mod scheduler;
+/// The limits a deployment may tune (`--security FILE`).
+pub mod security;
 /// The demo simulation: simulated users working warnings on an accelerated clock.
 pub mod simulation;
 /// The only module that speaks SurrealQL: event streams, idempotency, timers, users.

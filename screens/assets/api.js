@@ -1,10 +1,9 @@
 // The screens' one way to the API: fetch with the session cookie, problem+json errors
-// turned into Chinese messages that keep the server's own detail, and the session itself
-// (the `qingfeng_token` cookie, a display token passed in the address, sign-out).
-
-const COOKIE = "qingfeng_token";
-// A wall's cookie outlives browser restarts; the server decides whether the token is valid.
-const COOKIE_DAYS = 30;
+// turned into Chinese messages that keep the server's own detail, and sign-out.
+//
+// The session cookie is the server's business: it sets it at sign-in (HttpOnly, so no
+// script, ours or an injected one, can read it), adopts a display token from a wall's
+// address (`?token=`) and removes it at sign-out.
 
 /** An API answer other than 2xx, or a request that never got an answer. */
 export class ApiError extends Error {
@@ -29,7 +28,9 @@ const STATUS_TEXT = {
   409: "预警状态已变化，操作未执行，请刷新后重试",
   413: "上传的内容过大",
   422: "提交的内容不符合要求",
+  423: "账户已锁定",
   429: "操作过于频繁，请稍后再试",
+  503: "服务器繁忙，请稍后再试",
 };
 
 const CODE_TEXT = {
@@ -37,6 +38,10 @@ const CODE_TEXT = {
   version_conflict: "预警已被他人更新，操作未执行，请刷新后重试",
   command_not_applicable: "当前状态下不能执行此操作",
   invalid_command: "操作内容不完整",
+  account_locked: "密码错误次数过多，账户已锁定，请稍后再试或联系市纪委监委办公室解锁",
+  too_many_attempts: "登录尝试过于频繁，请稍后再试",
+  import_too_large: "文件超出导入限制",
+  upload_too_large: "上传的文件过大",
 };
 
 /** A Chinese sentence for any error, with the server's detail when it gave one. */
@@ -98,31 +103,6 @@ export function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-export function setToken(token) {
-  const maxAge = COOKIE_DAYS * 24 * 3600;
-  const secure = location.protocol === "https:" ? "; Secure" : "";
-  document.cookie = `${COOKIE}=${encodeURIComponent(token)}; path=/; max-age=${maxAge}; SameSite=Strict${secure}`;
-}
-
-export function clearToken() {
-  document.cookie = `${COOKIE}=; path=/; max-age=0; SameSite=Strict`;
-}
-
-/**
- * A display token in the address (`?token=...`, for unattended walls) becomes the cookie
- * and leaves the address bar, so it is not shown on the wall or kept in history.
- */
-export function adoptTokenFromAddress() {
-  const url = new URL(location.href);
-  const token = url.searchParams.get("token");
-  if (!token) {
-    return;
-  }
-  setToken(token);
-  url.searchParams.delete("token");
-  history.replaceState(null, "", url.pathname + url.search + url.hash);
-}
-
 /** Sends the browser to the sign-in page, asking it to come back here afterwards. */
 export function goToLogin() {
   const back = location.pathname + location.search;
@@ -134,7 +114,6 @@ export function goToLogin() {
  * screen awaits this first.
  */
 export async function requireSession() {
-  adoptTokenFromAddress();
   try {
     return await api("/api/auth/me");
   } catch (error) {
@@ -171,8 +150,8 @@ export function homeFor(me) {
 }
 
 /**
- * Signs out: the server forgets the token (so a copy of it stops working too), the cookie
- * goes, the sign-in page comes. A failed request still signs this browser out.
+ * Signs out: the server forgets the token (so a copy of it stops working too) and removes
+ * the cookie, then the sign-in page comes.
  */
 export async function logout() {
   try {
@@ -180,6 +159,5 @@ export async function logout() {
   } catch (error) {
     console.warn("sign-out request failed", error);
   }
-  clearToken();
   location.replace("/screens/");
 }

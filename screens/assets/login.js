@@ -1,7 +1,7 @@
 // The sign-in page: password login, then the screen of the user's role and region (or
 // the address the user was sent here from).
 
-import { adoptTokenFromAddress, api, ApiError, describeError, homeFor, setToken } from "./api.js";
+import { api, ApiError, describeError, homeFor } from "./api.js";
 import { fitStage } from "./wall.js";
 
 fitStage();
@@ -26,11 +26,11 @@ form.addEventListener("submit", async (event) => {
   error.hidden = true;
   submit.disabled = true;
   try {
-    const answer = await api("/api/auth/login", {
+    // The answer sets the session cookie; the token in its body is for API clients.
+    await api("/api/auth/login", {
       method: "POST",
       body: { username: form.username.value.trim(), password: form.password.value },
     });
-    setToken(answer.token);
     await goOn();
   } catch (failure) {
     error.hidden = false;
@@ -40,8 +40,5 @@ form.addEventListener("submit", async (event) => {
   }
 });
 
-// Already signed in (or a display token in the address): go straight on.
-adoptTokenFromAddress();
-if (document.cookie.includes("qingfeng_token=")) {
-  goOn().catch(() => {});
-}
+// Already signed in: go straight on (the cookie is HttpOnly, so only the server can tell).
+goOn().catch(() => {});

@@ -11,6 +11,7 @@
 //! hashes passwords and [`token`] makes session tokens.
 
 pub mod access;
+pub mod lockout;
 pub mod password;
 pub mod token;
 
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::region::{Level, RegionCode};
 
 pub use access::{can_read, can_write};
-pub use password::{hash_password, verify_password};
+pub use password::{PasswordPolicy, hash_password, verify_password};
 pub use token::{new_token, token_hash};
 
 /// Everything that can go wrong when building users or handling their credentials.
@@ -42,6 +43,15 @@ pub enum AuthError {
     EmptyPassword,
     #[error("password must be at least {min} characters, found {found}")]
     PasswordTooShort { min: usize, found: usize },
+    #[error(
+        "password must mix at least {min} of lowercase letters, uppercase letters, digits and \
+         other characters, found {found} (missing {missing})"
+    )]
+    PasswordTooSimple {
+        min: usize,
+        found: usize,
+        missing: String,
+    },
     /// The hashing library failed; this is a server fault, not a user mistake.
     #[error("password hashing failed: {0}")]
     Hashing(String),

@@ -1,4 +1,5 @@
 //! Benchmarks too large for `src/bin/qingfeng-bench.rs`: each is a module driven by one
 //! subcommand of that binary.
 
+pub mod abuse;
 pub mod fanout;

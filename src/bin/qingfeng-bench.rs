@@ -9,6 +9,9 @@
 //! - `fanout`: 10,000 WebSocket screens against `qingfeng serve`: latency, deliveries,
 //!   memory per connection, reconnection after a restart, beside a bare broadcast server
 //!   (`qingfeng::bench::fanout`).
+//! - `abuse`: a sign-in flood from 500 addresses and a hostile workbook against
+//!   `qingfeng serve`, beside the same user's latency on the quiet server
+//!   (`qingfeng::bench::abuse`).
 //!
 //! Each ends with one JSON line of its figures. Build with `--release`.
 
@@ -68,6 +71,8 @@ enum Bench {
     },
     /// WebSocket fan-out to wall screens, with a bare broadcast server as the floor.
     Fanout(qingfeng::bench::fanout::FanoutArgs),
+    /// A sign-in flood and a hostile workbook against `qingfeng serve`, with a quiet baseline.
+    Abuse(qingfeng::bench::abuse::AbuseArgs),
     /// The bare broadcast server `fanout` runs in a child process.
     #[command(hide = true)]
     FanoutFloor {
@@ -96,6 +101,7 @@ async fn bench() -> anyhow::Result<()> {
         Bench::Replay { events } => replay(events).await,
         Bench::Scan { size } => qingfeng::datagen::bench::scan_command(size).await,
         Bench::Fanout(args) => qingfeng::bench::fanout::run(args).await,
+        Bench::Abuse(args) => qingfeng::bench::abuse::run(args).await,
         Bench::FanoutFloor { regions } => {
             qingfeng::bench::fanout::floor::serve(RegionTree::load(regions)?).await
         }

@@ -4,6 +4,7 @@
 //! then fold the committed events into the projection before answering.
 
 mod findings;
+mod fingerprint;
 
 pub use findings::{FindingOutcome, RuleFinding};
 
@@ -278,7 +279,8 @@ impl Engine {
                 ),
             }));
         }
-        let request = serde_json::json!({"raise": [&new.region, &new.title, &new.subject, format!("{:?}", new.severity)]});
+        let request =
+            serde_json::json!({"raise": [&new.region, &new.title, &new.subject, new.severity]});
         let idempotency = self.prepare_key(Issuer::User(actor), key, &request).await?;
         if let Some(prior) = idempotency.as_ref().and_then(|k| k.replay.clone()) {
             return Ok(prior);
@@ -364,7 +366,7 @@ impl Engine {
         expected_version: Option<u64>,
         key: Option<&str>,
     ) -> Result<Outcome, EngineError> {
-        let request = serde_json::json!({"id": id, "command": format!("{command:?}")});
+        let request = serde_json::json!({"id": id, "command": command});
         let idempotency = self.prepare_key(Issuer::User(actor), key, &request).await?;
         if let Some(prior) = idempotency.as_ref().and_then(|k| k.replay.clone()) {
             return Ok(prior);
@@ -389,7 +391,7 @@ impl Engine {
         expected_version: u64,
         key: &str,
     ) -> Result<Outcome, EngineError> {
-        let request = serde_json::json!({"id": id, "system": format!("{command:?}")});
+        let request = serde_json::json!({"id": id, "system": command});
         let idempotency = self
             .prepare_key(Issuer::System, Some(key), &request)
             .await?;
@@ -528,7 +530,9 @@ impl Engine {
     ) -> Result<Option<PreparedKey>, EngineError> {
         let Some(key) = key else { return Ok(None) };
         let scoped = format!("{}:{}", issuer.name(), key);
-        let request_hash = hex(&Sha256::digest(request.to_string().as_bytes()));
+        let request_hash = hex(&Sha256::digest(
+            fingerprint::canonical_json(request).as_bytes(),
+        ));
         let replay = match self.store.find_command(&scoped).await? {
             None => None,
             Some((stored_hash, result)) => {

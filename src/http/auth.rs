@@ -4,66 +4,21 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use chrono::{Duration, Utc};
-use serde::Deserialize;
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::{Actor, Role, new_token, token_hash, verify_password};
+use super::login::{SESSION_COOKIE, clear_session_cookie};
+use crate::auth::{Actor, Role, token_hash};
 use crate::domain::region::RegionCode;
 use crate::store::TokenRecord;
 
-/// How long a login lasts.
-const TOKEN_LIFETIME_HOURS: i64 = 12;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    pub username: String,
-    pub password: String,
-}
-
-/// `POST /api/auth/login`.
-pub async fn login(
-    State(state): State<AppState>,
-    Json(body): Json<LoginRequest>,
-) -> Result<Json<Value>, ApiError> {
-    let store = state.engine.store();
-    let user = store.get_user(&body.username).await?;
-    // The same answer for an unknown user and a wrong password, so usernames cannot be probed.
-    let refused = || ApiError::unauthorized("wrong username or password");
-    let Some(user) = user else {
-        return Err(refused());
-    };
-    let hash = user.password_hash.clone();
-    let password = body.password.clone();
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    if !verified {
-        return Err(refused());
-    }
-    let token = new_token();
-    let expires_at = Utc::now() + Duration::hours(TOKEN_LIFETIME_HOURS);
-    store
-        .put_token(&TokenRecord {
-            token_hash: token_hash(&token),
-            username: user.username.clone(),
-            expires_at,
-        })
-        .await?;
-    tracing::info!(username = %user.username, "login");
-    Ok(Json(json!({
-        "token": token,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "region": user.region,
-        "expires_at": expires_at,
-    })))
-}
+/// How often a token's last use is written down: idle sessions end to within this.
+const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// `GET /api/auth/me`: who the token belongs to.
 pub async fn me(AuthUser(actor): AuthUser) -> Json<Value> {
@@ -80,14 +35,16 @@ pub async fn logout(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     parts: Parts,
-) -> Result<axum::http::StatusCode, ApiError> {
+) -> Result<Response, ApiError> {
     let token = request_token(&parts)
         .ok_or_else(|| ApiError::unauthorized("sign in first: send Authorization: Bearer TOKEN"))?;
     let hash = token_hash(&token);
     state.engine.store().delete_token(&hash).await?;
     state.tokens.remove(&hash);
     tracing::info!(username = actor.username(), "logout");
-    Ok(axum::http::StatusCode::NO_CONTENT)
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    clear_session_cookie(response.headers_mut(), state.settings.http.secure_cookies);
+    Ok(response)
 }
 
 /// The authenticated actor of a request, from `Authorization: Bearer TOKEN` or the
@@ -106,19 +63,20 @@ impl FromRequestParts<AppState> for AuthUser {
     }
 }
 
-/// Resolves a token to its actor, refusing unknown and expired tokens. A token resolved
+/// Resolves a token to its actor, refusing unknown and expired tokens and office sessions
+/// left idle (see [`crate::auth::lockout::LoginPolicy::idle_minutes`]). A token resolved
 /// in the last few seconds is answered from memory (`token_cache`).
 pub async fn resolve(state: &AppState, token: &str) -> Result<Actor, ApiError> {
     let hash = token_hash(token);
-    let now = std::time::Instant::now();
-    if let Some(actor) = state.tokens.get(&hash, now, Utc::now()) {
+    let now = state.clock.now();
+    if let Some(actor) = state.tokens.get(&hash, now) {
         return Ok(actor);
     }
     let store = state.engine.store();
     let record = store
         .get_token(&hash)
         .await?
-        .filter(|t| t.expires_at > Utc::now())
+        .filter(|t| t.expires_at > now)
         .ok_or_else(|| {
             ApiError::unauthorized("the token is unknown or has expired; sign in again")
         })?;
@@ -129,18 +87,48 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Actor, ApiError> {
     let role = Role::parse(&user.role).map_err(|e| ApiError::internal(&e))?;
     let region = RegionCode::parse(&user.region).map_err(|e| ApiError::internal(&e))?;
     let actor = Actor::new(user.username, role, region).map_err(|e| ApiError::internal(&e))?;
+    if role != Role::Display {
+        end_if_idle(state, &record, now).await?;
+    }
     state
         .tokens
         .put(&hash, actor.clone(), record.expires_at, now);
     Ok(actor)
 }
 
-/// The token a request carries: its bearer token, else the screens' cookie.
-fn request_token(parts: &Parts) -> Option<String> {
-    bearer(parts).or_else(|| cookie(parts, "qingfeng_token"))
+/// Ends an office session unused for longer than the policy allows, and otherwise writes
+/// down that it was used (at most once a minute, so reads cost no write each).
+async fn end_if_idle(
+    state: &AppState,
+    record: &TokenRecord,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let store = state.engine.store();
+    let idle_minutes = state.login.policy().idle_minutes;
+    let last_used = record.last_used.unwrap_or(now);
+    if now - last_used > Duration::minutes(idle_minutes) {
+        store.delete_token(&record.token_hash).await?;
+        return Err(ApiError::unauthorized(format!(
+            "the session was idle for more than {idle_minutes} minutes; sign in again"
+        )));
+    }
+    if now - last_used >= Duration::seconds(TOUCH_EVERY_SECONDS) {
+        store.touch_token(&record.token_hash, now).await?;
+    }
+    Ok(())
 }
 
-fn bearer(parts: &Parts) -> Option<String> {
+/// The token a request carries: its bearer token, else the screens' cookie.
+pub fn request_token(parts: &Parts) -> Option<String> {
+    bearer(parts).or_else(|| session_cookie(parts))
+}
+
+/// The session cookie's token, if the request carries one.
+pub fn session_cookie(parts: &Parts) -> Option<String> {
+    cookie(parts, SESSION_COOKIE).filter(|t| !t.is_empty())
+}
+
+pub fn bearer(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(axum::http::header::AUTHORIZATION)?;
     let text = value.to_str().ok()?;
     text.strip_prefix("Bearer ")

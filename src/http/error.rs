@@ -18,6 +18,8 @@ pub struct ApiError {
     pub detail: String,
     /// Extension members added to the problem document (state, allowed commands, field).
     pub extra: Value,
+    /// Seconds to send as `Retry-After` (a 429 or 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -27,7 +29,14 @@ impl ApiError {
             code,
             detail: detail.into(),
             extra: Value::Null,
+            retry_after: None,
         }
+    }
+
+    /// Tells the client when to try again.
+    pub fn retry_after(mut self, seconds: u64) -> ApiError {
+        self.retry_after = Some(seconds.max(1));
+        self
     }
 
     pub fn with(mut self, extra: Value) -> ApiError {
@@ -87,6 +96,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -11,12 +11,14 @@ use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
 use crate::auth::Role;
-use crate::import::DatasetKind;
-use crate::import::service::{ImportFailure, import_files};
+use crate::import::service::{ImportFailure, import_files_within};
+use crate::import::{DatasetKind, ImportLimits};
 use crate::scan::run_scan;
 
-/// The largest upload accepted, in bytes (a million-row CSV is about 100 MB).
-pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
+/// Room in an upload's body for the multipart framing around the files.
+pub const MULTIPART_SLACK: usize = 64 * 1024;
+/// The most files one upload may carry.
+const MAX_FILES: usize = 32;
 
 pub async fn upload(
     State(state): State<AppState>,
@@ -28,27 +30,10 @@ pub async fn upload(
         return Err(ApiError::forbidden("only the city office imports datasets"));
     }
     let kind = DatasetKind::parse(&kind).map_err(|e| ApiError::not_found(e.to_string()))?;
-    let mut files = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| ApiError::invalid("file", format!("the upload is not valid multipart: {e}")))?
-    {
-        let name = field
-            .file_name()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("upload-{}.csv", files.len() + 1));
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|e| ApiError::invalid("file", format!("{name} could not be read: {e}")))?;
-        files.push((name, bytes.to_vec()));
-    }
-    if files.is_empty() {
-        return Err(ApiError::invalid("file", "attach at least one file part"));
-    }
+    let limits = state.settings.import;
+    let files = read_files(&mut multipart, &limits).await?;
     let engine = &state.engine;
-    match import_files(engine.store(), engine.regions(), kind, &files).await {
+    match import_files_within(engine.store(), engine.regions(), kind, &files, &limits).await {
         Ok(report) => {
             tracing::info!(
                 kind = kind.as_str(),
@@ -62,19 +47,83 @@ pub async fn upload(
             body["scan"] = serde_json::to_value(scan).expect("reports serialize");
             Ok(Json(body))
         }
-        Err(ImportFailure::Invalid(errors)) => {
-            let list: Vec<Value> = errors
-                .errors()
-                .iter()
-                .map(|e| json!({"file": e.file, "row": e.row, "column": e.column, "value": e.value, "reason": e.reason}))
-                .collect();
-            Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "import_refused",
-                format!("{} problem(s) found; nothing was imported", list.len()),
-            )
-            .with(json!({ "errors": list })))
-        }
+        Err(failure @ ImportFailure::Invalid(_)) => Err(refused(&failure)),
         Err(ImportFailure::Store(e)) => Err(e.into()),
     }
+}
+
+/// The upload's files, each read whole (the body limit bounds them all together).
+async fn read_files(
+    multipart: &mut Multipart,
+    limits: &ImportLimits,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    let mut files = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| unreadable(&e, limits))?
+    {
+        if files.len() == MAX_FILES {
+            let detail = format!("an upload may carry at most {MAX_FILES} files");
+            return Err(ApiError::invalid("file", detail));
+        }
+        let name = field
+            .file_name()
+            .map(|name| name.chars().take(200).collect::<String>())
+            .unwrap_or_else(|| format!("upload-{}.csv", files.len() + 1));
+        let bytes = field.bytes().await.map_err(|e| unreadable(&e, limits))?;
+        files.push((name, bytes.to_vec()));
+    }
+    if files.is_empty() {
+        return Err(ApiError::invalid("file", "attach at least one file part"));
+    }
+    Ok(files)
+}
+
+/// A body that could not be read: too large (413, naming the limit) or not multipart.
+fn unreadable(error: &axum::extract::multipart::MultipartError, limits: &ImportLimits) -> ApiError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "upload_too_large",
+            format!(
+                "the upload is over the limit max_file_bytes = {} bytes",
+                limits.max_file_bytes
+            ),
+        )
+        .with(json!({ "limit": "max_file_bytes", "max": limits.max_file_bytes }));
+    }
+    ApiError::invalid(
+        "file",
+        format!("the upload is not valid multipart: {error}"),
+    )
+}
+
+/// A refused import: 413 naming the limit when a file is over one, else 422 with every
+/// problem listed.
+fn refused(failure: &ImportFailure) -> ApiError {
+    let ImportFailure::Invalid(errors) = failure else {
+        unreachable!("only refusals are rendered here");
+    };
+    let list: Vec<Value> = errors
+        .errors()
+        .iter()
+        .map(|e| json!({"file": e.file, "row": e.row, "column": e.column, "value": e.value, "reason": e.reason, "limit": e.limit}))
+        .collect();
+    if let Some(limit) = failure.limit() {
+        let first = errors.errors().iter().find(|e| e.limit.is_some());
+        let detail = first.map_or_else(String::new, ToString::to_string);
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "import_too_large",
+            format!("{detail}; nothing was imported"),
+        )
+        .with(json!({ "limit": limit, "errors": list }));
+    }
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "import_refused",
+        format!("{} problem(s) found; nothing was imported", list.len()),
+    )
+    .with(json!({ "errors": list }))
 }

@@ -3,10 +3,13 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod browser;
 pub mod charts;
 pub mod client;
 pub mod error;
 pub mod imports;
+pub mod login;
+pub mod login_guard;
 pub mod maps;
 pub mod openapi;
 pub mod ops;
@@ -44,11 +47,24 @@ pub struct AppState {
     pub tokens: Arc<token_cache::TokenCache>,
     /// The live-stream hub the WebSocket screens join.
     pub hub: Arc<crate::ws::Hub>,
+    /// Sign-in limits, check slots and the lock of unknown usernames.
+    pub login: Arc<login_guard::LoginGuard>,
+    /// What the deployment configured (`--security FILE`).
+    pub settings: Arc<crate::security::SecuritySettings>,
+    /// The time sessions and locks are measured against (injected, so tests move it).
+    pub clock: Arc<dyn crate::clock::Clock>,
 }
 
 pub fn router(state: AppState) -> Router {
+    browser::with_security_headers(routes(state))
+}
+
+fn routes(state: AppState) -> Router {
     Router::new()
-        .route("/api/auth/login", post(auth::login))
+        .route(
+            "/api/auth/login",
+            post(login::login).layer(axum::extract::DefaultBodyLimit::max(4096)),
+        )
         .route("/api/auth/me", get(auth::me))
         .route("/api/auth/logout", post(auth::logout))
         .route("/api/warnings", post(warnings::raise).get(warnings::list))
@@ -57,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/imports/{kind}",
             post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(
-                imports::MAX_UPLOAD_BYTES,
+                state.settings.import.max_file_bytes + imports::MULTIPART_SLACK,
             )),
         )
         .route("/api/regions", get(regions::tree))
@@ -86,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/screens/town/{code}", get(screens::town_page))
         .route("/screens/village/{code}", get(screens::village_page))
         .route("/screens/assets/{file}", get(screens::asset))
+        .layer(middleware::from_fn_with_state(state.clone(), browser::same_origin))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
             let route = request

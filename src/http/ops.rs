@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -30,10 +30,14 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
                 )
             }
         }
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("store unavailable: {e}"),
-        ),
+        Err(error) => {
+            // The cause is for the operator's log, not for whoever asked.
+            tracing::warn!(%error, "readiness check: the store does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "store unavailable".to_string(),
+            )
+        }
     }
 }
 
@@ -42,13 +46,19 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 pub struct Metrics {
     http_requests: Mutex<BTreeMap<(String, u16), u64>>,
     commands: Mutex<BTreeMap<(String, String), u64>>,
-    pub logins: AtomicU64,
+    logins: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
     pub fn request(&self, route: &str, status: u16) {
         let mut map = self.http_requests.lock().expect("metrics lock poisoned");
         *map.entry((route.to_string(), status)).or_insert(0) += 1;
+    }
+
+    /// Counts a sign-in attempt by outcome: succeeded, failed, locked, lockout.
+    pub fn login(&self, outcome: &'static str) {
+        let mut map = self.logins.lock().expect("metrics lock poisoned");
+        *map.entry(outcome).or_insert(0) += 1;
     }
 
     pub fn command(&self, kind: &str, outcome: &str) {
@@ -102,10 +112,14 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         let _ = writeln!(out, "qingfeng_warnings{{level=\"{level}\"}} {n}");
     }
     let _ = writeln!(out, "qingfeng_warnings_overdue {}", counts.overdue);
+    out.push_str("# HELP qingfeng_logins_total Sign-in attempts by outcome.\n# TYPE qingfeng_logins_total counter\n");
+    for (outcome, n) in state.metrics.logins.lock().expect("metrics lock").iter() {
+        let _ = writeln!(out, "qingfeng_logins_total{{outcome=\"{outcome}\"}} {n}");
+    }
     let _ = writeln!(
         out,
-        "qingfeng_logins_total {}",
-        state.metrics.logins.load(Ordering::Relaxed)
+        "# HELP qingfeng_password_checks_total Password checks run (argon2).\n# TYPE qingfeng_password_checks_total counter\nqingfeng_password_checks_total {}",
+        state.login.checks.load(Ordering::Relaxed)
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

@@ -79,6 +79,9 @@ fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
 #[serde(deny_unknown_fields)]
 pub struct OverdueQuery {
     pub region: Option<String>,
+    /// At most this many items (default 200, at most 1,000), after skipping `offset`.
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
 }
 
 /// `GET /api/overdue`: overdue and supervised warnings, longest overdue first.
@@ -107,11 +110,17 @@ pub async fn overdue(
     found.sort_by_key(|w| {
         std::cmp::Reverse(w.overdue_since.map(|s| days_between(s, now)).unwrap_or(0))
     });
+    let limit = query.limit.unwrap_or(200).clamp(1, 1000);
+    let offset = query.offset.unwrap_or(0);
     let items: Vec<Value> = found
         .iter()
+        .skip(offset)
+        .take(limit)
         .map(|w| warning_view(&state.engine, &actor, w, None))
         .collect();
-    Ok(Json(json!({ "total": items.len(), "items": items })))
+    Ok(Json(
+        json!({ "total": found.len(), "offset": offset, "limit": limit, "items": items }),
+    ))
 }
 
 pub(super) fn readable_region(

@@ -3,9 +3,17 @@
 //! Pages are the same for every region; their scripts read the code from the address and
 //! fetch what the signed-in token may see.
 
-use axum::extract::Path;
+use axum::extract::{Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::{resolve, session_cookie};
+use super::error::ApiError;
+use super::login::session_cookie as session_cookie_header;
+use crate::auth::Role;
 
 /// Every page and asset, by the name it is served under.
 const FILES: &[(&str, &str, &[u8])] = &[
@@ -63,6 +71,21 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../screens/assets/wall.css"),
     ),
     (
+        "city.css",
+        CSS,
+        include_bytes!("../../screens/assets/city.css"),
+    ),
+    (
+        "town.css",
+        CSS,
+        include_bytes!("../../screens/assets/town.css"),
+    ),
+    (
+        "village.css",
+        CSS,
+        include_bytes!("../../screens/assets/village.css"),
+    ),
+    (
         "favicon.svg",
         SVG,
         include_bytes!("../../screens/assets/favicon.svg"),
@@ -89,20 +112,76 @@ pub async fn login_page() -> Response {
     serve("index.html")
 }
 
+/// The query of a screen's address: a display token for an unattended wall.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    pub token: Option<String>,
+}
+
 /// `GET /screens/city`.
-pub async fn city_page() -> Response {
-    serve("city.html")
+pub async fn city_page(state: State<AppState>, query: Query<PageQuery>, parts: Parts) -> Response {
+    page(state, query, parts, "city.html").await
 }
 
 /// `GET /screens/town/{code}`.
-pub async fn town_page(Path(_code): Path<String>) -> Response {
-    serve("town.html")
+pub async fn town_page(state: State<AppState>, query: Query<PageQuery>, parts: Parts) -> Response {
+    page(state, query, parts, "town.html").await
 }
 
 /// `GET /screens/village/{code}`.
-pub async fn village_page(Path(_code): Path<String>) -> Response {
-    serve("village.html")
+pub async fn village_page(
+    state: State<AppState>,
+    query: Query<PageQuery>,
+    parts: Parts,
+) -> Response {
+    page(state, query, parts, "village.html").await
 }
+
+/// A screen, or, when its address carries `?token=`, the display token adopted as the
+/// session cookie and the browser sent back to the address without it (so the token is
+/// neither shown on the wall nor kept in its history).
+///
+/// Only display tokens are taken from an address: a link that carried an office user's
+/// token would hand that user's powers to whoever opens it. And a display token never
+/// replaces the session of an office user signed in on this browser (a wall link opened
+/// at an office desk must not sign the office out).
+async fn page(
+    State(state): State<AppState>,
+    Query(query): Query<PageQuery>,
+    parts: Parts,
+    name: &str,
+) -> Response {
+    let Some(token) = query.token.filter(|t| !t.is_empty()) else {
+        return serve(name);
+    };
+    let clean = parts.uri.path().to_string();
+    let actor = match resolve(&state, &token).await {
+        Ok(actor) => actor,
+        Err(_) => {
+            let back = format!("/screens/?next={clean}");
+            return Redirect::to(&back).into_response();
+        }
+    };
+    if actor.role() != Role::Display {
+        let detail = "only a display token may be opened in a screen's address; sign in instead";
+        return ApiError::forbidden(detail).into_response();
+    }
+    let mut response = Redirect::to(&clean).into_response();
+    if let Some(current) = session_cookie(&parts)
+        && let Ok(signed_in) = resolve(&state, &current).await
+        && signed_in.role() != Role::Display
+    {
+        return response;
+    }
+    let secure = state.settings.http.secure_cookies;
+    let cookie = session_cookie_header(&token, DISPLAY_COOKIE_SECONDS, secure);
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    response
+}
+
+/// A wall's cookie lasts as long as browsers allow (400 days); the token's own expiry is
+/// what the server goes by.
+const DISPLAY_COOKIE_SECONDS: i64 = 400 * 24 * 3600;
 
 /// `GET /screens/assets/{file}`: a script, the style sheet or an icon; 404 otherwise.
 pub async fn asset(Path(file): Path<String>) -> Response {
@@ -122,15 +201,11 @@ fn serve(name: &str) -> Response {
     // Walls run for months: they must pick up a new version of a page at their next
     // reload, so every load revalidates.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     response
 }
 
 fn not_found(name: &str) -> Response {
-    super::error::ApiError::not_found(format!("no screen file named {name:?}")).into_response()
+    ApiError::not_found(format!("no screen file named {name:?}")).into_response()
 }
 
 #[cfg(test)]

@@ -10,14 +10,13 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::auth::Actor;
 
 /// How long a resolved token is reused without asking the store again.
-pub const TRUST_FOR: Duration = Duration::from_secs(5);
+pub const TRUST_FOR: Duration = Duration::seconds(5);
 /// More entries than this and the cache starts afresh (tokens are few; this only bounds
 /// memory against a flood of distinct valid tokens).
 const MAX_ENTRIES: usize = 4096;
@@ -25,7 +24,7 @@ const MAX_ENTRIES: usize = 4096;
 struct Entry {
     actor: Actor,
     expires_at: DateTime<Utc>,
-    resolved: Instant,
+    resolved: DateTime<Utc>,
 }
 
 /// Resolved tokens by their hash.
@@ -36,12 +35,14 @@ pub struct TokenCache {
 
 impl TokenCache {
     /// The actor of the token with this hash, if it was resolved less than `TRUST_FOR`
-    /// before `now` and has not expired by `wall_now`.
-    pub fn get(&self, hash: &str, now: Instant, wall_now: DateTime<Utc>) -> Option<Actor> {
+    /// before `now` (the session clock) and has not expired by then. An entry from the
+    /// future (the clock was set back) is not trusted either.
+    pub fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<Actor> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let entry = entries.get(hash)?;
-        let fresh = now.saturating_duration_since(entry.resolved) < TRUST_FOR;
-        (fresh && entry.expires_at > wall_now).then(|| entry.actor.clone())
+        let age = now - entry.resolved;
+        let fresh = age >= Duration::zero() && age < TRUST_FOR;
+        (fresh && entry.expires_at > now).then(|| entry.actor.clone())
     }
 
     /// Forgets a token (it was signed out).
@@ -51,7 +52,7 @@ impl TokenCache {
     }
 
     /// Remembers what the store said about a token at `now`.
-    pub fn put(&self, hash: &str, actor: Actor, expires_at: DateTime<Utc>, now: Instant) {
+    pub fn put(&self, hash: &str, actor: Actor, expires_at: DateTime<Utc>, now: DateTime<Utc>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
@@ -79,25 +80,23 @@ mod tests {
     #[test]
     fn a_token_is_reused_for_a_few_seconds_then_asked_for_again() {
         let cache = TokenCache::default();
-        let (start, wall) = (Instant::now(), Utc::now());
-        let expires = wall + chrono::Duration::hours(1);
+        let start = Utc::now();
+        let expires = start + Duration::hours(1);
         cache.put("h1", actor(), expires, start);
-        assert_eq!(cache.get("h1", start, wall), Some(actor()));
-        let almost = start + TRUST_FOR - Duration::from_millis(1);
-        assert!(cache.get("h1", almost, wall).is_some());
-        assert_eq!(cache.get("h1", start + TRUST_FOR, wall), None);
-        assert_eq!(cache.get("other", start, wall), None);
+        assert_eq!(cache.get("h1", start), Some(actor()));
+        let almost = start + TRUST_FOR - Duration::milliseconds(1);
+        assert!(cache.get("h1", almost).is_some());
+        assert_eq!(cache.get("h1", start + TRUST_FOR), None);
+        assert_eq!(cache.get("h1", start - Duration::seconds(1)), None);
+        assert_eq!(cache.get("other", start), None);
     }
 
     #[test]
     fn an_expired_token_is_never_served_from_the_cache() {
         let cache = TokenCache::default();
-        let (start, wall) = (Instant::now(), Utc::now());
-        cache.put("h1", actor(), wall + chrono::Duration::seconds(1), start);
-        assert!(cache.get("h1", start, wall).is_some());
-        assert_eq!(
-            cache.get("h1", start, wall + chrono::Duration::seconds(1)),
-            None
-        );
+        let start = Utc::now();
+        cache.put("h1", actor(), start + Duration::seconds(1), start);
+        assert!(cache.get("h1", start).is_some());
+        assert_eq!(cache.get("h1", start + Duration::seconds(1)), None);
     }
 }

@@ -139,6 +139,7 @@ impl<'a> Cells<'a> {
             column: (!column.is_empty()).then(|| column.to_owned()),
             value,
             reason,
+            limit: None,
         });
     }
 

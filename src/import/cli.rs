@@ -8,23 +8,24 @@ use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::DatasetKind;
-use super::service::{ImportFailure, import_files};
+use super::service::{ImportFailure, import_files_within};
 use crate::cli::ImportArgs;
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let kind = DatasetKind::parse(&args.kind)?;
+    let limits = crate::cli::load_security(args.setup.security.as_deref())?.import;
     let (engine, catalogue) = crate::cli::open_engine(&args.setup).await?;
     let progress = progress_bar(args.files.len());
     let mut files = Vec::new();
     for path in &args.files {
         progress.set_message(format!("reading {}", path.display()));
-        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let bytes = read_within(path, &limits)?;
         files.push((path.display().to_string(), bytes));
         progress.inc(1);
     }
     progress.set_message("checking and writing");
     let started = Instant::now();
-    let result = import_files(engine.store(), engine.regions(), kind, &files).await;
+    let result = import_files_within(engine.store(), engine.regions(), kind, &files, &limits).await;
     progress.finish_and_clear();
     let outcome = report_import(kind, &args, result, started);
     if outcome.is_ok() {
@@ -34,6 +35,22 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     }
     engine.store().shutdown().await;
     outcome
+}
+
+/// Reads a file, refusing one over `max_file_bytes` before reading it.
+fn read_within(path: &std::path::Path, limits: &super::ImportLimits) -> anyhow::Result<Vec<u8>> {
+    let name = path.display().to_string();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {name}"))?
+        .len();
+    if size > limits.max_file_bytes as u64 {
+        let max = limits.max_file_bytes as u64;
+        let found = format!("{size} bytes");
+        let place = super::limits::Place::default();
+        let error = super::limits::over_limit(&name, "max_file_bytes", max, found, place);
+        bail!("{error}; nothing was imported");
+    }
+    std::fs::read(path).with_context(|| format!("reading {name}"))
 }
 
 fn report_import(

@@ -19,6 +19,9 @@ pub struct ImportError {
     pub value: String,
     /// What is wrong, as a sentence fragment naming the problem.
     pub reason: String,
+    /// The limit of [`super::limits::ImportLimits`] the file crossed, if that is what is
+    /// wrong; such a file is refused as too large rather than as wrong.
+    pub limit: Option<&'static str>,
 }
 
 impl ImportError {
@@ -30,6 +33,7 @@ impl ImportError {
             column: None,
             value: String::new(),
             reason: reason.into(),
+            limit: None,
         }
     }
 }
@@ -93,11 +97,21 @@ impl ImportErrors {
 }
 
 /// Quotes a field if it holds a comma, a quote or a line break, doubling inner quotes.
+///
+/// A field that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is one a
+/// spreadsheet would run as a formula (CSV injection: the values come from the uploaded
+/// file, which anyone could have written), so it is prefixed with an apostrophe, which
+/// spreadsheets show as text.
 fn csv_field(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
+    let neutral = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
     } else {
         field.to_owned()
+    };
+    if neutral.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", neutral.replace('"', "\"\""))
+    } else {
+        neutral
     }
 }
 
@@ -161,6 +175,7 @@ mod tests {
             column: Some("amount".to_owned()),
             value: "12.345".to_owned(),
             reason: "12.345 has more than two decimal places".to_owned(),
+            limit: None,
         }
     }
 
@@ -190,6 +205,29 @@ mod tests {
              pay.csv,7,amount,12.345,12.345 has more than two decimal places\n\
              pay.csv,,amount,\"1,2\"\"3\",12.345 has more than two decimal places\n"
         );
+    }
+
+    #[test]
+    fn report_cells_that_a_spreadsheet_would_run_as_formulas_are_neutralised() {
+        let mut error = cell_error();
+        error.value = "=HYPERLINK(\"http://x\",\"y\")".to_owned();
+        error.reason = "@SUM(A1)".to_owned();
+        let report = ImportErrors::new(vec![error]).to_csv();
+        let line = report.lines().nth(1).unwrap();
+        assert_eq!(
+            line,
+            "pay.csv,7,amount,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'@SUM(A1)"
+        );
+        for start in ["+1", "-1", "\tx", "\rx"] {
+            let mut error = cell_error();
+            error.value = start.to_owned();
+            let report = ImportErrors::new(vec![error]).to_csv();
+            let value = report.lines().nth(1).unwrap().split(',').nth(3).unwrap();
+            assert!(
+                value.trim_start_matches('"').starts_with('\''),
+                "{start:?}: {value}"
+            );
+        }
     }
 
     #[test]

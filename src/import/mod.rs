@@ -18,19 +18,22 @@ mod build;
 mod cells;
 pub mod cli;
 pub mod error;
+pub mod limits;
 pub mod read;
 pub mod rows;
 pub mod schema;
 pub mod service;
 pub mod validate;
 pub mod value;
+mod xlsx;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::{ImportError, ImportErrors, ImportWarning};
+pub use limits::ImportLimits;
 pub use rows::Row;
-pub use validate::{Dataset, parse_dataset};
+pub use validate::{Dataset, parse_dataset, parse_dataset_within};
 
 /// The kinds of dataset a department can upload, named as on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

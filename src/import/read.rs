@@ -5,12 +5,11 @@
 //! serial day, and in an ID column a corrupted identifier. [`RawCell::to_text`] makes that
 //! decision once the column is known.
 
-use std::io::Cursor;
-
-use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, Xlsx};
+use calamine::{ExcelDateTime, ExcelDateTimeType};
 use chrono::NaiveDate;
 
 use super::error::ImportError;
+use super::limits::{ImportLimits, Place, over_limit};
 use super::schema::ColumnType;
 
 /// One cell as the file holds it.
@@ -53,15 +52,31 @@ pub struct Table {
     pub rows: Vec<RawRow>,
 }
 
-/// Reads a `.csv` or `.xlsx` file, choosing the format by the file name's extension.
-pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, ImportError> {
+/// Reads a `.csv` or `.xlsx` file, choosing the format by the file name's extension, within
+/// `limits` (a file over one is refused whole, naming the limit and where it was crossed).
+pub fn read_table(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &ImportLimits,
+) -> Result<Table, ImportError> {
+    if bytes.len() > limits.max_file_bytes {
+        let max = limits.max_file_bytes as u64;
+        let found = format!("{} bytes", bytes.len());
+        return Err(over_limit(
+            file_name,
+            "max_file_bytes",
+            max,
+            found,
+            Place::default(),
+        ));
+    }
     let extension = file_name
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_lowercase())
         .unwrap_or_default();
     let table = match extension.as_str() {
-        "csv" => read_csv(file_name, bytes)?,
-        "xlsx" => read_xlsx(file_name, bytes)?,
+        "csv" => read_csv(file_name, bytes, limits)?,
+        "xlsx" => split_header(super::xlsx::read_rows(file_name, bytes, limits)?),
         "xls" => {
             let reason = "the old .xls format is not supported; save the sheet as .xlsx or .csv";
             return Err(ImportError::file(file_name, reason));
@@ -105,7 +120,11 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     Ok(text.into_owned())
 }
 
-fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Option<Table>, ImportError> {
+fn read_csv(
+    file_name: &str,
+    bytes: &[u8],
+    limits: &ImportLimits,
+) -> Result<Option<Table>, ImportError> {
     let text = decode_text(bytes).map_err(|reason| ImportError::file(file_name, reason))?;
     // Some tools export "CSV" separated by tabs; a first line with tabs and no commas is
     // read that way rather than as one wide column.
@@ -121,6 +140,7 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Option<Table>, ImportError>
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
+    let mut cells = 0usize;
     for record in reader.records() {
         let record = record.map_err(|e| {
             let mut error = ImportError::file(file_name, format!("the CSV cannot be read: {e}"));
@@ -132,31 +152,48 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Option<Table>, ImportError>
         let number = record
             .position()
             .map_or(rows.len() + 1, |p| p.line() as usize);
+        cells += record.len();
+        check_csv_record(file_name, limits, &record, number, rows.len() + 1, cells)?;
         let cells = record.iter().map(|c| RawCell::Text(c.to_owned())).collect();
         rows.push(RawRow { number, cells });
     }
     Ok(split_header(rows))
 }
 
-fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Option<Table>, ImportError> {
-    let unreadable = |e: &dyn std::fmt::Display| {
-        ImportError::file(file_name, format!("the Excel file cannot be read: {e}"))
-    };
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let range = match workbook.worksheet_range_at(0) {
-        Some(range) => range.map_err(|e| unreadable(&e))?,
-        None => return Ok(None),
-    };
-    let first_row = range.start().map_or(0, |(row, _)| row as usize);
-    let rows = range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| RawRow {
-            number: first_row + i + 1,
-            cells: cells.iter().map(raw_cell).collect(),
-        })
-        .collect();
-    Ok(split_header(rows))
+/// Holds one CSV record (the `count`th, at line `number`) to the limits, with `cells` the
+/// cells read so far, this record's included.
+fn check_csv_record(
+    file: &str,
+    limits: &ImportLimits,
+    record: &csv::StringRecord,
+    number: usize,
+    count: usize,
+    cells: usize,
+) -> Result<(), ImportError> {
+    if count > limits.max_rows {
+        let max = limits.max_rows as u64;
+        return Err(over_limit(file, "max_rows", max, count, Place::row(number)));
+    }
+    if record.len() > limits.max_columns {
+        let max = limits.max_columns as u64;
+        let place = Place::cell(number, limits.max_columns);
+        return Err(over_limit(file, "max_columns", max, record.len(), place));
+    }
+    if cells > limits.max_cells {
+        let max = limits.max_cells as u64;
+        return Err(over_limit(
+            file,
+            "max_cells",
+            max,
+            cells,
+            Place::row(number),
+        ));
+    }
+    for (column, text) in record.iter().enumerate() {
+        let (row, column) = (number.saturating_sub(1) as u32, column as u32);
+        super::xlsx::check_cell_length(file, limits, text, row, column)?;
+    }
+    Ok(())
 }
 
 /// Takes the first non-blank row as the header and the rows after it as data.
@@ -170,22 +207,14 @@ fn split_header(rows: Vec<RawRow>) -> Option<Table> {
     })
 }
 
-fn raw_cell(data: &Data) -> RawCell {
-    match data {
-        Data::Empty => RawCell::Empty,
-        Data::String(s) => RawCell::Text(s.clone()),
-        Data::Int(i) => RawCell::Number(*i as f64),
-        Data::Float(f) => RawCell::Number(*f),
-        Data::Bool(b) => RawCell::Bool(*b),
-        Data::DateTime(dt) if dt.is_duration() => RawCell::Number(dt.as_f64()),
-        Data::DateTime(dt) => match excel_date(dt) {
-            Some(date) => RawCell::Date(date),
-            None => RawCell::Error(format!("an invalid date (serial {})", dt.as_f64())),
-        },
-        // ISO cells come from sheets written by other tools; the day is before any `T`.
-        Data::DateTimeIso(s) => RawCell::Text(s.split('T').next().unwrap_or_default().to_owned()),
-        Data::DurationIso(s) => RawCell::Text(s.clone()),
-        Data::Error(e) => RawCell::Error(e.to_string()),
+/// An Excel date cell: a day, or a duration (a number of days) kept as a number.
+pub(super) fn excel_cell(dt: &ExcelDateTime) -> RawCell {
+    if dt.is_duration() {
+        return RawCell::Number(dt.as_f64());
+    }
+    match excel_date(dt) {
+        Some(date) => RawCell::Date(date),
+        None => RawCell::Error(format!("an invalid date (serial {})", dt.as_f64())),
     }
 }
 

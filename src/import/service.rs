@@ -6,8 +6,10 @@ use crate::domain::region::RegionCode;
 use crate::regions::RegionTree;
 use crate::store::{RowBucket, Store, StoreError};
 
+use super::limits::ImportLimits;
 use super::rows::Row;
-use super::{DatasetKind, ImportErrors, ImportWarning, parse_dataset};
+use super::validate::{ErrorList, parse_dataset_within};
+use super::{DatasetKind, ImportErrors, ImportWarning};
 use crate::parallel::parallel_map;
 
 /// What an import did.
@@ -30,29 +32,38 @@ pub enum ImportFailure {
     Store(#[from] StoreError),
 }
 
-/// Checks every file; only if all of them are valid are any rows written.
+impl ImportFailure {
+    /// The limit a refused file crossed, if that is why it was refused.
+    pub fn limit(&self) -> Option<&'static str> {
+        match self {
+            ImportFailure::Invalid(errors) => errors.errors().iter().find_map(|e| e.limit),
+            ImportFailure::Store(_) => None,
+        }
+    }
+}
+
+/// Checks every file within the default [`ImportLimits`]; only if all of them are valid
+/// are any rows written.
 pub async fn import_files(
     store: &Store,
     regions: &RegionTree,
     kind: DatasetKind,
     files: &[(String, Vec<u8>)],
 ) -> Result<ImportReport, ImportFailure> {
-    let known = |code: &RegionCode| regions.get(code).is_some();
-    let mut errors = Vec::new();
-    let mut rows = Vec::new();
-    let mut warnings: Vec<ImportWarning> = Vec::new();
-    for (name, bytes) in files {
-        match parse_dataset(kind, name, bytes, &known) {
-            Ok(dataset) => {
-                rows.extend(dataset.rows);
-                warnings.extend(dataset.warnings);
-            }
-            Err(bad) => errors.extend(bad.errors().iter().cloned()),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ImportFailure::Invalid(ImportErrors::new(errors)));
-    }
+    import_files_within(store, regions, kind, files, &ImportLimits::default()).await
+}
+
+/// Checks every file within `limits`; only if all of them are valid are any rows written,
+/// and then all of them in one transaction. A file over a limit is refused with that one
+/// error ([`ImportFailure::is_too_large`]).
+pub async fn import_files_within(
+    store: &Store,
+    regions: &RegionTree,
+    kind: DatasetKind,
+    files: &[(String, Vec<u8>)],
+    limits: &ImportLimits,
+) -> Result<ImportReport, ImportFailure> {
+    let (rows, warnings) = off_the_workers(|| parse_files(regions, kind, files, limits))?;
     // Serializing a million rows takes a second of CPU; spread it over the cores, off the
     // async workers.
     let records = tokio::task::spawn_blocking(move || {
@@ -70,6 +81,46 @@ pub async fn import_files(
         rows: written,
         warnings,
     })
+}
+
+/// Reads and checks every file: the rows of all, or every problem (at most
+/// `limits.max_errors` listed).
+fn parse_files(
+    regions: &RegionTree,
+    kind: DatasetKind,
+    files: &[(String, Vec<u8>)],
+    limits: &ImportLimits,
+) -> Result<(Vec<Row>, Vec<ImportWarning>), ImportFailure> {
+    let known = |code: &RegionCode| regions.get(code).is_some();
+    let first = files.first().map_or("", |(name, _)| name.as_str());
+    let mut errors = ErrorList::new(first, limits.max_errors);
+    let mut rows = Vec::new();
+    let mut warnings: Vec<ImportWarning> = Vec::new();
+    for (name, bytes) in files {
+        match parse_dataset_within(kind, name, bytes, &known, limits) {
+            Ok(dataset) => {
+                rows.extend(dataset.rows);
+                warnings.extend(dataset.warnings);
+            }
+            Err(bad) => errors.extend(bad.errors().iter().cloned()),
+        }
+    }
+    if errors.is_empty() {
+        Ok((rows, warnings))
+    } else {
+        Err(ImportFailure::Invalid(errors.finish()))
+    }
+}
+
+/// Runs CPU-heavy work (reading and checking a file takes seconds for a big one) so that
+/// the async worker it was called on hands its other tasks to the rest of the runtime
+/// meanwhile; on a single-threaded runtime (unit tests) it simply runs.
+fn off_the_workers<T>(work: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
 }
 
 /// Every stored row of a kind. A stored row that no longer reads is a store fault.
@@ -159,6 +210,7 @@ pub fn row_key(row: &Row) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::parse_dataset;
 
     fn regions() -> RegionTree {
         RegionTree::load(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/regions.csv")).unwrap()

@@ -12,6 +12,7 @@ use super::DatasetKind;
 use super::build::build;
 use super::cells::{Binding, Cells};
 use super::error::{ImportError, ImportErrors, ImportWarning};
+use super::limits::ImportLimits;
 use super::read::{RawRow, Table, read_table};
 use super::rows::Row;
 use super::schema::{MoneyUnit, Schema, match_header, schema};
@@ -41,7 +42,20 @@ pub fn parse_dataset(
     bytes: &[u8],
     known_regions: &(dyn Fn(&RegionCode) -> bool + Sync),
 ) -> Result<Dataset, ImportErrors> {
-    let table = read_table(file_name, bytes)?;
+    let limits = ImportLimits::default();
+    parse_dataset_within(kind, file_name, bytes, known_regions, &limits)
+}
+
+/// [`parse_dataset`] within `limits`: a file over one is refused with that one error, and
+/// at most `limits.max_errors` problems are listed (the last entry counts the rest).
+pub fn parse_dataset_within(
+    kind: DatasetKind,
+    file_name: &str,
+    bytes: &[u8],
+    known_regions: &(dyn Fn(&RegionCode) -> bool + Sync),
+    limits: &ImportLimits,
+) -> Result<Dataset, ImportErrors> {
+    let table = read_table(file_name, bytes, limits)?;
     let schema = schema(kind);
     let (bindings, warnings) = bind_header(file_name, &schema, &table)?;
     let raws: Vec<&RawRow> = table.rows.iter().filter(|raw| !raw.is_blank()).collect();
@@ -58,7 +72,7 @@ pub fn parse_dataset(
             known_regions,
         )
     });
-    let mut errors = Vec::new();
+    let mut errors = ErrorList::new(file_name, limits.max_errors);
     let mut warnings = warnings;
     let mut rows = Vec::with_capacity(checked.len());
     let mut seen = HashMap::with_capacity(checked.len());
@@ -71,6 +85,7 @@ pub fn parse_dataset(
         errors.extend(row.errors);
         warnings.extend(row.warnings);
     }
+    warnings.truncate(limits.max_errors);
     if errors.is_empty() {
         Ok(Dataset {
             kind,
@@ -78,7 +93,53 @@ pub fn parse_dataset(
             warnings,
         })
     } else {
-        Err(ImportErrors::new(errors))
+        Err(errors.finish())
+    }
+}
+
+/// The problems of a file, the first `max` of them listed and the rest only counted, so a
+/// file bad in every cell costs no more to report than one bad in a thousand.
+pub struct ErrorList {
+    file: String,
+    listed: Vec<ImportError>,
+    max: usize,
+    unlisted: usize,
+}
+
+impl ErrorList {
+    pub fn new(file: &str, max: usize) -> ErrorList {
+        ErrorList {
+            file: file.to_owned(),
+            listed: Vec::new(),
+            max,
+            unlisted: 0,
+        }
+    }
+
+    pub fn extend(&mut self, errors: impl IntoIterator<Item = ImportError>) {
+        for error in errors {
+            if self.listed.len() < self.max {
+                self.listed.push(error);
+            } else {
+                self.unlisted += 1;
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty()
+    }
+
+    /// The listed problems, and one more entry counting those left out.
+    pub fn finish(mut self) -> ImportErrors {
+        if self.unlisted > 0 {
+            let reason = format!(
+                "{} more problem(s) not listed (only the first {} are)",
+                self.unlisted, self.max
+            );
+            self.listed.push(ImportError::file(&self.file, reason));
+        }
+        ImportErrors::new(self.listed)
     }
 }
 
@@ -124,6 +185,7 @@ fn header_error(
         column: Some(column.to_owned()),
         value: value.to_owned(),
         reason,
+        limit: None,
     }
 }
 
@@ -270,6 +332,7 @@ fn duplicate_error(
             column: Some(columns),
             value,
             reason,
+            limit: None,
         });
     }
     seen.insert(key, number);

@@ -25,14 +25,17 @@
 //!
 //! A row's key always hashes to the same bucket, so writing rows is a read-merge-write of
 //! the buckets they fall into: the bucket's rows are read, rows with the same key are
-//! replaced, new keys are added, and the bucket is written back. Each group of buckets is
-//! read and written inside one interactive transaction, so an import running at the same
-//! time cannot lose the other's rows (the database refuses the later commit instead).
+//! replaced, new keys are added, and the bucket is written back. All the buckets of one
+//! import are read and written inside one interactive transaction: an import that fails
+//! part-way writes nothing, and an import running at the same time cannot lose the other's
+//! rows (the database refuses the later commit instead).
 //! [`BUCKETS`] is part of the stored format: changing it would scatter existing keys into
 //! other buckets, so it never changes without a migration.
 
 use std::collections::BTreeMap;
 
+use surrealdb::engine::any::Any;
+use surrealdb::method::Transaction;
 use surrealdb::types::SurrealValue;
 
 use super::{Store, StoreError};
@@ -42,9 +45,9 @@ use super::{Store, StoreError};
 /// a row or two, which costs nothing.
 pub const BUCKETS: u64 = 1024;
 
-/// Buckets read, merged and written per transaction: few enough commits that their
-/// fsyncs are cheap, few enough bytes (tens of megabytes) that a transaction stays bounded.
-const BUCKETS_PER_COMMIT: usize = 128;
+/// Buckets read, merged and written per query of an import's one transaction, so that no
+/// single message to a SurrealDB server carries more than tens of megabytes.
+const BUCKETS_PER_QUERY: usize = 128;
 
 /// Range reads a whole dataset is loaded with, run at once.
 const LOAD_RANGES: u64 = 4;
@@ -79,82 +82,46 @@ impl RowBucket {
 
 impl Store {
     /// Writes rows of dataset `kind` as `(key, json)` pairs, replacing rows with the same key.
-    /// Returns how many rows were given. The buckets are committed in groups; a caller that
-    /// must not be half-applied checks the whole file first (as `import` does), and a
-    /// re-import of the same file after a crash completes it without duplicates.
+    /// Returns how many rows were given. All of them are written in one transaction, so an
+    /// import that fails part-way (a store error, the process stopped) leaves nothing.
     pub async fn put_rows(
         &self,
         kind: &str,
         rows: impl IntoIterator<Item = (String, String)>,
     ) -> Result<usize, StoreError> {
+        self.put_rows_failing_after(kind, rows, None).await
+    }
+
+    /// [`Store::put_rows`], failing after `fail_after` groups of buckets have been written
+    /// inside the transaction: how tests show that a failure part-way writes nothing.
+    #[doc(hidden)]
+    pub async fn put_rows_failing_after(
+        &self,
+        kind: &str,
+        rows: impl IntoIterator<Item = (String, String)>,
+        fail_after: Option<usize>,
+    ) -> Result<usize, StoreError> {
         let table = table_name(kind)?;
-        let mut count = 0;
-        let mut buckets: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
-        for (key, row) in rows {
-            if row.contains('\n') {
-                return Err(StoreError::Database(format!(
-                    "a {kind} row must be one line of JSON; the row of key {key:?} is not"
-                )));
-            }
-            let key = serde_json::to_string(&key).expect("a string serializes");
-            buckets.entry(bucket_of(&key)).or_default().push((key, row));
-            count += 1;
-        }
+        let (count, buckets) = into_buckets(kind, rows)?;
         self.db
             .query(format!("DEFINE TABLE IF NOT EXISTS {table} SCHEMALESS;"))
             .await?
             .check()?;
-        let buckets: Vec<(u64, Vec<(String, String)>)> = buckets.into_iter().collect();
-        for group in buckets.chunks(BUCKETS_PER_COMMIT) {
-            self.merge_buckets(&table, group).await?;
-        }
-        Ok(count)
-    }
-
-    /// Reads, merges and writes back one group of buckets in one transaction.
-    async fn merge_buckets(
-        &self,
-        table: &str,
-        group: &[(u64, Vec<(String, String)>)],
-    ) -> Result<(), StoreError> {
-        // The group's buckets are in order, so one range read finds every one that exists.
-        let first = group.first().map_or(0, |(b, _)| *b as i64);
-        let last = group.last().map_or(0, |(b, _)| *b as i64);
         let transaction = self.db.clone().begin().await?;
-        let mut response = transaction
-            .query(format!(
-                "SELECT meta::id(id) AS id, rows FROM type::record('{table}', $first..=$last);"
-            ))
-            .bind(("first", first))
-            .bind(("last", last))
-            .await?;
-        if let Some(error) = super::first_error(&mut response) {
-            let _ = transaction.cancel().await;
-            return Err(error);
-        }
-        let existing: Vec<BucketRecord> = response.take(0)?;
-        let mut existing: BTreeMap<i64, String> =
-            existing.into_iter().map(|r| (r.id, r.rows)).collect();
-        let mut merged = Vec::with_capacity(group.len());
-        for (bucket, new_rows) in group {
-            let id = *bucket as i64;
-            let old = existing.remove(&id).unwrap_or_default();
-            let rows = merge(&old, new_rows)?;
-            merged.push(BucketRecord { id, rows });
-        }
-        let mut response = transaction
-            .query(format!(
-                "INSERT INTO {table} $buckets ON DUPLICATE KEY UPDATE rows = $input.rows \
-                 RETURN NONE;"
-            ))
-            .bind(("buckets", merged))
-            .await?;
-        if let Some(error) = super::first_error(&mut response) {
-            let _ = transaction.cancel().await;
-            return Err(error);
+        for (done, group) in buckets.chunks(BUCKETS_PER_QUERY).enumerate() {
+            let merged = match fail_after {
+                Some(after) if done >= after => Err(StoreError::Database(format!(
+                    "failing on purpose after {after} groups of buckets"
+                ))),
+                _ => merge_buckets(&transaction, &table, group).await,
+            };
+            if let Err(error) = merged {
+                let _ = transaction.cancel().await;
+                return Err(error);
+            }
         }
         transaction.commit().await?;
-        Ok(())
+        Ok(count)
     }
 
     /// Every bucket of dataset `kind`, in bucket order. The bucket range is read as
@@ -202,6 +169,70 @@ impl Store {
         }
         Ok(rows)
     }
+}
+
+/// Rows grouped by bucket (in bucket order), and how many there are.
+type Buckets = Vec<(u64, Vec<(String, String)>)>;
+
+fn into_buckets(
+    kind: &str,
+    rows: impl IntoIterator<Item = (String, String)>,
+) -> Result<(usize, Buckets), StoreError> {
+    let mut count = 0;
+    let mut buckets: BTreeMap<u64, Vec<(String, String)>> = BTreeMap::new();
+    for (key, row) in rows {
+        if row.contains('\n') {
+            return Err(StoreError::Database(format!(
+                "a {kind} row must be one line of JSON; the row of key {key:?} is not"
+            )));
+        }
+        let key = serde_json::to_string(&key).expect("a string serializes");
+        buckets.entry(bucket_of(&key)).or_default().push((key, row));
+        count += 1;
+    }
+    Ok((count, buckets.into_iter().collect()))
+}
+
+/// Reads, merges and writes back one group of buckets inside `transaction`.
+async fn merge_buckets(
+    transaction: &Transaction<Any>,
+    table: &str,
+    group: &[(u64, Vec<(String, String)>)],
+) -> Result<(), StoreError> {
+    // The group's buckets are in order, so one range read finds every one that exists.
+    let first = group.first().map_or(0, |(b, _)| *b as i64);
+    let last = group.last().map_or(0, |(b, _)| *b as i64);
+    let mut response = transaction
+        .query(format!(
+            "SELECT meta::id(id) AS id, rows FROM type::record('{table}', $first..=$last);"
+        ))
+        .bind(("first", first))
+        .bind(("last", last))
+        .await?;
+    if let Some(error) = super::first_error(&mut response) {
+        return Err(error);
+    }
+    let existing: Vec<BucketRecord> = response.take(0)?;
+    let mut existing: BTreeMap<i64, String> =
+        existing.into_iter().map(|r| (r.id, r.rows)).collect();
+    let mut merged = Vec::with_capacity(group.len());
+    for (bucket, new_rows) in group {
+        let id = *bucket as i64;
+        let old = existing.remove(&id).unwrap_or_default();
+        let rows = merge(&old, new_rows)?;
+        merged.push(BucketRecord { id, rows });
+    }
+    let mut response = transaction
+        .query(format!(
+            "INSERT INTO {table} $buckets ON DUPLICATE KEY UPDATE rows = $input.rows \
+             RETURN NONE;"
+        ))
+        .bind(("buckets", merged))
+        .await?;
+    if let Some(error) = super::first_error(&mut response) {
+        return Err(error);
+    }
+    Ok(())
 }
 
 /// The bucket of an encoded key: FNV-1a, a hash fixed by its definition (unlike the
@@ -310,6 +341,30 @@ mod tests {
         let bad = [("k".to_owned(), "{\n}".to_owned())];
         assert!(store.put_rows("deaths", bad).await.is_err());
         assert_eq!(all_rows(&store, "deaths").await.len(), keys.len());
+    }
+
+    #[tokio::test]
+    async fn an_import_that_fails_part_way_writes_nothing() {
+        let store = Store::connect("mem://").await.unwrap();
+        let rows = |v: u32| (0..20_000).map(move |i| (format!("k{i}"), format!("{{\"v\":{v}}}")));
+        store.put_rows("deaths", rows(1)).await.unwrap();
+        // Every bucket is touched, so the rows are written in several groups; the failure
+        // comes after three of them were written inside the transaction.
+        let failed = store
+            .put_rows_failing_after("deaths", rows(2), Some(3))
+            .await;
+        assert!(failed.is_err());
+        let loaded = all_rows(&store, "deaths").await;
+        assert_eq!(loaded.len(), 20_000);
+        assert!(
+            loaded.iter().all(|row| row == "{\"v\":1}"),
+            "a row of the failed import"
+        );
+        let fresh = store
+            .put_rows_failing_after("vehicles", rows(3), Some(1))
+            .await;
+        assert!(fresh.is_err());
+        assert!(all_rows(&store, "vehicles").await.is_empty());
     }
 
     #[test]

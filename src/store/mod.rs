@@ -16,6 +16,7 @@
 //! | `command:⟨key⟩`                 | an idempotency record: request hash and first result       |
 //! | `timer:[stream, version]`       | a timer set (or cleared) by the append that left the stream at `version`; the newest is the stream's, indexed on `due` |
 //! | `user:⟨name⟩`, `token:⟨hash⟩`, `meta:⟨key⟩` | users, login tokens, checkpoints/settings      |
+//! | `login_guard:⟨name⟩`             | an account's recent wrong passwords and lock               |
 //! | `attachment:⟨id⟩`               | a photo of a warning: metadata and base64 bytes            |
 //! | `ds_⟨kind⟩:⟨bucket⟩`            | imported dataset rows hashed by key into 1024 buckets (`datasets.rs`) |
 //!
@@ -55,7 +56,7 @@ pub use attachments::{Attachment, AttachmentInfo};
 pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
 pub use timers::{Timer, TimerChange};
-pub use users::{TokenRecord, UserRecord};
+pub use users::{LockoutRecord, TokenRecord, UserRecord};
 
 /// The namespace every database of this application lives in.
 const NAMESPACE: &str = "qingfeng";
@@ -250,6 +251,8 @@ const SCHEMA: &str = "
     DEFINE INDEX IF NOT EXISTS timer_due ON TABLE timer FIELDS due;
     DEFINE TABLE IF NOT EXISTS user SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS token SCHEMALESS;
+    DEFINE INDEX IF NOT EXISTS token_expires ON TABLE token FIELDS expires_at;
+    DEFINE TABLE IF NOT EXISTS login_guard SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS meta SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS baseline SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS attachment SCHEMALESS;

@@ -341,9 +341,41 @@ async fn users_tokens_and_meta_are_put_and_got() {
         token_hash: "abc123".into(),
         username: "zhang.san".into(),
         expires_at: at(3600),
+        last_used: Some(at(0)),
     };
     store.put_token(&token).await.unwrap();
-    assert_eq!(store.get_token("abc123").await.unwrap(), Some(token));
+    assert_eq!(
+        store.get_token("abc123").await.unwrap(),
+        Some(token.clone())
+    );
+    store.touch_token("abc123", at(60)).await.unwrap();
+    let touched = store.get_token("abc123").await.unwrap().unwrap();
+    assert_eq!(touched.last_used, Some(at(60)));
+    let expired = TokenRecord {
+        token_hash: "old".into(),
+        expires_at: at(10),
+        ..token.clone()
+    };
+    store.put_token(&expired).await.unwrap();
+    assert_eq!(store.purge_expired_tokens(at(20)).await.unwrap(), 1);
+    assert_eq!(store.get_token("old").await.unwrap(), None);
+    assert!(store.get_token("abc123").await.unwrap().is_some());
+
+    let lockout = crate::store::LockoutRecord {
+        failures: vec![at(1), at(2)],
+        locked_until: Some(at(900)),
+    };
+    assert_eq!(
+        store.get_lockout("zhang.san").await.unwrap(),
+        Default::default()
+    );
+    store.put_lockout("zhang.san", &lockout).await.unwrap();
+    assert_eq!(store.get_lockout("zhang.san").await.unwrap(), lockout);
+    store.clear_lockout("zhang.san").await.unwrap();
+    assert_eq!(
+        store.get_lockout("zhang.san").await.unwrap(),
+        Default::default()
+    );
     assert_eq!(store.get_token("zzz").await.unwrap(), None);
 
     let value = json!({ "position": 42, "name": "清风" });

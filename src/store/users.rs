@@ -26,6 +26,17 @@ pub struct TokenRecord {
     pub token_hash: String,
     pub username: String,
     pub expires_at: DateTime<Utc>,
+    /// When the token was last used, as of the last time that was written down (at most
+    /// once a minute); `None` for tokens from before idle sessions were ended.
+    #[serde(default)]
+    pub last_used: Option<DateTime<Utc>>,
+}
+
+/// An account's recent wrong passwords and lock (see `auth::lockout`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize, SurrealValue)]
+pub struct LockoutRecord {
+    pub failures: Vec<DateTime<Utc>>,
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 const USER_FIELDS: &str = "username, password_hash, role, region, display_name";
@@ -84,9 +95,84 @@ impl Store {
         let id = RecordId::new("token", token_hash);
         let mut response = self
             .db
-            .query("SELECT token_hash, username, expires_at FROM ONLY $id")
+            .query("SELECT token_hash, username, expires_at, last_used FROM ONLY $id")
             .bind(("id", id))
             .await?;
         Ok(response.take(0)?)
+    }
+
+    /// Notes that a token was used at `at` (a token already removed stays removed).
+    pub async fn touch_token(&self, token_hash: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let id = RecordId::new("token", token_hash);
+        let mut response = self
+            .db
+            .query("UPDATE $id SET last_used = $at RETURN NONE")
+            .bind(("id", id))
+            .bind(("at", at))
+            .await?;
+        super::first_error(&mut response).map_or(Ok(()), Err)
+    }
+
+    /// Removes every token that expired before `now`; returns how many there were.
+    pub async fn purge_expired_tokens(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut response = self
+            .db
+            .query("DELETE token WHERE expires_at < $now RETURN BEFORE")
+            .bind(("now", now))
+            .await?;
+        if let Some(error) = super::first_error(&mut response) {
+            return Err(error);
+        }
+        let removed: Vec<TokenRecord> = response.take(0)?;
+        Ok(removed.len())
+    }
+
+    /// Removes every token of a user (their sessions end: a password change, an unlock).
+    pub async fn delete_tokens_of(&self, username: &str) -> Result<(), StoreError> {
+        let mut response = self
+            .db
+            .query("DELETE token WHERE username = $username RETURN NONE")
+            .bind(("username", username.to_owned()))
+            .await?;
+        super::first_error(&mut response).map_or(Ok(()), Err)
+    }
+
+    /// An account's lockout record (empty when it has none).
+    pub async fn get_lockout(&self, username: &str) -> Result<LockoutRecord, StoreError> {
+        let id = RecordId::new("login_guard", username);
+        let mut response = self
+            .db
+            .query("SELECT failures, locked_until FROM ONLY $id")
+            .bind(("id", id))
+            .await?;
+        let record: Option<LockoutRecord> = response.take(0)?;
+        Ok(record.unwrap_or_default())
+    }
+
+    /// Replaces an account's lockout record.
+    pub async fn put_lockout(
+        &self,
+        username: &str,
+        record: &LockoutRecord,
+    ) -> Result<(), StoreError> {
+        let id = RecordId::new("login_guard", username);
+        let mut response = self
+            .db
+            .query("UPSERT $id CONTENT $record RETURN NONE")
+            .bind(("id", id))
+            .bind(("record", record.clone()))
+            .await?;
+        super::first_error(&mut response).map_or(Ok(()), Err)
+    }
+
+    /// Forgets an account's failures and lock (a good sign-in, `users unlock`).
+    pub async fn clear_lockout(&self, username: &str) -> Result<(), StoreError> {
+        let id = RecordId::new("login_guard", username);
+        let mut response = self
+            .db
+            .query("DELETE $id RETURN NONE")
+            .bind(("id", id))
+            .await?;
+        super::first_error(&mut response).map_or(Ok(()), Err)
     }
 }

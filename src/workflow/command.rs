@@ -1,7 +1,7 @@
 //! Commands: what someone (or the system) asks for, the closed set of them, and why one may
 //! be refused. The decision that turns a command into events is in `decide.rs`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::warning::Step;
 use crate::auth::Actor;
@@ -10,7 +10,7 @@ pub use super::decide::{allowed_commands, allowed_for, decide, decide_system};
 
 /// A command a user may send about an existing warning. The closed set of what can be
 /// asked; the `type` tag is its name on the wire.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Acknowledge {
@@ -70,8 +70,10 @@ pub enum Command {
 /// The name of a command, for errors and for the list of allowed commands.
 pub type CommandKind = &'static str;
 
-/// Commands only the system issues: notifications and the scheduler's timers.
-#[derive(Clone, Debug, PartialEq)]
+/// Commands only the system issues: notifications and the scheduler's timers. Serialized
+/// only to fingerprint a command for its idempotency key.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum SystemCommand {
     Notify {
         recipients: Vec<String>,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::command::{Command, CommandKind, Rejection, SystemCommand};
 use super::fact::Fact;
 use super::settings::LifecycleSettings;
-use super::warning::Warning;
+use super::warning::{MAX_PRESSES_PER_DAY, Warning};
 use crate::auth::{Actor, Role, can_write};
 use crate::domain::region::Level;
 
@@ -111,6 +111,22 @@ pub fn decide_system(
     Ok(vec![fact])
 }
 
+/// The longest note or reason a command may carry, in characters (a page of text), so a
+/// client cannot grow a warning's history without bound.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+
+/// Refuses a text longer than [`MAX_TEXT_CHARS`], naming the field.
+fn bounded(field: &'static str, text: &str) -> Result<String, Rejection> {
+    let found = text.chars().count();
+    if found > MAX_TEXT_CHARS {
+        return Err(Rejection::Invalid {
+            field,
+            reason: format!("{field} must be at most {MAX_TEXT_CHARS} characters, found {found}"),
+        });
+    }
+    Ok(text.to_string())
+}
+
 /// Builds the event a command asks for, checking its fields and the settings' limits.
 fn fact_for(
     command: &Command,
@@ -119,6 +135,7 @@ fn fact_for(
     settings: &LifecycleSettings,
 ) -> Result<Fact, Rejection> {
     let required = |field: &'static str, text: &str| {
+        bounded(field, text)?;
         if text.trim().is_empty() {
             Err(Rejection::Invalid {
                 field,
@@ -133,27 +150,37 @@ fn fact_for(
         now + Duration::days(i64::from(settings.rung_for(misses).grace_days))
     };
     Ok(match command {
-        Command::Acknowledge { note } => Fact::Acknowledged { note: note.clone() },
-        Command::StartRectification { note } => Fact::RectificationStarted { note: note.clone() },
+        Command::Acknowledge { note } => Fact::Acknowledged {
+            note: bounded("note", note)?,
+        },
+        Command::StartRectification { note } => Fact::RectificationStarted {
+            note: bounded("note", note)?,
+        },
         Command::SubmitRectification { note, attachments } => Fact::RectificationSubmitted {
             note: required("note", note)?,
             attachments: attachments.clone(),
         },
         Command::VerifyRectification { note } => Fact::RectificationVerified {
-            note: note.clone(),
+            note: bounded("note", note)?,
             observation_until: now + settings.observation(),
         },
         Command::RejectRectification { reason } => Fact::RectificationRejected {
             reason: required("reason", reason)?,
         },
-        Command::Urge { note } => Fact::Urged {
-            note: note.clone(),
-            deadline: grace(),
-        },
-        Command::Supervise { note } => Fact::Supervised {
-            note: note.clone(),
-            deadline: grace(),
-        },
+        Command::Urge { note } => {
+            not_pressed_too_often(warning, "urge", now)?;
+            Fact::Urged {
+                note: bounded("note", note)?,
+                deadline: grace(),
+            }
+        }
+        Command::Supervise { note } => {
+            not_pressed_too_often(warning, "supervise", now)?;
+            Fact::Supervised {
+                note: bounded("note", note)?,
+                deadline: grace(),
+            }
+        }
         Command::ExtendDeadline { reason, days } => {
             extension(warning, reason, *days, now, settings).and_then(|deadline| {
                 Ok(Fact::DeadlineExtended {
@@ -179,6 +206,28 @@ fn fact_for(
         Command::CloseReminder { note } => Fact::ReminderClosed {
             note: required("note", note)?,
         },
+    })
+}
+
+/// Refuses an urge or a supervision notice beyond [`MAX_PRESSES_PER_DAY`] in 24 hours.
+fn not_pressed_too_often(
+    warning: &Warning,
+    command: CommandKind,
+    now: DateTime<Utc>,
+) -> Result<(), Rejection> {
+    if warning.presses_in_the_last_day(now) < MAX_PRESSES_PER_DAY {
+        return Ok(());
+    }
+    Err(Rejection::NotApplicable {
+        command,
+        state: warning.step,
+        // `allowed` is filled in by `decide`, as for an extension.
+        allowed: Vec::new(),
+        reason: format!(
+            "warning {} was urged or supervised {MAX_PRESSES_PER_DAY} times in the last 24 hours, \
+             the most allowed; wait for the village to answer",
+            warning.id
+        ),
     })
 }
 

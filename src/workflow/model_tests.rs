@@ -345,3 +345,34 @@ fn a_refused_command_names_the_state_and_what_is_allowed() {
     assert!(allowed.contains(&"dismiss"));
     assert!(!allowed.contains(&"verify_rectification"));
 }
+
+#[test]
+fn a_warning_is_urged_at_most_three_times_a_day() {
+    let settings = LifecycleSettings::builtin();
+    let town = &actors()[1];
+    let mut warning = raised(&settings);
+    let now = start() + Duration::days(3);
+    warning.pressed_at = vec![now - Duration::hours(30), now - Duration::hours(2)];
+    let urge = Command::Urge {
+        note: String::new(),
+    };
+    // Two in the last day: a third is judged by the state machine as usual.
+    let third = decide(&warning, &urge, town, now, &settings);
+    assert!(
+        !matches!(&third, Err(Rejection::NotApplicable { reason, .. }) if reason.contains("24 hours")),
+        "{third:?}"
+    );
+    warning.pressed_at.push(now - Duration::hours(1));
+    warning.pressed_at.push(now - Duration::minutes(30));
+    match decide(&warning, &urge, town, now, &settings) {
+        Err(Rejection::NotApplicable {
+            reason, allowed, ..
+        }) => {
+            assert!(reason.contains("3 times in the last 24 hours"), "{reason}");
+            assert!(!allowed.contains(&"urge"), "{allowed:?}");
+        }
+        other => panic!("a fourth urge in a day was not refused: {other:?}"),
+    }
+    let later = now + Duration::hours(23);
+    assert_eq!(warning.presses_in_the_last_day(later), 1);
+}

@@ -128,6 +128,19 @@ impl TimerKind {
     }
 }
 
+/// How many urges and supervision notices one warning may get in 24 hours: pressing the
+/// same village more often than this is noise, not supervision, and each one is an event
+/// (and, once officials are notified, a message).
+pub const MAX_PRESSES_PER_DAY: usize = 3;
+
+impl Warning {
+    /// How many urges and supervision notices were sent in the 24 hours before `now`.
+    pub fn presses_in_the_last_day(&self, now: DateTime<Utc>) -> usize {
+        let since = now - chrono::Duration::hours(24);
+        self.pressed_at.iter().filter(|at| **at > since).count()
+    }
+}
+
 /// One warning, as its events left it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Warning {
@@ -171,6 +184,10 @@ pub struct Warning {
     /// When the responsible party acknowledged the reminder.
     #[serde(default)]
     pub reminder_acknowledged_at: Option<DateTime<Utc>>,
+    /// When the latest urges and supervision notices were sent (at most
+    /// [`MAX_PRESSES_PER_DAY`] kept), so that repeating them can be limited per day.
+    #[serde(default)]
+    pub pressed_at: Vec<DateTime<Utc>>,
     /// Set by the state machine when the event being handled does not apply; never stored.
     #[serde(skip)]
     pub(super) rejection: Option<String>,
@@ -225,6 +242,7 @@ impl Warning {
             relapses: 0,
             reminder: *reminder,
             reminder_acknowledged_at: None,
+            pressed_at: Vec::new(),
             rejection: None,
         })
     }
@@ -324,6 +342,9 @@ impl Warning {
             }
             Fact::Urged { deadline, .. } | Fact::Supervised { deadline, .. } => {
                 self.answer_overdue(*deadline);
+                self.pressed_at.push(at);
+                let excess = self.pressed_at.len().saturating_sub(MAX_PRESSES_PER_DAY);
+                self.pressed_at.drain(..excess);
             }
             Fact::DeadlineExtended { reason, deadline } => {
                 self.extensions += 1;

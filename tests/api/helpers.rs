@@ -80,8 +80,25 @@ pub async fn spawn_app_at(
     clock: ManualClock,
     bind: std::net::SocketAddr,
 ) -> TestApp {
+    spawn_app_configured(store_url, clock, bind, |_| {}).await
+}
+
+/// A fresh app on an in-memory store whose configuration `configure` has changed (limits,
+/// the session clock).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let clock = ManualClock::new(start_time());
+    let bind = "127.0.0.1:0".parse().unwrap();
+    spawn_app_configured("mem://", clock, bind, configure).await
+}
+
+async fn spawn_app_configured(
+    store_url: &str,
+    clock: ManualClock,
+    bind: std::net::SocketAddr,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let config = Config {
+    let mut config = Config {
         store_url: store_url.to_string(),
         bind,
         regions_path: root.join("seeds/regions.csv"),
@@ -93,7 +110,10 @@ pub async fn spawn_app_at(
         follow_log: false,
         clock: Arc::new(clock.clone()),
         simulation_speed: None,
+        security: test_security(),
+        session_clock: Arc::new(qingfeng::clock::SystemClock),
     };
+    configure(&mut config);
     let app = App::build(config).await.expect("the app builds");
     let engine = app.engine();
     let hub = app.hub();
@@ -116,6 +136,15 @@ pub async fn spawn_app_at(
         stop: Some(stop),
         task: Some(task),
     }
+}
+
+/// The default security settings, but with room for the many sign-ins a test makes from
+/// one address in a moment (the hostile tests set their own limits).
+fn test_security() -> qingfeng::security::SecuritySettings {
+    let mut settings = qingfeng::security::SecuritySettings::default();
+    settings.login.attempts_per_minute_per_address = 10_000;
+    settings.login.burst_per_address = 10_000;
+    settings
 }
 
 /// Password hashing is slow in debug builds; hash once per test binary.

@@ -89,6 +89,11 @@ impl Launcher {
 }
 
 impl Server {
+    /// True if the server process has exited (it crashed, or was killed).
+    pub fn has_exited(&mut self) -> bool {
+        self.child.try_wait().ok().flatten().is_some()
+    }
+
     pub fn resident_bytes(&self) -> anyhow::Result<u64> {
         system::resident_bytes(self.pid)
     }

@@ -138,7 +138,7 @@ fn a_workbook_that_is_not_a_zip_file_is_refused_whole() {
     assert!(
         errors
             .to_string()
-            .starts_with("broken.xlsx: the Excel file cannot be read"),
+            .starts_with("broken.xlsx: the file is not an .xlsx workbook (not a zip archive)"),
         "{errors}"
     );
 }

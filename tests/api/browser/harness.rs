@@ -371,6 +371,20 @@ impl Browser {
         .await;
     }
 
+    /// Signs in on the sign-in page as a person would (the demo password) and waits for the
+    /// screen it leads to.
+    pub async fn sign_in(&self, app: &TestApp, username: &str) {
+        self.open(app, "/screens/").await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", crate::helpers::PASSWORD).await;
+        self.click("#login-submit").await;
+        self.wait_until(
+            &format!("{username} signed in and sent on from the sign-in page"),
+            "return location.pathname !== '/screens/' && document.readyState === 'complete'",
+        )
+        .await;
+    }
+
     /// The value of a cookie of the page, HttpOnly ones included.
     pub async fn cookie(&self, name: &str) -> Option<String> {
         self.client

@@ -30,11 +30,16 @@ async fn wait_state(app: &TestApp, id: &str, state: &str) -> Value {
     }
 }
 
-/// Opens 柳塘村's tablet signed in with `token`, waits for it to be live, and returns the
-/// selector of the task for warning `id`, once it is listed.
-async fn open_task(browser: &Browser, app: &TestApp, token: &str, id: &str) -> String {
-    let path = format!("/screens/village/{VILLAGE_LIUTANG}?token={token}");
-    browser.open(app, &path).await;
+/// Signs the steward of 柳塘村 in on the sign-in page, waits for the tablet to be live, and
+/// returns the selector of the task for warning `id`, once it is listed.
+async fn open_task(browser: &Browser, app: &TestApp, id: &str) -> String {
+    browser.sign_in(app, "liutang").await;
+    let path = format!("/screens/village/{VILLAGE_LIUTANG}");
+    assert_eq!(
+        browser.eval("return location.pathname", vec![]).await,
+        path.as_str(),
+        "the steward's sign-in leads to the village tablet"
+    );
     wait_stale(browser, false).await;
     let task = format!("li[data-warning-id=\"{id}\"]");
     browser.find(&task).await;
@@ -45,14 +50,13 @@ async fn open_task(browser: &Browser, app: &TestApp, token: &str, id: &str) -> S
 async fn the_village_tablet_submits_a_rectification_with_a_note_and_a_photo() {
     let app = spawn_app().await;
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
-    let steward = app.login("liutang").await;
     let photo_dir = tempfile::tempdir().unwrap();
     let photo = photo_dir.path().join("contract.png");
     let bytes = png::rgb(96, 64, |x, y| [(x * 2) as u8, (y * 3) as u8, 160]);
     std::fs::write(&photo, &bytes).unwrap();
 
     with_browser("village-rectify", |browser| async move {
-        let task = open_task(&browser, &app, &steward, &id).await;
+        let task = open_task(&browser, &app, &id).await;
         browser.screenshot("tasks").await;
 
         browser.click(&task).await;
@@ -105,15 +109,24 @@ async fn the_village_tablet_submits_a_rectification_with_a_note_and_a_photo() {
         assert_eq!(stored, bytes, "the stored photo is the one uploaded");
 
         // Signing out on the tablet ends the token itself, not only this browser's cookie.
+        let session = browser
+            .cookie("qingfeng_token")
+            .await
+            .expect("the sign-in set the session cookie");
         browser.click("#logout").await;
         browser
             .wait_until(
                 "the sign-in page after signing out",
-                "return location.pathname === '/screens/' && !document.cookie.includes('qingfeng_token=');",
+                "return location.pathname === '/screens/';",
             )
             .await;
         browser.screenshot("signed-out").await;
-        let me = app.get(&steward, "/api/auth/me").await;
+        assert_eq!(
+            browser.cookie("qingfeng_token").await,
+            None,
+            "the cookie is gone"
+        );
+        let me = app.get(&session, "/api/auth/me").await;
         assert_eq!(me.status(), 401, "a signed-out token no longer works");
         app.stop().await;
     })
@@ -179,10 +192,9 @@ async fn the_village_tablet_closes_a_yellow_reminder() {
     let FindingOutcome::Raised(id) = app.engine.apply_finding(finding).await.unwrap() else {
         panic!("a new subject raises a reminder");
     };
-    let steward = app.login("liutang").await;
 
     with_browser("village-reminder", |browser| async move {
-        let task = open_task(&browser, &app, &steward, &id).await;
+        let task = open_task(&browser, &app, &id).await;
         browser
             .wait_until_with(
                 "the reminder task labelled 到期提醒 and yellow",

@@ -1,4 +1,6 @@
-//! The command line: `serve`, `users add`, `replay`. `--help` everywhere.
+//! The command line: `serve`, `users`, `replay`, `import`, `scan`. `--help` everywhere.
+
+mod users;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -76,6 +78,9 @@ pub struct SetupArgs {
     /// The rule catalogue directory.
     #[arg(long, default_value = "workflows/rules")]
     pub rules: PathBuf,
+    /// Security settings (import limits among them): a TOML file like deploy/security.toml.
+    #[arg(long, env = "QINGFENG_SECURITY")]
+    pub security: Option<PathBuf>,
     #[command(flatten)]
     pub store: StoreArgs,
 }
@@ -133,6 +138,10 @@ pub struct ServeArgs {
     /// Region boundaries for the maps: GeoJSON, one feature per region with `properties.code`.
     #[arg(long, default_value = "seeds/regions.geojson")]
     pub geojson: PathBuf,
+    /// Security settings: sign-in rules, import limits, cookies, origins (a TOML file like
+    /// deploy/security.toml; every key optional).
+    #[arg(long, env = "QINGFENG_SECURITY")]
+    pub security: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,7 +151,8 @@ pub enum UsersCommand {
         /// The login name.
         #[arg(long)]
         username: String,
-        /// At least 8 characters; stored only as an argon2id hash.
+        /// At least 10 characters mixing three of lowercase, uppercase, digits and other
+        /// characters; stored only as an argon2id hash.
         #[arg(long)]
         password: String,
         /// city_leader, city_office, town_office, village_steward or display.
@@ -157,6 +167,13 @@ pub enum UsersCommand {
         /// The region tree the region code is checked against.
         #[arg(long, default_value = "seeds/regions.csv")]
         regions: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// End an account's lock after too many wrong passwords (and forget its failures).
+    Unlock {
+        #[arg(long)]
+        username: String,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -177,7 +194,7 @@ pub enum UsersCommand {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Commands::Serve(args) => serve(args).await,
-        Commands::Users { command } => users(command).await,
+        Commands::Users { command } => users::run(command).await,
         Commands::Replay(args) => replay(args).await,
         Commands::Import(args) => crate::import::cli::run(args).await,
         Commands::Scan(args) => {
@@ -199,7 +216,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
+    let security = load_security(args.security.as_deref())?;
     let config = Config {
+        security,
         store_url: args.store.store,
         bind: args.bind,
         regions_path: args.regions,
@@ -212,70 +231,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let app = App::build(config).await?;
     println!("Qingfeng is listening on http://{}", app.local_addr());
     app.run_until_stopped().await
-}
-
-async fn users(command: UsersCommand) -> anyhow::Result<()> {
-    if let UsersCommand::Token {
-        username,
-        days,
-        store,
-    } = command
-    {
-        return display_token(&username, days, &store.store).await;
-    }
-    let UsersCommand::Add {
-        username,
-        password,
-        role,
-        region,
-        display_name,
-        regions,
-        store,
-    } = command
-    else {
-        unreachable!("tokens are handled above");
-    };
-    let tree = RegionTree::load(&regions)?;
-    let user = crate::demo::new_user(&username, &password, &role, &region, &display_name, &tree)?;
-    let store = Store::connect(&store.store).await?;
-    store.put_user(&user).await?;
-    store.shutdown().await;
-    println!("user {username} ({role}, {region}) saved");
-    Ok(())
-}
-
-/// Writes a display token: only display users get long-lived tokens, because a token
-/// left on a wall in a public hall must not be able to change anything.
-async fn display_token(username: &str, days: i64, store_url: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        (1..=3650).contains(&days),
-        "--days must be between 1 and 3650, not {days}"
-    );
-    let store = Store::connect(store_url).await?;
-    let user = store
-        .get_user(username)
-        .await?
-        .with_context(|| format!("no user named {username} in {store_url}"))?;
-    anyhow::ensure!(
-        user.role == crate::auth::Role::Display.as_str(),
-        "{username} is a {}; display tokens are only for display users",
-        user.role
-    );
-    let token = crate::auth::new_token();
-    let expires_at = chrono::Utc::now() + chrono::Duration::days(days);
-    store
-        .put_token(&crate::store::TokenRecord {
-            token_hash: crate::auth::token_hash(&token),
-            username: username.to_string(),
-            expires_at,
-        })
-        .await?;
-    store.shutdown().await;
-    println!("{token}");
-    eprintln!(
-        "display token for {username}, valid until {expires_at}; open a screen with ?token=<it>"
-    );
-    Ok(())
 }
 
 async fn replay(args: StoreArgs) -> anyhow::Result<()> {
@@ -307,6 +262,16 @@ async fn replay(args: StoreArgs) -> anyhow::Result<()> {
     );
     store.shutdown().await;
     Ok(())
+}
+
+/// The security settings from `--security FILE`, or the defaults.
+pub fn load_security(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<crate::security::SecuritySettings> {
+    match path {
+        Some(path) => crate::security::SecuritySettings::load(path),
+        None => Ok(crate::security::SecuritySettings::default()),
+    }
 }
 
 /// Opens the store and builds an engine (caught up with the log) and the rule catalogue,

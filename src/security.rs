@@ -1,0 +1,75 @@
+//! The limits a deployment may tune: sign-in rules, import limits, cookies and origins.
+//!
+//! They are read from one TOML file (`qingfeng serve --security FILE`; every field has a
+//! default, so the file holds only what a deployment changes). Unknown keys stop the
+//! server naming the key, as the lifecycle settings and the rule catalogue do;
+//! `deploy/security.toml` lists every key with its default.
+
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::auth::lockout::LoginPolicy;
+use crate::import::ImportLimits;
+
+/// Everything `--security FILE` may set.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecuritySettings {
+    pub login: LoginPolicy,
+    pub import: ImportLimits,
+    pub http: HttpPolicy,
+}
+
+/// How the browser-facing side behaves.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpPolicy {
+    /// Mark the session cookie `Secure` (the server is reached over HTTPS, usually through
+    /// a reverse proxy that ends TLS).
+    pub secure_cookies: bool,
+    /// The origins (`https://jiwei.example.gov.cn`) whose pages may send commands with the
+    /// session cookie and open WebSockets. Empty: only the origin the request itself was
+    /// addressed to (its `Host`).
+    pub allowed_origins: Vec<String>,
+}
+
+impl SecuritySettings {
+    /// Reads the settings from a TOML file, naming the file and the bad key on error.
+    pub fn load(path: &Path) -> anyhow::Result<SecuritySettings> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading the security settings {}", path.display()))?;
+        SecuritySettings::parse(&text)
+            .with_context(|| format!("in the security settings {}", path.display()))
+    }
+
+    pub fn parse(text: &str) -> anyhow::Result<SecuritySettings> {
+        Ok(toml::from_str(text)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_file_holds_the_defaults() {
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/security.toml");
+        let settings = SecuritySettings::load(Path::new(shipped)).unwrap();
+        let mut expected = SecuritySettings::default();
+        // The shipped file names a concrete number of password checks at once; the
+        // default follows the machine's cores.
+        expected.login.max_concurrent_hashes = settings.login.max_concurrent_hashes;
+        assert_eq!(settings, expected);
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let error = SecuritySettings::parse("[login]\nmax_failure = 3\n").unwrap_err();
+        assert!(format!("{error:#}").contains("max_failure"), "{error:#}");
+        let settings = SecuritySettings::parse("[login]\nmax_failures = 3\n").unwrap();
+        assert_eq!(settings.login.max_failures, 3);
+        assert_eq!(settings.import, ImportLimits::default());
+    }
+}
