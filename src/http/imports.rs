@@ -108,7 +108,13 @@ fn refused(failure: &ImportFailure) -> ApiError {
     let list: Vec<Value> = errors
         .errors()
         .iter()
-        .map(|e| json!({"file": e.file, "row": e.row, "column": e.column, "value": e.value, "reason": e.reason, "limit": e.limit}))
+        .map(|e| {
+            let mut entry = json!({"file": e.file, "row": e.row, "column": e.column, "value": e.value, "reason": e.reason});
+            if let Some(limit) = e.limit {
+                entry["limit"] = json!(limit.as_str());
+            }
+            entry
+        })
         .collect();
     if let Some(limit) = failure.limit() {
         let first = errors.errors().iter().find(|e| e.limit.is_some());
@@ -118,7 +124,7 @@ fn refused(failure: &ImportFailure) -> ApiError {
             "import_too_large",
             format!("{detail}; nothing was imported"),
         )
-        .with(json!({ "limit": limit, "errors": list }));
+        .with(json!({ "limit": limit.as_str(), "errors": list }));
     }
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -47,7 +47,8 @@ fn read_within(path: &std::path::Path, limits: &super::ImportLimits) -> anyhow::
         let max = limits.max_file_bytes as u64;
         let found = format!("{size} bytes");
         let place = super::limits::Place::default();
-        let error = super::limits::over_limit(&name, "max_file_bytes", max, found, place);
+        let error =
+            super::limits::over_limit(&name, super::limits::Limit::MaxFileBytes, max, found, place);
         bail!("{error}; nothing was imported");
     }
     std::fs::read(path).with_context(|| format!("reading {name}"))

@@ -21,7 +21,7 @@ pub struct ImportError {
     pub reason: String,
     /// The limit of [`super::limits::ImportLimits`] the file crossed, if that is what is
     /// wrong; such a file is refused as too large rather than as wrong.
-    pub limit: Option<&'static str>,
+    pub limit: Option<super::limits::Limit>,
 }
 
 impl ImportError {

@@ -71,6 +71,41 @@ impl ImportLimits {
     }
 }
 
+/// The limit a file crossed: a field of [`ImportLimits`], or Excel's own grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    MaxFileBytes,
+    MaxRows,
+    MaxColumns,
+    MaxCellChars,
+    MaxCells,
+    MaxZipEntries,
+    MaxEntryBytes,
+    MaxUncompressedBytes,
+    MaxCompressionRatio,
+    MaxSharedStringsBytes,
+    SheetDimension,
+}
+
+impl Limit {
+    /// The limit's name, as in `deploy/security.toml` and in problem documents.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Limit::MaxFileBytes => "max_file_bytes",
+            Limit::MaxRows => "max_rows",
+            Limit::MaxColumns => "max_columns",
+            Limit::MaxCellChars => "max_cell_chars",
+            Limit::MaxCells => "max_cells",
+            Limit::MaxZipEntries => "max_zip_entries",
+            Limit::MaxEntryBytes => "max_entry_bytes",
+            Limit::MaxUncompressedBytes => "max_uncompressed_bytes",
+            Limit::MaxCompressionRatio => "max_compression_ratio",
+            Limit::MaxSharedStringsBytes => "max_shared_strings_bytes",
+            Limit::SheetDimension => "sheet_dimension",
+        }
+    }
+}
+
 /// Where in a file a limit was crossed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Place {
@@ -104,16 +139,16 @@ impl Place {
     }
 }
 
-/// The error for a file over the limit `limit` (a field name of [`ImportLimits`]), whose
-/// maximum is `max` and which reached `found` at `place`.
+/// The error for a file over the limit `limit`, whose maximum is `max` and which reached
+/// `found` at `place`.
 pub fn over_limit(
     file: &str,
-    limit: &'static str,
+    limit: Limit,
     max: u64,
     found: impl std::fmt::Display,
     place: Place,
 ) -> ImportError {
-    let mut reason = format!("over the limit {limit} = {max}: found {found}");
+    let mut reason = format!("over the limit {} = {max}: found {found}", limit.as_str());
     if let Some(entry) = &place.entry {
         reason.push_str(&format!(" in the archive entry {entry}"));
     }
@@ -160,8 +195,8 @@ mod tests {
 
     #[test]
     fn an_over_limit_error_names_the_limit_file_and_place() {
-        let error = over_limit("a.xlsx", "max_rows", 10, 11, Place::cell(12, 2));
-        assert_eq!(error.limit, Some("max_rows"));
+        let error = over_limit("a.xlsx", Limit::MaxRows, 10, 11, Place::cell(12, 2));
+        assert_eq!(error.limit, Some(Limit::MaxRows));
         assert_eq!(
             error.to_string(),
             "a.xlsx row 12 column C: over the limit max_rows = 10: found 11"

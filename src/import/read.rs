@@ -9,7 +9,7 @@ use calamine::{ExcelDateTime, ExcelDateTimeType};
 use chrono::NaiveDate;
 
 use super::error::ImportError;
-use super::limits::{ImportLimits, Place, over_limit};
+use super::limits::{ImportLimits, Limit, Place, over_limit};
 use super::schema::ColumnType;
 
 /// One cell as the file holds it.
@@ -64,7 +64,7 @@ pub fn read_table(
         let found = format!("{} bytes", bytes.len());
         return Err(over_limit(
             file_name,
-            "max_file_bytes",
+            Limit::MaxFileBytes,
             max,
             found,
             Place::default(),
@@ -172,18 +172,30 @@ fn check_csv_record(
 ) -> Result<(), ImportError> {
     if count > limits.max_rows {
         let max = limits.max_rows as u64;
-        return Err(over_limit(file, "max_rows", max, count, Place::row(number)));
+        return Err(over_limit(
+            file,
+            Limit::MaxRows,
+            max,
+            count,
+            Place::row(number),
+        ));
     }
     if record.len() > limits.max_columns {
         let max = limits.max_columns as u64;
         let place = Place::cell(number, limits.max_columns);
-        return Err(over_limit(file, "max_columns", max, record.len(), place));
+        return Err(over_limit(
+            file,
+            Limit::MaxColumns,
+            max,
+            record.len(),
+            place,
+        ));
     }
     if cells > limits.max_cells {
         let max = limits.max_cells as u64;
         return Err(over_limit(
             file,
-            "max_cells",
+            Limit::MaxCells,
             max,
             cells,
             Place::row(number),

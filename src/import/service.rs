@@ -34,7 +34,7 @@ pub enum ImportFailure {
 
 impl ImportFailure {
     /// The limit a refused file crossed, if that is why it was refused.
-    pub fn limit(&self) -> Option<&'static str> {
+    pub fn limit(&self) -> Option<super::limits::Limit> {
         match self {
             ImportFailure::Invalid(errors) => errors.errors().iter().find_map(|e| e.limit),
             ImportFailure::Store(_) => None,

@@ -14,7 +14,7 @@ use std::io::{Cursor, Read};
 use calamine::{DataRef, Reader, Xlsx};
 
 use super::error::ImportError;
-use super::limits::{ImportLimits, Place, over_limit};
+use super::limits::{ImportLimits, Limit, Place, over_limit};
 use super::read::{RawCell, RawRow, excel_cell};
 
 /// The first bytes of an OLE compound file: an encrypted workbook, or an old `.xls`
@@ -78,7 +78,7 @@ fn check_archive(file: &str, bytes: &[u8], limits: &ImportLimits) -> Result<(), 
         let place = Place::default();
         return Err(over_limit(
             file,
-            "max_zip_entries",
+            Limit::MaxZipEntries,
             max,
             archive.len(),
             place,
@@ -96,9 +96,9 @@ fn check_archive(file: &str, bytes: &[u8], limits: &ImportLimits) -> Result<(), 
         let place = || Place::entry(&name);
         if inflated > max {
             let limit = if max == limits.max_entry_bytes {
-                "max_entry_bytes"
+                Limit::MaxEntryBytes
             } else {
-                "max_shared_strings_bytes"
+                Limit::MaxSharedStringsBytes
             };
             let found = format!("more than {max} bytes uncompressed");
             return Err(over_limit(file, limit, max, found, place()));
@@ -111,7 +111,7 @@ fn check_archive(file: &str, bytes: &[u8], limits: &ImportLimits) -> Result<(), 
             let max = limits.max_compression_ratio;
             return Err(over_limit(
                 file,
-                "max_compression_ratio",
+                Limit::MaxCompressionRatio,
                 max,
                 found,
                 place(),
@@ -123,7 +123,7 @@ fn check_archive(file: &str, bytes: &[u8], limits: &ImportLimits) -> Result<(), 
             let found = format!("more than {max} bytes uncompressed");
             return Err(over_limit(
                 file,
-                "max_uncompressed_bytes",
+                Limit::MaxUncompressedBytes,
                 max,
                 found,
                 place(),
@@ -162,7 +162,7 @@ fn check_dimension(file: &str, declared: calamine::Dimensions) -> Result<(), Imp
     let found = format!("a sheet of {rows} rows and {columns} columns");
     let place = Place::entry("the first sheet's dimension");
     let max = u64::from(EXCEL_ROWS);
-    Err(over_limit(file, "sheet_dimension", max, found, place))
+    Err(over_limit(file, Limit::SheetDimension, max, found, place))
 }
 
 /// Refuses a (0-based) cell position outside the rows and columns a file may have.
@@ -178,7 +178,7 @@ fn check_position(
         let place = Place::cell(row + 1, column);
         return Err(over_limit(
             file,
-            "max_rows",
+            Limit::MaxRows,
             max,
             format!("row {}", row + 1),
             place,
@@ -188,7 +188,7 @@ fn check_position(
         let max = limits.max_columns as u64;
         let found = format!("column {}", column + 1);
         let place = Place::cell(row + 1, column);
-        return Err(over_limit(file, "max_columns", max, found, place));
+        return Err(over_limit(file, Limit::MaxColumns, max, found, place));
     }
     Ok(())
 }
@@ -212,7 +212,7 @@ pub fn check_cell_length(
     let max = limits.max_cell_chars as u64;
     let place = Place::cell(row as usize + 1, column as usize);
     let found = format!("{chars} characters");
-    Err(over_limit(file, "max_cell_chars", max, found, place))
+    Err(over_limit(file, Limit::MaxCellChars, max, found, place))
 }
 
 /// The non-empty cells read so far, by row, and how many there are.
@@ -238,7 +238,7 @@ impl Grid {
         if self.cells > limits.max_cells {
             let max = limits.max_cells as u64;
             let place = Place::cell(row as usize + 1, column as usize);
-            return Err(over_limit(file, "max_cells", max, self.cells, place));
+            return Err(over_limit(file, Limit::MaxCells, max, self.cells, place));
         }
         self.rows.entry(row).or_default().push((column, cell));
         Ok(())
@@ -265,7 +265,13 @@ impl Grid {
         if dense > limits.max_cells {
             let max = limits.max_cells as u64;
             let found = format!("{dense} cells from the first used column on");
-            return Err(over_limit(file, "max_cells", max, found, Place::default()));
+            return Err(over_limit(
+                file,
+                Limit::MaxCells,
+                max,
+                found,
+                Place::default(),
+            ));
         }
         let rows = self.rows.into_iter().map(|(row, cells)| {
             let mut dense = vec![RawCell::Empty; width(&cells)];
