@@ -44,6 +44,8 @@ pub struct Config {
     /// Run the demo simulation on an accelerated clock this many times faster than real
     /// time (replacing `clock`); `None` keeps the city still.
     pub simulation_speed: Option<f64>,
+    /// The caps and allowed origins of the live stream `GET /ws`.
+    pub ws: crate::ws::WsLimits,
 }
 
 impl Default for Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             follow_log: true,
             clock: Arc::new(SystemClock),
             simulation_speed: None,
+            ws: crate::ws::WsLimits::default(),
         }
     }
 }
@@ -115,7 +118,9 @@ impl App {
             .then(|| Follower::new(engine.clone()));
         let seed = engine.store().head_position().await?;
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
-        let hub = crate::ws::Hub::start(&engine);
+        // Every live stream is a socket: the hub admits them up to the open-file limit.
+        crate::ws::fd_limit::raise_for_server();
+        let hub = crate::ws::Hub::start(&engine, config.ws.clone());
         let state = AppState {
             engine,
             catalogue: Arc::new(catalogue),

@@ -11,6 +11,7 @@ use crate::app::{App, Config};
 use crate::projections::Projection;
 use crate::regions::RegionTree;
 use crate::store::Store;
+use crate::ws::{WsLimits, limits};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -133,6 +134,18 @@ pub struct ServeArgs {
     /// Region boundaries for the maps: GeoJSON, one feature per region with `properties.code`.
     #[arg(long, default_value = "seeds/regions.geojson")]
     pub geojson: PathBuf,
+    /// The most live streams (`GET /ws`) one token may hold open at once.
+    #[arg(long, env = "QINGFENG_WS_PER_TOKEN", default_value_t = limits::DEFAULT_PER_TOKEN)]
+    pub ws_per_token: usize,
+    /// The most live streams one client address may hold open at once. Behind a reverse
+    /// proxy every stream comes from the proxy's address: raise this there.
+    #[arg(long, env = "QINGFENG_WS_PER_ADDRESS", default_value_t = limits::DEFAULT_PER_ADDRESS)]
+    pub ws_per_address: usize,
+    /// An origin (`https://wall.example.gov`) whose pages may open live streams; repeat it
+    /// (or separate with commas) for more. Without any, only pages of the host the request
+    /// names may.
+    #[arg(long = "ws-origin", env = "QINGFENG_WS_ORIGINS", value_delimiter = ',')]
+    pub ws_origins: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +220,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         lifecycle_path: args.lifecycle,
         demo: args.demo,
         simulation_speed: (args.demo && !args.still).then_some(args.speed),
+        ws: WsLimits {
+            per_token: args.ws_per_token,
+            per_address: args.ws_per_address,
+            allowed_origins: args.ws_origins,
+            ..WsLimits::default()
+        },
         ..Config::default()
     };
     let app = App::build(config).await?;

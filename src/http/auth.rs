@@ -86,6 +86,7 @@ pub async fn logout(
     let hash = token_hash(&token);
     state.engine.store().delete_token(&hash).await?;
     state.tokens.remove(&hash);
+    state.hub.revoke_token(&hash);
     tracing::info!(username = actor.username(), "logout");
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

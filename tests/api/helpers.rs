@@ -80,8 +80,24 @@ pub async fn spawn_app_at(
     clock: ManualClock,
     bind: std::net::SocketAddr,
 ) -> TestApp {
+    spawn_configured(store_url, clock, bind, |_| {}).await
+}
+
+/// A fresh app on an in-memory store whose config `configure` has changed first (the
+/// live stream's caps, say).
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+    let bind = "127.0.0.1:0".parse().unwrap();
+    spawn_configured("mem://", ManualClock::new(start_time()), bind, configure).await
+}
+
+async fn spawn_configured(
+    store_url: &str,
+    clock: ManualClock,
+    bind: std::net::SocketAddr,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let config = Config {
+    let mut config = Config {
         store_url: store_url.to_string(),
         bind,
         regions_path: root.join("seeds/regions.csv"),
@@ -93,7 +109,9 @@ pub async fn spawn_app_at(
         follow_log: false,
         clock: Arc::new(clock.clone()),
         simulation_speed: None,
+        ws: Default::default(),
     };
+    configure(&mut config);
     let app = App::build(config).await.expect("the app builds");
     let engine = app.engine();
     let hub = app.hub();

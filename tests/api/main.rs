@@ -19,3 +19,4 @@ mod screens;
 mod simulation;
 mod timers;
 mod ws;
+mod ws_limits;
