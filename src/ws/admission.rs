@@ -106,12 +106,18 @@ impl Admission {
         let of_address = books.addresses.get(&address).copied().unwrap_or(0);
         let live = self.counters.live.load(Ordering::Relaxed) as usize;
         let refusal = if of_token >= self.limits.per_token {
-            Some((Refusal::PerToken(self.limits.per_token), &self.counters.refused_per_token))
+            Some((
+                Refusal::PerToken(self.limits.per_token),
+                &self.counters.refused_per_token,
+            ))
         } else if of_address >= self.limits.per_address {
             let cap = self.limits.per_address;
             Some((Refusal::PerAddress(cap), &self.counters.refused_per_address))
         } else if live >= self.budget {
-            Some((Refusal::OpenFiles(self.budget), &self.counters.refused_open_files))
+            Some((
+                Refusal::OpenFiles(self.budget),
+                &self.counters.refused_open_files,
+            ))
         } else {
             None
         };
@@ -142,7 +148,10 @@ impl Admission {
 
     /// The expiry of a token with live streams, which saves a new stream of it a store read.
     pub fn expiry(&self, token_hash: &str) -> Option<DateTime<Utc>> {
-        lock(&self.books).tokens.get(token_hash).map(|t| t.expires_at)
+        lock(&self.books)
+            .tokens
+            .get(token_hash)
+            .map(|t| t.expires_at)
     }
 
     /// Ends the session of every live stream of the token with this hash; they close with
@@ -226,7 +235,9 @@ impl From<Refusal> for ApiError {
             ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_connections",
-                format!("{whose} already holds {limit} live streams, the most it may; close one first"),
+                format!(
+                    "{whose} already holds {limit} live streams, the most it may; close one first"
+                ),
             )
             .with(json!({ "cap": cap, "limit": limit }))
         };

@@ -36,8 +36,14 @@ fn a_token_at_its_cap_is_refused_until_one_of_its_streams_ends() {
     let admission = books(2, 100, 100);
     let first = admission.admit("a", HERE, later()).unwrap();
     let _second = admission.admit("a", THERE, later()).unwrap();
-    assert_eq!(admission.admit("a", HERE, later()).err(), Some(Refusal::PerToken(2)));
-    assert!(admission.admit("b", HERE, later()).is_ok(), "another token is not capped");
+    assert_eq!(
+        admission.admit("a", HERE, later()).err(),
+        Some(Refusal::PerToken(2))
+    );
+    assert!(
+        admission.admit("b", HERE, later()).is_ok(),
+        "another token is not capped"
+    );
     drop(first);
     assert!(admission.admit("a", HERE, later()).is_ok());
     let refused = &admission.counters().refused_per_token;
@@ -51,7 +57,10 @@ fn an_address_at_its_cap_is_refused_whatever_the_token() {
         admission.admit("a", HERE, later()).unwrap(),
         admission.admit("b", HERE, later()).unwrap(),
     ];
-    assert_eq!(admission.admit("c", HERE, later()).err(), Some(Refusal::PerAddress(2)));
+    assert_eq!(
+        admission.admit("c", HERE, later()).err(),
+        Some(Refusal::PerAddress(2))
+    );
     assert!(admission.admit("c", THERE, later()).is_ok());
     let refused = &admission.counters().refused_per_address;
     assert_eq!(refused.load(Ordering::Relaxed), 1);
@@ -63,13 +72,20 @@ fn streams_stop_at_the_open_file_limit_less_the_reserve() {
     let first = admission.admit("a", HERE, later()).unwrap();
     let _second = admission.admit("b", THERE, later()).unwrap();
     assert_eq!(live(&admission), 2);
-    assert_eq!(admission.admit("c", HERE, later()).err(), Some(Refusal::OpenFiles(2)));
+    assert_eq!(
+        admission.admit("c", HERE, later()).err(),
+        Some(Refusal::OpenFiles(2))
+    );
     drop(first);
     assert_eq!(live(&admission), 1);
     assert!(admission.admit("c", HERE, later()).is_ok());
     let reserve_only = Admission::new(WsLimits::default(), 100);
     let refused = Arc::new(reserve_only).admit("a", HERE, later()).err();
-    assert_eq!(refused, Some(Refusal::OpenFiles(0)), "a limit below the reserve");
+    assert_eq!(
+        refused,
+        Some(Refusal::OpenFiles(0)),
+        "a limit below the reserve"
+    );
 }
 
 #[test]
@@ -109,10 +125,17 @@ fn a_session_knows_when_its_token_expires() {
     let session = admission.admit("a", HERE, soon).unwrap();
     assert!(!session.expired());
     let wait = session.next_expiry_check() - Instant::now();
-    assert!(wait > Duration::from_secs(28) && wait <= Duration::from_secs(30), "{wait:?}");
-    let year = admission.admit("b", HERE, Utc::now() + chrono::Duration::days(365)).unwrap();
+    assert!(
+        wait > Duration::from_secs(28) && wait <= Duration::from_secs(30),
+        "{wait:?}"
+    );
+    let year = admission
+        .admit("b", HERE, Utc::now() + chrono::Duration::days(365))
+        .unwrap();
     assert!(year.next_expiry_check() - Instant::now() <= LONGEST_TIMER);
-    let past = admission.admit("c", HERE, Utc::now() - chrono::Duration::seconds(1)).unwrap();
+    let past = admission
+        .admit("c", HERE, Utc::now() - chrono::Duration::seconds(1))
+        .unwrap();
     assert!(past.expired());
     // A later stream of the same token goes by the expiry the books hold.
     let again = admission.admit("a", HERE, later()).unwrap();
@@ -143,9 +166,24 @@ async fn a_recheck_ends_the_streams_of_tokens_gone_from_the_store_or_expired() {
 #[test]
 fn refusals_are_problems_naming_the_cap() {
     let cases = [
-        (Refusal::PerToken(200), 429, "too_many_connections", "per_token"),
-        (Refusal::PerAddress(500), 429, "too_many_connections", "per_address"),
-        (Refusal::OpenFiles(19_744), 503, "too_many_open_files", "open_files"),
+        (
+            Refusal::PerToken(200),
+            429,
+            "too_many_connections",
+            "per_token",
+        ),
+        (
+            Refusal::PerAddress(500),
+            429,
+            "too_many_connections",
+            "per_address",
+        ),
+        (
+            Refusal::OpenFiles(19_744),
+            503,
+            "too_many_open_files",
+            "open_files",
+        ),
     ];
     for (refusal, status, code, cap) in cases {
         let error = ApiError::from(refusal);

@@ -84,7 +84,10 @@ pub(crate) async fn serve(
         }
         Ending::SessionEnded => {
             count(&hub.counters().sessions_ended);
-            Some(frame::close_with(frame::CLOSE_SESSION_ENDED, "session ended"))
+            Some(frame::close_with(
+                frame::CLOSE_SESSION_ENDED,
+                "session ended",
+            ))
         }
         _ => None,
     };

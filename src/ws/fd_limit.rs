@@ -65,6 +65,10 @@ mod tests {
         assert_eq!(open_files().unwrap(), raised);
         let hard = read().unwrap().rlim_max;
         assert!(hard == libc::RLIM_INFINITY || raised == hard as u64);
-        assert_eq!(raise_open_files().unwrap(), raised, "raising again changes nothing");
+        assert_eq!(
+            raise_open_files().unwrap(),
+            raised,
+            "raising again changes nothing"
+        );
     }
 }

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 use super::admission::Admission;
 use super::limits::WsLimits;
@@ -92,8 +92,8 @@ pub(crate) struct Joined {
 impl Hub {
     /// Starts the hub of `engine`: subscribed to its change feed, flushing every
     /// `FLUSH_EVERY` on the fan-out runtime until the engine is dropped. It lives as long as
-    /// the engine, so its epoch and numbering survive screens coming and going. Its
-    /// streams are admitted within `limits`, given the open-file limit at this moment.
+    /// the engine, so its epoch and numbering survive screens coming and going. Streams are
+    /// admitted within `limits` and the open-file limit of this moment.
     pub fn start(engine: &Arc<Engine>, limits: WsLimits) -> Arc<Hub> {
         let open_files = super::fd_limit::open_files().unwrap_or_else(|error| {
             tracing::warn!(%error, "open-file limit unknown; assuming 1,024");
@@ -133,14 +133,15 @@ impl Hub {
         self.admission.revoke(token_hash)
     }
 
-    /// Looks up the token of every live stream in the store and closes the streams of
-    /// those gone or expired. Returns how many streams were told to close. The hub does
-    /// this every `RECHECK_EVERY`; tests call it to be independent of timing.
+    /// Closes the streams of tokens the store no longer has or that have expired; returns
+    /// how many. Run every `RECHECK_EVERY`; tests call it to be independent of timing.
     pub async fn recheck_tokens(&self) -> usize {
         let Some(engine) = self.engine.upgrade() else {
             return 0;
         };
-        self.admission.recheck(engine.store(), chrono::Utc::now()).await
+        self.admission
+            .recheck(engine.store(), chrono::Utc::now())
+            .await
     }
 
     /// This hub's incarnation: positions (`seq`) from another epoch mean nothing here.

@@ -71,7 +71,9 @@ impl WsLimits {
         let origin = origin.trim().trim_end_matches('/');
         if !self.allowed_origins.is_empty() {
             let listed = self.allowed_origins.iter();
-            return listed.map(|a| a.trim().trim_end_matches('/')).any(|a| a.eq_ignore_ascii_case(origin));
+            return listed
+                .map(|a| a.trim().trim_end_matches('/'))
+                .any(|a| a.eq_ignore_ascii_case(origin));
         }
         let Some(host) = host.filter(|h| !h.is_empty()) else {
             return false;
@@ -105,7 +107,11 @@ mod tests {
         let limits = WsLimits::default();
         let host = Some("wall.example:8080");
         for allowed in ["http://wall.example:8080", "https://WALL.example:8080"] {
-            assert_eq!(limits.refused_origin(&headers(host, &[allowed])), None, "{allowed}");
+            assert_eq!(
+                limits.refused_origin(&headers(host, &[allowed])),
+                None,
+                "{allowed}"
+            );
         }
         for refused in [
             "http://evil.example",
@@ -135,10 +141,16 @@ mod tests {
             ..WsLimits::default()
         };
         let host = Some("10.0.0.5:8080");
-        assert_eq!(limits.refused_origin(&headers(host, &["https://wall.example.gov"])), None);
+        assert_eq!(
+            limits.refused_origin(&headers(host, &["https://wall.example.gov"])),
+            None
+        );
         let same_host = headers(host, &["http://10.0.0.5:8080"]);
         assert!(limits.refused_origin(&same_host).is_some());
         let one_bad = headers(host, &["https://wall.example.gov", "http://evil.example"]);
-        assert_eq!(limits.refused_origin(&one_bad).as_deref(), Some("http://evil.example"));
+        assert_eq!(
+            limits.refused_origin(&one_bad).as_deref(),
+            Some("http://evil.example")
+        );
     }
 }

@@ -31,7 +31,8 @@ impl Stream {
             };
             let last = k + 1 == at.len();
             let fin = if last { FIN } else { 0 };
-            self.bytes.extend(client_frame(fin | opcode, &content[from..to]));
+            self.bytes
+                .extend(client_frame(fin | opcode, &content[from..to]));
             from = to;
             if let (false, Some(control)) = (last, between.get(k % between.len().max(1))) {
                 self.control(k, control);
@@ -40,7 +41,7 @@ impl Stream {
     }
 
     fn control(&mut self, k: usize, payload: &[u8]) {
-        if k % 2 == 0 {
+        if k.is_multiple_of(2) {
             self.bytes.extend(client_frame(FIN | OP_PING, payload));
             self.pings.push(payload.to_vec());
         } else {
@@ -91,8 +92,8 @@ fn hostile() -> impl Strategy<Value = (Vec<u8>, u16)> {
     });
     let control = prop::sample::select(vec![OP_CLOSE, OP_PING, OP_PONG]);
     let fragmented_control = control.clone().prop_map(|op| client_frame(op, b""));
-    let oversized_control = (control, 126usize..400)
-        .prop_map(|(op, len)| client_frame(FIN | op, &vec![0; len]));
+    let oversized_control =
+        (control, 126usize..400).prop_map(|(op, len)| client_frame(FIN | op, &vec![0; len]));
     let lone_continuation = vec(any::<u8>(), 0..50).prop_map(|b| client_frame(FIN, &b));
     let restarted = (any::<bool>(), any::<bool>()).prop_map(|(fin, text)| {
         let mut bytes = client_frame(OP_BINARY, b"open");
@@ -140,7 +141,11 @@ fn not_utf8() -> impl Strategy<Value = Vec<u8>> {
         bytes.insert(at.index(bytes.len() + 1), bad);
         bytes
     });
-    let cut_short = ("[a-z ]{0,40}", prop::sample::select(vec!["é", "中", "𝄞"]), 1usize..4)
+    let cut_short = (
+        "[a-z ]{0,40}",
+        prop::sample::select(vec!["é", "中", "𝄞"]),
+        1usize..4,
+    )
         .prop_map(|(s, last, drop)| {
             let mut bytes = (s + last).into_bytes();
             bytes.truncate(bytes.len() - drop.min(last.len() - 1));

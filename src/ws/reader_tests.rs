@@ -66,7 +66,11 @@ fn feed(bytes: &[u8], reads: &[usize]) -> Outcome {
     while !rest.is_empty() {
         let spare = reader.spare();
         assert!(!spare.is_empty(), "a reader waiting for bytes has no room");
-        let n = reads.next().unwrap_or(usize::MAX).min(spare.len()).min(rest.len());
+        let n = reads
+            .next()
+            .unwrap_or(usize::MAX)
+            .min(spare.len())
+            .min(rest.len());
         spare[..n].copy_from_slice(&rest[..n]);
         reader.filled(n);
         rest = &rest[n..];
@@ -129,7 +133,10 @@ fn a_fragmented_message_with_pings_between_its_fragments_is_read() {
     bytes.extend(client_frame(0x80, "明月".as_bytes()));
     bytes.extend(client_frame(0x82, &[0xFF; 10]));
     let outcome = feed(&bytes, &[5]);
-    assert_eq!((outcome.code(), outcome.pings()), (None, vec![b"mid".to_vec()]));
+    assert_eq!(
+        (outcome.code(), outcome.pings()),
+        (None, vec![b"mid".to_vec()])
+    );
 }
 
 #[test]
@@ -141,7 +148,10 @@ fn unmasked_oversized_or_unknown_frames_are_refused_with_a_close_code() {
         (client_frame(0xC1, b"x"), CLOSE_PROTOCOL_ERROR),
         (client_frame(0x89, &[0; 126]), CLOSE_PROTOCOL_ERROR),
         (client_frame(0x09, b""), CLOSE_PROTOCOL_ERROR),
-        (client_frame_declaring(0x82, b"", 1 << 63), CLOSE_PROTOCOL_ERROR),
+        (
+            client_frame_declaring(0x82, b"", 1 << 63),
+            CLOSE_PROTOCOL_ERROR,
+        ),
     ];
     for (bytes, code) in cases {
         assert_eq!(feed(&bytes, &[64]).code(), Some(code), "{:x?}", &bytes[..2]);
@@ -162,12 +172,18 @@ fn fragmented(n: usize) -> Vec<u8> {
 #[test]
 fn a_message_in_many_small_fragments_is_measured_whole() {
     let too_many = MAX / 100 + 1;
-    assert_eq!(feed(&fragmented(too_many), &[1000]).code(), Some(CLOSE_TOO_BIG));
+    assert_eq!(
+        feed(&fragmented(too_many), &[1000]).code(),
+        Some(CLOSE_TOO_BIG)
+    );
     // One fragment fewer fits, and the reader is ready for the next message after it.
     let mut fits = fragmented(too_many - 1);
     fits.extend(client_frame(0x89, b"next"));
     let outcome = feed(&fits, &[7]);
-    assert_eq!((outcome.code(), outcome.pings()), (None, vec![b"next".to_vec()]));
+    assert_eq!(
+        (outcome.code(), outcome.pings()),
+        (None, vec![b"next".to_vec()])
+    );
 }
 
 #[test]

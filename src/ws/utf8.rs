@@ -103,7 +103,11 @@ mod tests {
         let whole = std::str::from_utf8(bytes).is_ok();
         for a in 0..=bytes.len() {
             for b in a..=bytes.len() {
-                assert_eq!(check_cut(bytes, &[a, b]), whole, "{bytes:x?} cut at {a}, {b}");
+                assert_eq!(
+                    check_cut(bytes, &[a, b]),
+                    whole,
+                    "{bytes:x?} cut at {a}, {b}"
+                );
             }
         }
     }
@@ -118,12 +122,12 @@ mod tests {
     fn bad_bytes_are_refused_wherever_the_cut_falls() {
         for bad in [
             &b"\xff"[..],
-            b"ok\xc3",              // a message ending inside a character
-            b"\xe4\xb8",            // the same, two bytes into three
-            b"\xed\xa0\x80",        // a UTF-16 surrogate
-            b"\xc0\xaf",            // an overlong slash
-            b"\xf4\x90\x80\x80",    // beyond U+10FFFF
-            b"\xe4\xb8\x41\xad",    // a character broken by an ASCII byte
+            b"ok\xc3",               // a message ending inside a character
+            b"\xe4\xb8",             // the same, two bytes into three
+            b"\xed\xa0\x80",         // a UTF-16 surrogate
+            b"\xc0\xaf",             // an overlong slash
+            b"\xf4\x90\x80\x80",     // beyond U+10FFFF
+            b"\xe4\xb8\x41\xad",     // a character broken by an ASCII byte
             b"\xf0\x9d\x84\x9e\x80", // a stray continuation after a whole character
         ] {
             assert!(std::str::from_utf8(bad).is_err());

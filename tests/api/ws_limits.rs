@@ -48,6 +48,14 @@ async fn connect(app: &TestApp, token: &str, origin: Option<&str>) -> Result<Soc
     }
 }
 
+/// The status and problem document of a handshake that must be refused.
+async fn refused(app: &TestApp, token: &str, origin: Option<&str>) -> (u16, Value) {
+    match connect(app, token, origin).await {
+        Ok(_) => panic!("the stream was admitted"),
+        Err(refusal) => refusal,
+    }
+}
+
 /// Opens a stream that must be admitted and reads its snapshot.
 async fn open(app: &TestApp, token: &str) -> Socket {
     let mut socket = connect(app, token, None)
@@ -87,7 +95,10 @@ async fn wait_live(app: &TestApp, live: u64) {
     let counters = app.hub.counters();
     let deadline = tokio::time::Instant::now() + WAIT;
     while counters.live.load(Ordering::Relaxed) != live {
-        assert!(tokio::time::Instant::now() < deadline, "live streams never reached {live}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "live streams never reached {live}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -98,11 +109,15 @@ async fn the_stream_over_a_tokens_cap_is_refused_429_until_one_closes() {
     let wall = app.login("wall").await;
     let mut first = open(&app, &wall).await;
     let _second = open(&app, &wall).await;
-    let (status, problem) = connect(&app, &wall, None).await.err().expect("refused");
+    let (status, problem) = refused(&app, &wall, None).await;
     assert_eq!(status, 429, "{problem}");
     assert_eq!(
         (&problem["code"], &problem["cap"], &problem["limit"]),
-        (&"too_many_connections".into(), &"per_token".into(), &2.into())
+        (
+            &"too_many_connections".into(),
+            &"per_token".into(),
+            &2.into()
+        )
     );
     let counters = app.hub.counters();
     assert_eq!(counters.refused_per_token.load(Ordering::Relaxed), 1);
@@ -123,10 +138,7 @@ async fn the_stream_over_an_addresss_cap_is_refused_429_whatever_its_token() {
         open(&app, &app.login("wall").await).await,
         open(&app, &app.login("city").await).await,
     ];
-    let (status, problem) = connect(&app, &app.login("leader").await, None)
-        .await
-        .err()
-        .expect("refused");
+    let (status, problem) = refused(&app, &app.login("leader").await, None).await;
     assert_eq!((status, &problem["cap"]), (429, &"per_address".into()));
     let counters = app.hub.counters();
     assert_eq!(counters.refused_per_address.load(Ordering::Relaxed), 1);
@@ -136,11 +148,11 @@ async fn the_stream_over_an_addresss_cap_is_refused_429_whatever_its_token() {
 #[tokio::test]
 async fn no_stream_is_admitted_into_the_reserve_of_file_descriptors() {
     let app = spawn_app_with(|config| config.ws.fd_reserve = usize::MAX).await;
-    let (status, problem) = connect(&app, &app.login("wall").await, None)
-        .await
-        .err()
-        .expect("refused");
-    assert_eq!((status, &problem["code"]), (503, &"too_many_open_files".into()));
+    let (status, problem) = refused(&app, &app.login("wall").await, None).await;
+    assert_eq!(
+        (status, &problem["code"]),
+        (503, &"too_many_open_files".into())
+    );
     let counters = app.hub.counters();
     assert_eq!(counters.refused_open_files.load(Ordering::Relaxed), 1);
     assert_eq!(counters.live.load(Ordering::Relaxed), 0);
@@ -151,11 +163,11 @@ async fn no_stream_is_admitted_into_the_reserve_of_file_descriptors() {
 async fn a_page_of_another_origin_is_refused_403_and_the_servers_own_pages_are_not() {
     let app = spawn_app().await;
     let wall = app.login("wall").await;
-    let (status, problem) = connect(&app, &wall, Some("http://evil.example"))
-        .await
-        .err()
-        .expect("refused");
-    assert_eq!((status, &problem["code"]), (403, &"origin_not_allowed".into()));
+    let (status, problem) = refused(&app, &wall, Some("http://evil.example")).await;
+    assert_eq!(
+        (status, &problem["code"]),
+        (403, &"origin_not_allowed".into())
+    );
     let counters = app.hub.counters();
     assert_eq!(counters.refused_origin.load(Ordering::Relaxed), 1);
     assert!(connect(&app, &wall, Some(&app.address)).await.is_ok());
@@ -165,8 +177,11 @@ async fn a_page_of_another_origin_is_refused_403_and_the_servers_own_pages_are_n
     let app = spawn_app_with(|config| config.ws.allowed_origins = vec![listed.into()]).await;
     let wall = app.login("wall").await;
     assert!(connect(&app, &wall, Some(listed)).await.is_ok());
-    let (status, _) = connect(&app, &wall, Some(&app.address)).await.err().unwrap();
-    assert_eq!(status, 403, "a configured list replaces the same-host default");
+    let (status, _) = refused(&app, &wall, Some(&app.address)).await;
+    assert_eq!(
+        status, 403,
+        "a configured list replaces the same-host default"
+    );
     app.stop().await;
 }
 
@@ -180,8 +195,14 @@ async fn signing_out_closes_the_tokens_streams_with_4001_and_no_others() {
     for socket in &mut signed_out {
         assert_eq!(close_of(socket).await, (4001, "session ended".to_string()));
     }
-    other.send(Message::Ping("still here".into())).await.unwrap();
-    assert!(matches!(next_frame(&mut other).await, Some(Message::Pong(_) | Message::Text(_))));
+    other
+        .send(Message::Ping("still here".into()))
+        .await
+        .unwrap();
+    assert!(matches!(
+        next_frame(&mut other).await,
+        Some(Message::Pong(_) | Message::Text(_))
+    ));
     let counters = app.hub.counters();
     assert_eq!(counters.sessions_ended.load(Ordering::Relaxed), 2);
     app.stop().await;
@@ -193,7 +214,11 @@ async fn a_token_removed_from_the_store_by_another_instance_closes_at_the_next_r
     let token = app.new_session("wall").await;
     let mut socket = open(&app, &token).await;
     // What a sign-out on another instance sharing the store leaves behind.
-    app.engine.store().delete_token(&token_hash(&token)).await.unwrap();
+    app.engine
+        .store()
+        .delete_token(&token_hash(&token))
+        .await
+        .unwrap();
     assert_eq!(app.hub.recheck_tokens().await, 1);
     assert_eq!(close_of(&mut socket).await.0, 4001);
     app.stop().await;

@@ -187,7 +187,10 @@ async fn a_wall_whose_token_is_signed_out_goes_to_sign_in_instead_of_reconnectin
             )
             .await;
         let reconnects = "return sessionStorage.getItem('reconnects');";
-        assert_eq!(browser.eval(reconnects, vec![]).await, serde_json::Value::Null);
+        assert_eq!(
+            browser.eval(reconnects, vec![]).await,
+            serde_json::Value::Null
+        );
         browser.screenshot("sign-in").await;
         app.stop().await;
     })
