@@ -118,7 +118,6 @@ impl App {
             .then(|| Follower::new(engine.clone()));
         let seed = engine.store().head_position().await?;
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
-        // Every live stream is a socket: the hub admits them up to the open-file limit.
         crate::ws::fd_limit::raise_for_server();
         let hub = crate::ws::Hub::start(&engine, config.ws.clone());
         let state = AppState {

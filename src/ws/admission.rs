@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -102,26 +102,7 @@ impl Admission {
     ) -> Result<Session, Refusal> {
         let mut guard = lock(&self.books);
         let books = &mut *guard;
-        let of_token = books.tokens.get(token_hash).map_or(0, |t| t.streams);
-        let of_address = books.addresses.get(&address).copied().unwrap_or(0);
-        let live = self.counters.live.load(Ordering::Relaxed) as usize;
-        let refusal = if of_token >= self.limits.per_token {
-            Some((
-                Refusal::PerToken(self.limits.per_token),
-                &self.counters.refused_per_token,
-            ))
-        } else if of_address >= self.limits.per_address {
-            let cap = self.limits.per_address;
-            Some((Refusal::PerAddress(cap), &self.counters.refused_per_address))
-        } else if live >= self.budget {
-            Some((
-                Refusal::OpenFiles(self.budget),
-                &self.counters.refused_open_files,
-            ))
-        } else {
-            None
-        };
-        if let Some((refusal, counter)) = refusal {
+        if let Some((refusal, counter)) = self.over_cap(books, token_hash, address) {
             count(counter);
             return Err(refusal);
         }
@@ -144,6 +125,33 @@ impl Admission {
         *books.addresses.entry(address).or_default() += 1;
         self.counters.live.fetch_add(1, Ordering::Relaxed);
         Ok(session)
+    }
+
+    /// The cap a new stream would go over, and the counter of its refusals.
+    fn over_cap(
+        &self,
+        books: &Books,
+        token_hash: &str,
+        address: IpAddr,
+    ) -> Option<(Refusal, &AtomicU64)> {
+        let of_token = books.tokens.get(token_hash).map_or(0, |t| t.streams);
+        let of_address = books.addresses.get(&address).copied().unwrap_or(0);
+        let live = self.counters.live.load(Ordering::Relaxed) as usize;
+        let (limits, counters) = (&self.limits, &self.counters);
+        if of_token >= limits.per_token {
+            let refusal = Refusal::PerToken(limits.per_token);
+            Some((refusal, &counters.refused_per_token))
+        } else if of_address >= limits.per_address {
+            let refusal = Refusal::PerAddress(limits.per_address);
+            Some((refusal, &counters.refused_per_address))
+        } else if live >= self.budget {
+            Some((
+                Refusal::OpenFiles(self.budget),
+                &counters.refused_open_files,
+            ))
+        } else {
+            None
+        }
     }
 
     /// The expiry of a token with live streams, which saves a new stream of it a store read.
