@@ -62,7 +62,8 @@ use crate::http::auth::resolve;
 use crate::http::client::client_ip;
 use crate::http::error::ApiError;
 
-/// Screens only answer pings; a data message larger than this from them is refused. The
+/// Screens only answer pings; a data message larger than this from them, counting all its
+/// fragments, is refused (1009). The
 /// server keeps no read buffer beyond a few hundred bytes per screen whatever the size
 /// ([`frame::Reader`] skips data), and no write buffer at all: messages are framed once
 /// per scope and written from the shared bytes (`qingfeng-bench fanout` measures both).
