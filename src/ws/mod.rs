@@ -63,10 +63,10 @@ use crate::http::client::client_ip;
 use crate::http::error::ApiError;
 
 /// Screens only answer pings; a data message larger than this from them, counting all its
-/// fragments, is refused (1009). The
-/// server keeps no read buffer beyond a few hundred bytes per screen whatever the size
-/// ([`frame::Reader`] skips data), and no write buffer at all: messages are framed once
-/// per scope and written from the shared bytes (`qingfeng-bench fanout` measures both).
+/// fragments, is refused (1009). The server keeps no read buffer beyond a few hundred bytes
+/// per screen whatever the size ([`frame::Reader`] skips data), and no write buffer at all:
+/// messages are framed once per scope and written from the shared bytes
+/// (`qingfeng-bench fanout` measures both).
 const MAX_INCOMING: usize = 16 * 1024;
 
 /// The query of `GET /ws`. Unknown parameters are ignored (browsers add cache busters).
