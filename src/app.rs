@@ -51,6 +51,8 @@ pub struct Config {
     /// `clock`: tests move that one by days to reach deadlines, and the demo runs it 1,440
     /// times faster, neither of which should end a session or a lock.
     pub session_clock: Arc<dyn Clock>,
+    /// The caps and allowed origins of the live stream `GET /ws`.
+    pub ws: crate::ws::WsLimits,
 }
 
 impl Default for Config {
@@ -69,6 +71,7 @@ impl Default for Config {
             simulation_speed: None,
             security: crate::security::SecuritySettings::default(),
             session_clock: Arc::new(SystemClock),
+            ws: crate::ws::WsLimits::default(),
         }
     }
 }
@@ -124,7 +127,8 @@ impl App {
             .then(|| Follower::new(engine.clone()));
         let seed = engine.store().head_position().await?;
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
-        let hub = crate::ws::Hub::start(&engine);
+        crate::ws::fd_limit::raise_for_server();
+        let hub = crate::ws::Hub::start(&engine, config.ws.clone());
         let state = AppState {
             engine,
             catalogue: Arc::new(catalogue),

@@ -2,6 +2,7 @@
 // then ordered deltas, reconnecting by itself with backoff and resuming with `epoch` and
 // `since`. It marks the page stale (`body[data-stale="true"]`, which shows the banner
 // "数据已断开 · 正在重连…") whenever it is disconnected or has heard nothing for too long.
+// A stream closed with 4001 (session ended) sends the screen to sign-in instead.
 
 import { api, ApiError, goToLogin } from "./api.js";
 
@@ -13,6 +14,9 @@ const BACKOFF_MAX_MS = 5_000;
 /** After this many failed attempts in a row, check whether the sign-in is still valid
  * (a browser cannot see why an upgrade was refused). */
 const CHECK_SESSION_AFTER = 3;
+/** The close code the server ends a stream with when its token expired or was signed out
+ * (see src/ws/mod.rs); the screen must sign in again. */
+export const SESSION_ENDED = 4001;
 
 export class LiveFeed {
   /**
@@ -85,10 +89,16 @@ export class LiveFeed {
       this.receive(event.data);
       this.check();
     };
-    socket.onclose = () => {
+    socket.onclose = (event) => {
       if (socket !== this.socket) return;
       this.socket = null;
       this.markStale(true);
+      if (event.code === SESSION_ENDED) {
+        // The sign-in expired or was signed out: reconnecting would only be refused.
+        this.close();
+        goToLogin();
+        return;
+      }
       if (!heardAny) this.failures += 1;
       this.reconnectSoon();
     };

@@ -13,6 +13,7 @@ use crate::app::{App, Config};
 use crate::projections::Projection;
 use crate::regions::RegionTree;
 use crate::store::Store;
+use crate::ws::{WsLimits, limits};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -142,6 +143,18 @@ pub struct ServeArgs {
     /// deploy/security.toml; every key optional).
     #[arg(long, env = "QINGFENG_SECURITY")]
     pub security: Option<PathBuf>,
+    /// The most live streams (`GET /ws`) one token may hold open at once.
+    #[arg(long, env = "QINGFENG_WS_PER_TOKEN", default_value_t = limits::DEFAULT_PER_TOKEN)]
+    pub ws_per_token: usize,
+    /// The most live streams one client address may hold open at once. Behind a reverse
+    /// proxy every stream comes from the proxy's address: raise this there.
+    #[arg(long, env = "QINGFENG_WS_PER_ADDRESS", default_value_t = limits::DEFAULT_PER_ADDRESS)]
+    pub ws_per_address: usize,
+    /// An origin (`https://wall.example.gov`) whose pages may open live streams; repeat it
+    /// (or separate with commas) for more. Without any, only pages of the host the request
+    /// names may.
+    #[arg(long = "ws-origin", env = "QINGFENG_WS_ORIGINS", value_delimiter = ',')]
+    pub ws_origins: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,6 +230,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("creating {}", parent.display()))?;
     }
     let security = load_security(args.security.as_deref())?;
+    // One list of allowed origins serves both the session cookie and the live stream,
+    // unless the stream is given its own.
+    let ws_origins = if args.ws_origins.is_empty() {
+        security.http.allowed_origins.clone()
+    } else {
+        args.ws_origins
+    };
     let config = Config {
         security,
         store_url: args.store.store,
@@ -226,6 +246,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         lifecycle_path: args.lifecycle,
         demo: args.demo,
         simulation_speed: (args.demo && !args.still).then_some(args.speed),
+        ws: WsLimits {
+            per_token: args.ws_per_token,
+            per_address: args.ws_per_address,
+            allowed_origins: ws_origins,
+            ..WsLimits::default()
+        },
         ..Config::default()
     };
     let app = App::build(config).await?;

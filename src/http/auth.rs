@@ -41,6 +41,7 @@ pub async fn logout(
     let hash = token_hash(&token);
     state.engine.store().delete_token(&hash).await?;
     state.tokens.remove(&hash);
+    state.hub.revoke_token(&hash);
     tracing::info!(username = actor.username(), "logout");
     let mut response = StatusCode::NO_CONTENT.into_response();
     clear_session_cookie(response.headers_mut(), state.settings.http.secure_cookies);

@@ -121,5 +121,30 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "# HELP qingfeng_password_checks_total Password checks run (argon2).\n# TYPE qingfeng_password_checks_total counter\nqingfeng_password_checks_total {}",
         state.login.checks.load(Ordering::Relaxed)
     );
+    let ws = state.hub.counters();
+    let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
+    let _ = writeln!(
+        out,
+        "# HELP qingfeng_ws_connections Live WebSocket streams.\n# TYPE qingfeng_ws_connections gauge\nqingfeng_ws_connections {}",
+        load(&ws.live)
+    );
+    out.push_str("# HELP qingfeng_ws_refused_total WebSocket upgrades refused, by reason.\n# TYPE qingfeng_ws_refused_total counter\n");
+    for (reason, counter) in [
+        ("per_token", &ws.refused_per_token),
+        ("per_address", &ws.refused_per_address),
+        ("origin", &ws.refused_origin),
+        ("open_files", &ws.refused_open_files),
+    ] {
+        let _ = writeln!(
+            out,
+            "qingfeng_ws_refused_total{{reason=\"{reason}\"}} {}",
+            load(counter)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP qingfeng_ws_sessions_ended_total Streams closed because their session ended.\n# TYPE qingfeng_ws_sessions_ended_total counter\nqingfeng_ws_sessions_ended_total {}",
+        load(&ws.sessions_ended)
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }

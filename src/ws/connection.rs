@@ -2,6 +2,10 @@
 //! give up on a screen that stops reading or stops answering, so a dead wall never holds
 //! a task or a buffer for long.
 //!
+//! A stream also ends, with 4001 (session ended), when the token it was opened with
+//! expires or is signed out: every connection carries its [`Session`], which knows the
+//! token's expiry and hears of a sign-out.
+//!
 //! Liveness uses WebSocket Ping frames, which browsers answer without any page code; any
 //! frame received counts as a sign of life. A JSON `ping` goes along with each Ping frame
 //! because page scripts cannot see Ping frames and a wall shows when it last heard.
@@ -17,59 +21,17 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::MAX_INCOMING;
+use super::admission::Session;
 use super::frame::{self, Incoming, Reader, Violation};
 use super::hub::{Conn, Hub, Joined};
+use super::stats::count;
 
-/// A screen that received nothing for this long gets a heartbeat.
-pub const PING_AFTER: Duration = Duration::from_secs(20);
-/// A screen that sent nothing (not even a Pong) for this long is dropped.
-pub const SILENCE_LIMIT: Duration = Duration::from_secs(60);
+pub use super::liveness::{Heartbeat, Liveness, PING_AFTER, SILENCE_LIMIT};
+
 /// A screen whose socket accepts nothing for this long is dropped.
 pub const STALL_LIMIT: Duration = Duration::from_secs(30);
 /// How often liveness is checked: heartbeats go out 20 to 25 s after the last message.
 const CHECK_EVERY: Duration = Duration::from_secs(5);
-
-/// What a liveness check asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Heartbeat {
-    Quiet,
-    Ping,
-    Dead,
-}
-
-/// When the screen was last heard from and last sent something.
-#[derive(Clone, Copy, Debug)]
-pub struct Liveness {
-    heard: Instant,
-    sent: Instant,
-}
-
-impl Liveness {
-    pub fn new(now: Instant) -> Liveness {
-        Liveness {
-            heard: now,
-            sent: now,
-        }
-    }
-
-    pub fn heard(&mut self, now: Instant) {
-        self.heard = now;
-    }
-
-    pub fn sent(&mut self, now: Instant) {
-        self.sent = now;
-    }
-
-    pub fn check(&self, now: Instant) -> Heartbeat {
-        if now.duration_since(self.heard) >= SILENCE_LIMIT {
-            Heartbeat::Dead
-        } else if now.duration_since(self.sent) >= PING_AFTER {
-            Heartbeat::Ping
-        } else {
-            Heartbeat::Quiet
-        }
-    }
-}
 
 /// Why a stream ended, for the log.
 #[derive(Clone, Copy, Debug)]
@@ -80,16 +42,20 @@ enum Ending {
     Stalled,
     Silent,
     HubClosed,
+    /// The token expired or was signed out.
+    SessionEnded,
 }
 
 /// Serves one upgraded socket until it ends. `early` holds what the client sent right
 /// after its handshake; `joined` is its place on the hub, taken before the handshake was
-/// answered, so a screen that has its `101` is already subscribed.
+/// answered, so a screen that has its `101` is already subscribed; `session` is its place
+/// in the books of live streams, given back when this returns.
 pub(crate) async fn serve(
     stream: TcpStream,
     early: Bytes,
     hub: Arc<Hub>,
     joined: Joined,
+    session: Session,
     username: String,
 ) {
     // Every frame is written whole in one call; nothing is gained by Nagle's delay.
@@ -105,21 +71,28 @@ pub(crate) async fn serve(
         stream,
         reader: Reader::new(MAX_INCOMING),
         liveness: Liveness::new(Instant::now()),
+        session,
     };
     let mut queue = joined.queue;
     let Err(ending) = stream_to(&mut socket, &hub, &conn, early, joined.first, &mut queue).await;
     let farewell = match ending {
-        Ending::HubClosed => Some(frame::CLOSE_GOING_AWAY),
+        Ending::HubClosed => Some(frame::close(frame::CLOSE_GOING_AWAY)),
         Ending::Refused(violation) => {
             let reason = violation.reason;
             tracing::debug!(%scope, id = conn.id, reason, "screen sent a frame the server refuses");
-            Some(violation.code)
+            Some(frame::close(violation.code))
+        }
+        Ending::SessionEnded => {
+            count(&hub.counters().sessions_ended);
+            Some(frame::close_with(
+                frame::CLOSE_SESSION_ENDED,
+                "session ended",
+            ))
         }
         _ => None,
     };
-    if let Some(code) = farewell {
-        let _ =
-            tokio::time::timeout(Duration::from_secs(1), socket.write(&frame::close(code))).await;
+    if let Some(close) = farewell {
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.write(&close)).await;
     }
     tracing::info!(%scope, username, id = conn.id, ?ending, "live stream closed");
 }
@@ -147,7 +120,8 @@ async fn stream_to(
     pump(socket, hub, conn, queue).await
 }
 
-/// Moves queued messages to the socket and watches the socket, until either side ends.
+/// Moves queued messages to the socket and watches the socket and the session, until
+/// either side ends or the session does.
 async fn pump(
     socket: &mut Socket,
     hub: &Hub,
@@ -155,8 +129,17 @@ async fn pump(
     queue: &mut mpsc::Receiver<Bytes>,
 ) -> Result<Infallible, Ending> {
     let mut checks = tokio::time::interval_at(Instant::now() + CHECK_EVERY, CHECK_EVERY);
+    let expiry = tokio::time::sleep_until(socket.session.next_expiry_check());
+    tokio::pin!(expiry);
     loop {
         tokio::select! {
+            () = socket.session.ended() => return Err(Ending::SessionEnded),
+            () = &mut expiry => {
+                if socket.session.expired() {
+                    return Err(Ending::SessionEnded);
+                }
+                expiry.as_mut().reset(socket.session.next_expiry_check());
+            }
             item = queue.recv() => {
                 let message = item.ok_or(Ending::HubClosed)?;
                 forward(socket, hub, conn, queue, message).await?;
@@ -217,11 +200,13 @@ async fn forward(
     Ok(())
 }
 
-/// One screen's socket: the stream, what it has sent so far, and when it was last heard.
+/// One screen's socket: the stream, what it has sent so far, when it was last heard, and
+/// the session it was opened in.
 struct Socket {
     stream: TcpStream,
     reader: Reader,
     liveness: Liveness,
+    session: Session,
 }
 
 impl Socket {
@@ -332,61 +317,5 @@ struct Leave<'a> {
 impl Drop for Leave<'_> {
     fn drop(&mut self) {
         self.hub.leave(self.conn);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_screen_that_got_nothing_for_twenty_seconds_is_pinged() {
-        let start = Instant::now();
-        let mut liveness = Liveness::new(start);
-        assert_eq!(
-            liveness.check(start + Duration::from_secs(19)),
-            Heartbeat::Quiet
-        );
-        assert_eq!(liveness.check(start + PING_AFTER), Heartbeat::Ping);
-        liveness.sent(start + PING_AFTER);
-        liveness.heard(start + PING_AFTER);
-        assert_eq!(
-            liveness.check(start + Duration::from_secs(25)),
-            Heartbeat::Quiet
-        );
-    }
-
-    #[test]
-    fn a_screen_silent_for_a_minute_is_dropped_even_while_messages_flow_to_it() {
-        let start = Instant::now();
-        let mut liveness = Liveness::new(start);
-        for second in (5..=55).step_by(5) {
-            liveness.sent(start + Duration::from_secs(second));
-        }
-        assert_eq!(
-            liveness.check(start + Duration::from_secs(59)),
-            Heartbeat::Quiet
-        );
-        assert_eq!(liveness.check(start + SILENCE_LIMIT), Heartbeat::Dead);
-    }
-
-    #[test]
-    fn any_frame_from_the_screen_counts_as_a_sign_of_life() {
-        let start = Instant::now();
-        let mut liveness = Liveness::new(start);
-        assert_eq!(
-            liveness.check(start + Duration::from_secs(65)),
-            Heartbeat::Dead
-        );
-        liveness.heard(start + Duration::from_secs(50));
-        liveness.sent(start + Duration::from_secs(50));
-        assert_eq!(
-            liveness.check(start + Duration::from_secs(65)),
-            Heartbeat::Quiet
-        );
-        assert_eq!(
-            liveness.check(start + Duration::from_secs(110)),
-            Heartbeat::Dead
-        );
     }
 }

@@ -15,19 +15,19 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::sync::broadcast::error::TryRecvError;
+use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{broadcast, mpsc};
 
+use super::admission::Admission;
+use super::limits::WsLimits;
 use super::messages;
-use super::pending::Pending;
+use super::pending::{Feed, Pending};
 use super::ring::{Resume, Ring};
 use super::scope::Scope;
-use super::stats::{ConnectionStats, HubStats, ScopeStats};
+use super::stats::{ConnectionStats, HubStats, ScopeStats, WsCounters};
 use super::upgrade::fanout_runtime;
 use crate::domain::region::RegionCode;
-use crate::engine::{Change, Engine};
-use crate::regions::RegionTree;
+use crate::engine::Engine;
 
 /// How many messages one screen may have waiting before it is switched to a snapshot.
 pub const QUEUE_CAPACITY: usize = 64;
@@ -37,6 +37,10 @@ pub const RING_LEN: usize = 256;
 pub const RING_BYTES: usize = 1 << 20;
 /// The coalescing window: a screen gets at most ten messages a second.
 pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
+/// How often, on average, the tokens of live streams are looked up in the store again, so
+/// that a sign-out on another instance sharing the store closes this instance's streams.
+/// Each round is spread by up to a quarter either way, so instances do not ask together.
+pub const RECHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// The live-stream hub of one engine, started with [`Hub::start`]; the app keeps it in its
 /// state.
@@ -46,12 +50,7 @@ pub struct Hub {
     feed: Mutex<Feed>,
     scopes: Mutex<HashMap<RegionCode, Arc<Mutex<ScopeState>>>>,
     next_id: AtomicU64,
-}
-
-/// The engine's change feed and the window being collected from it.
-struct Feed {
-    changes: broadcast::Receiver<Arc<Change>>,
-    pending: Pending,
+    admission: Arc<Admission>,
 }
 
 /// One scope's numbering, recent messages and screens. A scope, once watched, keeps
@@ -93,8 +92,13 @@ pub(crate) struct Joined {
 impl Hub {
     /// Starts the hub of `engine`: subscribed to its change feed, flushing every
     /// `FLUSH_EVERY` on the fan-out runtime until the engine is dropped. It lives as long as
-    /// the engine, so its epoch and numbering survive screens coming and going.
-    pub fn start(engine: &Arc<Engine>) -> Arc<Hub> {
+    /// the engine, so its epoch and numbering survive screens coming and going. Streams are
+    /// admitted within `limits` and the open-file limit of this moment.
+    pub fn start(engine: &Arc<Engine>, limits: WsLimits) -> Arc<Hub> {
+        let open_files = super::fd_limit::open_files().unwrap_or_else(|error| {
+            tracing::warn!(%error, "open-file limit unknown; assuming 1,024");
+            1024
+        });
         let hub = Arc::new(Hub {
             engine: Arc::downgrade(engine),
             epoch: format!("{:016x}", rand::random::<u64>()),
@@ -104,10 +108,40 @@ impl Hub {
             }),
             scopes: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
+            admission: Arc::new(Admission::new(limits, open_files)),
         });
         // Beside the screens it wakes, away from the HTTP runtime (see `upgrade`).
         fanout_runtime().spawn(run(hub.clone()));
+        // The rechecks read the store, so they run beside it, on the caller's runtime.
+        tokio::spawn(recheck_tokens_until_stopped(hub.clone()));
         hub
+    }
+
+    /// The live streams' books: the limits, the counters and every stream's session.
+    pub fn admission(&self) -> &Arc<Admission> {
+        &self.admission
+    }
+
+    /// Live streams and refusals, for `/metrics`.
+    pub fn counters(&self) -> &WsCounters {
+        self.admission.counters()
+    }
+
+    /// Closes every live stream opened with the token with this hash (with 4001, session
+    /// ended): the token was signed out. Returns how many there were.
+    pub fn revoke_token(&self, token_hash: &str) -> usize {
+        self.admission.revoke(token_hash)
+    }
+
+    /// Closes the streams of tokens the store no longer has or that have expired; returns
+    /// how many. Run every `RECHECK_EVERY`; tests call it to be independent of timing.
+    pub async fn recheck_tokens(&self) -> usize {
+        let Some(engine) = self.engine.upgrade() else {
+            return 0;
+        };
+        self.admission
+            .recheck(engine.store(), chrono::Utc::now())
+            .await
     }
 
     /// This hub's incarnation: positions (`seq`) from another epoch mean nothing here.
@@ -268,26 +302,15 @@ async fn run(hub: Arc<Hub>) {
     hub.close();
 }
 
-impl Feed {
-    /// Moves every change waiting in the engine's feed into the window. A lag means
-    /// changes were lost to this hub: every scope is resent whole, never silently skipped.
-    fn drain(&mut self, tree: &RegionTree) {
-        loop {
-            match self.changes.try_recv() {
-                Ok(change) => {
-                    let chain = tree.ancestors(&change.warning.region);
-                    self.pending.mark(&chain, &change.warning.id);
-                }
-                Err(TryRecvError::Lagged(missed)) => {
-                    tracing::warn!(
-                        missed,
-                        "live stream fell behind the engine; resending snapshots"
-                    );
-                    self.pending.resync_all();
-                }
-                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
-            }
+/// Rechecks the live streams' tokens about every `RECHECK_EVERY` until the engine is gone.
+async fn recheck_tokens_until_stopped(hub: Arc<Hub>) {
+    loop {
+        let spread = rand::random::<f64>() * 0.5 + 0.75;
+        tokio::time::sleep(RECHECK_EVERY.mul_f64(spread)).await;
+        if hub.engine.strong_count() == 0 {
+            break;
         }
+        hub.recheck_tokens().await;
     }
 }
 

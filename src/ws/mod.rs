@@ -5,37 +5,68 @@
 //!
 //! The pieces: [`scope`] parses what a screen asks for, [`pending`] coalesces changes
 //! into windows, [`ring`] keeps recent messages for resuming screens, [`messages`] builds
-//! the JSON, [`hub`] fans it out, [`connection`] serves one socket. Like `http`, this
-//! module knows wire formats; the engine and projections know nothing of it.
+//! the JSON, [`hub`] fans it out, [`connection`] serves one socket ([`frame`] writes its
+//! frames, [`reader`] reads the screen's). Like `http`, this module knows wire formats;
+//! the engine and projections know nothing of it.
+//!
+//! Nothing a stranger sends may take the server down. Before the upgrade a stream must
+//! come from an allowed page (`Origin`, 403), carry a valid token (401), and fit the caps
+//! of [`WsLimits`]: per token and per client address (429 `too_many_connections`), and
+//! the file descriptors left above a reserve (503 `too_many_open_files`); [`admission`]
+//! keeps the books. After it, the reader holds a fixed few hundred bytes whatever
+//! arrives, and the server closes a stream with:
+//!
+//! - 1000 answering the screen's own Close;
+//! - 1001 when the server stops;
+//! - 1002 for bad framing (reserved bits, an unknown opcode, an unmasked frame, a
+//!   fragmented or oversized control frame, a continuation out of place, a bad Close);
+//! - 1007 for a text message that is not UTF-8, checked across fragments;
+//! - 1009 for a message over `MAX_INCOMING`, counted across its fragments;
+//! - 4001, "session ended", when the token the stream was opened with expires or is
+//!   signed out (at once on this instance through [`Hub::revoke_token`], within
+//!   `hub::RECHECK_EVERY` on another sharing the store). The screen goes back to sign-in
+//!   instead of reconnecting.
 
+mod admission;
 pub mod connection;
+pub mod fd_limit;
 pub mod frame;
 pub mod hub;
+pub mod limits;
+mod liveness;
 pub mod messages;
 pub mod pending;
+pub mod reader;
 pub mod ring;
 pub mod scope;
 pub mod stats;
 pub mod upgrade;
+mod utf8;
 
-pub use hub::{FLUSH_EVERY, Hub, QUEUE_CAPACITY, RING_BYTES, RING_LEN};
+pub use admission::{Admission, Refusal, Session};
+pub use hub::{FLUSH_EVERY, Hub, QUEUE_CAPACITY, RECHECK_EVERY, RING_BYTES, RING_LEN};
+pub use limits::WsLimits;
 pub use scope::{Scope, ScopeError};
-pub use stats::{ConnectionStats, HubStats, ScopeStats};
+pub use stats::{ConnectionStats, HubStats, ScopeStats, WsCounters};
 
 use axum::extract::{Query, Request, State, rejection::QueryRejection};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde_json::json;
 
-use crate::auth::can_read;
+use crate::auth::{Actor, can_read, token_hash};
 use crate::http::AppState;
 use crate::http::auth::resolve;
+use crate::http::client::client_ip;
 use crate::http::error::ApiError;
 
-/// Screens only answer pings; a data message larger than this from them is refused. The
-/// server keeps no read buffer beyond a few hundred bytes per screen whatever the size
-/// ([`frame::Reader`] skips data), and no write buffer at all: messages are framed once
-/// per scope and written from the shared bytes (`qingfeng-bench fanout` measures both).
+/// Screens only answer pings; a data message larger than this from them, counting all its
+/// fragments, is refused (1009). The server keeps no read buffer beyond a few hundred bytes
+/// per screen whatever the size ([`frame::Reader`] skips data), and no write buffer at all:
+/// messages are framed once per scope and written from the shared bytes
+/// (`qingfeng-bench fanout` measures both).
 const MAX_INCOMING: usize = 16 * 1024;
 
 /// The query of `GET /ws`. Unknown parameters are ignored (browsers add cache busters).
@@ -50,30 +81,75 @@ pub struct StreamQuery {
     pub since: Option<String>,
 }
 
-/// `GET /ws?scope=..`: checks the token and the scope, then upgrades. Refusals are
-/// problem documents before any upgrade: 401 without a valid token, 422 for a malformed
-/// scope or position, 403 for a scope outside the token's region, 404 for a region the
-/// tree lacks, 400 for a request that is not a WebSocket handshake.
+/// `GET /ws?scope=..`: checks the page, the token, the scope and the caps, then upgrades.
+/// Refusals are problem documents before any upgrade: 403 from a page of another origin,
+/// 401 without a valid token, 422 for a malformed scope or position, 403 for a scope
+/// outside the token's region, 404 for a region the tree lacks, 400 for a request that is
+/// not a WebSocket handshake, 429 over a per-token or per-address cap, 503 when only the
+/// reserve of file descriptors is left or the server is stopping.
 pub async fn upgrade(
     State(state): State<AppState>,
     query: Result<Query<StreamQuery>, QueryRejection>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let headers = request.headers();
+    let (parts, body) = request.into_parts();
+    let admission = state.hub.admission().clone();
+    if let Some(origin) = admission.limits().refused_origin(&parts.headers) {
+        stats::count(&admission.counters().refused_origin);
+        return Err(origin_not_allowed(&origin));
+    }
     let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let token = query
         .token
         .clone()
         .filter(|t| !t.is_empty())
-        .or_else(|| cookie(headers, "qingfeng_token"))
+        .or_else(|| cookie(&parts.headers, "qingfeng_token"))
         .ok_or_else(|| {
             ApiError::unauthorized("sign in first: send token= or the qingfeng_token cookie")
         })?;
     let actor = resolve(&state, &token).await?;
+    let scope = watched_scope(&state, &actor, query.scope.as_deref())?;
+    let resume = resume_point(&query)?;
+    let accept = upgrade::accept_key(&parts.headers)?;
+    let hash = token_hash(&token);
+    let expires_at = token_expiry(&state, &hash).await?;
+    let session = admission.admit(&hash, client_ip(&parts), expires_at)?;
+    let hub = state.hub.clone();
+    let resume = resume
+        .as_ref()
+        .map(|(epoch, since)| (epoch.as_str(), *since));
+    // Joined before answering: a screen is subscribed once it has its `101`. Should the
+    // upgrade then fail, the dropped queue takes it off the hub at the next message, and
+    // the dropped session gives its place in the books back.
+    let joined = hub.join(scope, resume).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down; reconnect in a moment",
+        )
+    })?;
+    let username = actor.username().to_string();
+    let request = Request::from_parts(parts, body);
+    Ok(upgrade::switch(request, accept, move |socket, early| {
+        connection::serve(socket, early, hub, joined, session, username)
+    }))
+}
+
+fn origin_not_allowed(origin: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+        format!("pages from {origin} may not open the live stream"),
+    )
+    .with(json!({ "origin": origin }))
+}
+
+/// The scope the stream asks for, if the actor may watch it and the tree has it.
+fn watched_scope(state: &AppState, actor: &Actor, asked: Option<&str>) -> Result<Scope, ApiError> {
     let tree = state.engine.regions();
-    let scope = Scope::parse(query.scope.as_deref().unwrap_or(""), &tree.root().code)
+    let scope = Scope::parse(asked.unwrap_or(""), &tree.root().code)
         .map_err(|e| ApiError::invalid("scope", e.to_string()))?;
-    if !can_read(&actor, scope.code()) {
+    if !can_read(actor, scope.code()) {
         return Err(ApiError::forbidden(format!(
             "{} of {} may not watch {scope}",
             actor.role().as_str(),
@@ -86,25 +162,19 @@ pub async fn upgrade(
             scope.code()
         )));
     }
-    let resume = resume_point(&query)?;
-    let accept = upgrade::accept_key(headers)?;
-    let hub = state.hub.clone();
-    let resume = resume
-        .as_ref()
-        .map(|(epoch, since)| (epoch.as_str(), *since));
-    // Joined before answering: a screen is subscribed once it has its `101`. Should the
-    // upgrade then fail, the dropped queue takes it off the hub at the next message.
-    let joined = hub.join(scope, resume).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            "the server is shutting down; reconnect in a moment",
-        )
-    })?;
-    let username = actor.username().to_string();
-    Ok(upgrade::switch(request, accept, move |socket, early| {
-        connection::serve(socket, early, hub, joined, username)
-    }))
+    Ok(scope)
+}
+
+/// When the (just resolved) token expires: known without a store read while another
+/// stream of it is live, which is the usual case when a centre's walls reconnect.
+async fn token_expiry(state: &AppState, hash: &str) -> Result<DateTime<Utc>, ApiError> {
+    if let Some(expires_at) = state.hub.admission().expiry(hash) {
+        return Ok(expires_at);
+    }
+    let record = state.engine.store().get_token(hash).await?;
+    record
+        .map(|r| r.expires_at)
+        .ok_or_else(|| ApiError::unauthorized("the token was signed out; sign in again"))
 }
 
 /// `epoch` and `since` together, or neither; `since` alone cannot be trusted across a

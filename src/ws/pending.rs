@@ -2,11 +2,18 @@
 //! scope, so a burst of events costs each wall one message, not one per event. Only which
 //! scopes, child regions and warnings changed is remembered; the values themselves are
 //! read from the projection when the window is flushed, so a delta always carries the
-//! newest state however many events the window held.
+//! newest state however many events the window held. [`Feed`] is the hub's end of the
+//! engine's change feed, drained into the window at every flush.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::TryRecvError;
 
 use crate::domain::region::RegionCode;
+use crate::engine::Change;
+use crate::regions::RegionTree;
 
 /// What changed under one scope during a window.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -72,6 +79,35 @@ impl Pending {
 
     pub fn is_empty(&self) -> bool {
         self.window.is_empty()
+    }
+}
+
+/// The engine's change feed and the window being collected from it.
+pub(super) struct Feed {
+    pub(super) changes: broadcast::Receiver<Arc<Change>>,
+    pub(super) pending: Pending,
+}
+
+impl Feed {
+    /// Moves every change waiting in the engine's feed into the window. A lag means
+    /// changes were lost to this hub: every scope is resent whole, never silently skipped.
+    pub(super) fn drain(&mut self, tree: &RegionTree) {
+        loop {
+            match self.changes.try_recv() {
+                Ok(change) => {
+                    let chain = tree.ancestors(&change.warning.region);
+                    self.pending.mark(&chain, &change.warning.id);
+                }
+                Err(TryRecvError::Lagged(missed)) => {
+                    tracing::warn!(
+                        missed,
+                        "live stream fell behind the engine; resending snapshots"
+                    );
+                    self.pending.resync_all();
+                }
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return,
+            }
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! What the hub holds, for tests and operators: the proof that a stalled screen costs a
-//! bounded queue and each scope a bounded ring.
+//! bounded queue and each scope a bounded ring; and the counters operators watch.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The hub at one moment.
 #[derive(Clone, Debug)]
@@ -50,4 +52,27 @@ impl HubStats {
         let queues: usize = self.connections.iter().map(|c| c.queued_bytes).sum();
         rings + queues
     }
+}
+
+/// Live streams and refusals, for `/metrics`: plain atomics, so reading them never waits
+/// for the hub or for a screen being admitted.
+#[derive(Debug, Default)]
+pub struct WsCounters {
+    /// Streams admitted and not yet ended (counting those whose `101` is on its way).
+    pub live: AtomicU64,
+    /// Upgrades refused (429) because the token held `WsLimits::per_token` streams.
+    pub refused_per_token: AtomicU64,
+    /// Upgrades refused (429) because the address held `WsLimits::per_address` streams.
+    pub refused_per_address: AtomicU64,
+    /// Upgrades refused (403) from a page of an origin not allowed.
+    pub refused_origin: AtomicU64,
+    /// Upgrades refused (503) because the file descriptors left were the reserve.
+    pub refused_open_files: AtomicU64,
+    /// Streams closed with 4001 because their token expired or was signed out.
+    pub sessions_ended: AtomicU64,
+}
+
+/// Adds one to a counter of [`WsCounters`].
+pub(crate) fn count(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
 }

@@ -112,6 +112,7 @@ async fn spawn_app_configured(
         simulation_speed: None,
         security: test_security(),
         session_clock: Arc::new(qingfeng::clock::SystemClock),
+        ws: Default::default(),
     };
     configure(&mut config);
     let app = App::build(config).await.expect("the app builds");

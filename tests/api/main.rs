@@ -21,3 +21,4 @@ mod sessions;
 mod simulation;
 mod timers;
 mod ws;
+mod ws_limits;

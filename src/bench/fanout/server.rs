@@ -18,6 +18,8 @@ use super::system;
 const START_LIMIT: Duration = Duration::from_secs(300);
 /// How long a stopping server may take to save its checkpoint and exit.
 const STOP_LIMIT: Duration = Duration::from_secs(60);
+/// The stream caps the bench runs the server with: more than any screen count it opens.
+const UNCAPPED: &str = "10000000";
 /// What `qingfeng serve` prints once it listens.
 const LISTENING: &str = "Qingfeng is listening on http://";
 
@@ -55,6 +57,9 @@ impl Launcher {
                 "--bind",
                 &bind.to_string(),
             ])
+            // Every screen of the bench shares one token and one address, far beyond the
+            // caps a real deployment needs; only the open-file reserve still applies.
+            .args(["--ws-per-token", UNCAPPED, "--ws-per-address", UNCAPPED])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())

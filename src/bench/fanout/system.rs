@@ -8,21 +8,7 @@ use anyhow::Context;
 /// Raises this process's open-file soft limit to its hard limit (children inherit it) and
 /// returns the new soft limit. Ten thousand sockets need more than the usual 1,024.
 pub fn raise_open_files() -> anyhow::Result<u64> {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return Err(std::io::Error::last_os_error()).context("reading RLIMIT_NOFILE");
-        }
-        limit.rlim_cur = limit.rlim_max;
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-            return Err(std::io::Error::last_os_error()).context("raising RLIMIT_NOFILE");
-        }
-    }
-    Ok(limit.rlim_cur)
+    crate::ws::fd_limit::raise_open_files().context("raising RLIMIT_NOFILE")
 }
 
 /// The resident set size of a process in bytes, from `/proc/PID/status` (`VmRSS`).

@@ -159,3 +159,40 @@ async fn the_city_wall_marks_itself_stale_across_a_restart_then_reconnects_and_c
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_wall_whose_token_is_signed_out_goes_to_sign_in_instead_of_reconnecting() {
+    let app = spawn_app().await;
+    let token = app.new_session("wall").await;
+    with_browser("city-signed-out", |browser| async move {
+        browser
+            .open(&app, &format!("/screens/city?token={token}"))
+            .await;
+        wait_stale(&browser, false).await;
+        // Counts the sockets the page opens from now on, where the sign-in page can read
+        // them (a tab's session storage outlives the page).
+        let count_reconnects = "window.WebSocket = class extends window.WebSocket { \
+             constructor(...args) { super(...args); \
+             const n = Number(sessionStorage.getItem('reconnects') || 0); \
+             sessionStorage.setItem('reconnects', String(n + 1)); } };";
+        browser.eval(count_reconnects, vec![]).await;
+        assert_eq!(app.logout(&token).await, 204);
+        // The stream closes with 4001 and the page leaves for the sign-in page, asking to
+        // come back to the wall afterwards, without trying to reconnect first.
+        browser
+            .wait_until(
+                "the sign-in page, to return to /screens/city",
+                "return location.pathname === '/screens/' \
+                 && new URLSearchParams(location.search).get('next') === '/screens/city';",
+            )
+            .await;
+        let reconnects = "return sessionStorage.getItem('reconnects');";
+        assert_eq!(
+            browser.eval(reconnects, vec![]).await,
+            serde_json::Value::Null
+        );
+        browser.screenshot("sign-in").await;
+        app.stop().await;
+    })
+    .await;
+}
