@@ -21,6 +21,21 @@ const FILES: &[(&str, &str, &[u8])] = &[
         HTML,
         include_bytes!("../../screens/village.html"),
     ),
+    (
+        "audit.html",
+        HTML,
+        include_bytes!("../../screens/audit.html"),
+    ),
+    (
+        "audit.js",
+        JS,
+        include_bytes!("../../screens/assets/audit.js"),
+    ),
+    (
+        "audit.css",
+        CSS,
+        include_bytes!("../../screens/assets/audit.css"),
+    ),
     ("api.js", JS, include_bytes!("../../screens/assets/api.js")),
     (
         "live.js",
@@ -102,6 +117,11 @@ pub async fn town_page(Path(_code): Path<String>) -> Response {
 /// `GET /screens/village/{code}`.
 pub async fn village_page(Path(_code): Path<String>) -> Response {
     serve("village.html")
+}
+
+/// `GET /screens/audit`: the audit log (审计日志), for the city office.
+pub async fn audit_page() -> Response {
+    serve("audit.html")
 }
 
 /// `GET /screens/assets/{file}`: a script, the style sheet or an icon; 404 otherwise.
