@@ -142,8 +142,8 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// An entry without a client address or detail; add them with [`from`](Self::from) and
-    /// [`detail`](Self::detail). `at` is kept to the microsecond, which is what the store
+    /// An entry without a client address or detail; add them with
+    /// [`with_client`](Self::with_client) and [`with_detail`](Self::with_detail). `at` is kept to the microsecond, which is what the store
     /// round-trips exactly.
     pub fn new(
         at: DateTime<Utc>,
@@ -162,13 +162,13 @@ impl AuditEntry {
     }
 
     /// The address the request came from.
-    pub fn from(mut self, client: IpAddr) -> AuditEntry {
+    pub fn with_client(mut self, client: IpAddr) -> AuditEntry {
         self.client = Some(client);
         self
     }
 
     /// Free text: what exactly happened (counts, the reason of a refusal).
-    pub fn detail(mut self, detail: &str) -> AuditEntry {
+    pub fn with_detail(mut self, detail: &str) -> AuditEntry {
         self.detail = clean(detail, MAX_TEXT_CHARS);
         self
     }
@@ -188,7 +188,7 @@ impl AuditEntry {
     pub fn target(&self) -> &str {
         &self.target
     }
-    pub fn detail_text(&self) -> &str {
+    pub fn detail(&self) -> &str {
         &self.detail
     }
 }

@@ -32,7 +32,7 @@ pub async fn record(store: &Store, entry: AuditEntry) {
             actor = entry.actor(),
             client = ?entry.client(),
             target = entry.target(),
-            detail = entry.detail_text(),
+            detail = entry.detail(),
             at = %entry.at(),
             "an audit record could not be written"
         );
@@ -53,7 +53,7 @@ pub async fn record_command_line_scan(engine: &Engine, report: &ScanReport) {
         report.rules.len()
     );
     let target = format!("datasets as of {}", report.as_of);
-    let entry = AuditEntry::new(engine.now(), SYSTEM, AuditAction::Scan, &target).detail(&detail);
+    let entry = AuditEntry::new(engine.now(), SYSTEM, AuditAction::Scan, &target).with_detail(&detail);
     record(engine.store(), entry).await;
 }
 

@@ -8,8 +8,8 @@ use super::*;
 fn entry(n: u64) -> AuditEntry {
     let at = Utc.timestamp_opt(1_790_000_000 + n as i64, 123_456_789).unwrap();
     AuditEntry::new(at, "jiwei", AuditAction::Login, "jiwei")
-        .from("10.0.0.7".parse().unwrap())
-        .detail(&format!("sign-in {n}"))
+        .with_client("10.0.0.7".parse().unwrap())
+        .with_detail(&format!("sign-in {n}"))
 }
 
 /// An intact chain of `n` records and its head.
@@ -51,7 +51,7 @@ fn an_intact_chain_verifies_and_starts_at_the_genesis_hash() {
 #[test]
 fn the_canonical_bytes_are_length_prefixed_fields_in_a_fixed_order() {
     let at = Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap();
-    let entry = AuditEntry::new(at, "城市", AuditAction::Scan, "t").detail("a\nb");
+    let entry = AuditEntry::new(at, "城市", AuditAction::Scan, "t").with_detail("a\nb");
     let record = AuditRecord::seal(7, entry, GENESIS_HASH);
     let text = String::from_utf8(record.canonical_bytes()).unwrap();
     let expected = format!(
@@ -85,7 +85,7 @@ fn a_changed_record_is_named() {
 #[test]
 fn a_changed_and_resealed_record_breaks_the_link_of_the_next() {
     let (mut records, head) = chain(5);
-    let entry = records[1].entry.clone().detail("rewritten");
+    let entry = records[1].entry.clone().with_detail("rewritten");
     records[1] = AuditRecord::seal(2, entry, &records[0].hash);
     let (seq, problem) = broken_at(&records, &head);
     assert_eq!(seq, 3);
@@ -133,7 +133,7 @@ fn deleted_newest_records_are_caught_by_the_head() {
 #[test]
 fn a_rewritten_newest_record_does_not_match_the_head() {
     let (mut records, head) = chain(4);
-    let entry = records[3].entry.clone().detail("rewritten");
+    let entry = records[3].entry.clone().with_detail("rewritten");
     records[3] = AuditRecord::seal(4, entry, &records[2].hash);
     let (seq, problem) = broken_at(&records, &head);
     assert_eq!(seq, 4);
@@ -200,10 +200,10 @@ fn a_verifier_resumes_from_a_checkpoint() {
 fn entries_are_capped_and_cleaned() {
     let at = Utc::now();
     let huge = "名".repeat(100_000);
-    let entry = AuditEntry::new(at, &huge, AuditAction::LoginFailed, &huge).detail(&huge);
+    let entry = AuditEntry::new(at, &huge, AuditAction::LoginFailed, &huge).with_detail(&huge);
     assert_eq!(entry.actor().chars().count(), MAX_ACTOR_CHARS);
     assert_eq!(entry.target().chars().count(), MAX_TEXT_CHARS);
-    assert_eq!(entry.detail_text().chars().count(), MAX_TEXT_CHARS);
+    assert_eq!(entry.detail().chars().count(), MAX_TEXT_CHARS);
     assert!(entry.target().ends_with('…'));
     let exact = "a".repeat(MAX_TEXT_CHARS);
     assert_eq!(AuditEntry::new(at, "x", AuditAction::Scan, &exact).target(), exact);

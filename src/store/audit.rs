@@ -301,7 +301,7 @@ impl Store {
                 let row = self.audit_row(seq).await?;
                 let record = AuditRecord::try_from(StoredAudit::from(row))
                     .map_err(StoreError::Database)?;
-                let entry = record.entry.detail(&detail);
+                let entry = record.entry.with_detail(&detail);
                 let resealed = AuditRecord::seal(seq, entry, &record.prev_hash);
                 self.replace_audit_rows(&[(seq, resealed.to_stored().into())]).await
             }

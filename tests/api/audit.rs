@@ -22,10 +22,10 @@ async fn seed(store: &Store) {
         let entry = match n % 2 {
             1 => AuditEntry::new(at, "city", AuditAction::Login, "city"),
             _ => AuditEntry::new(at, "anonymous", AuditAction::LoginFailed, "stranger")
-                .detail("wrong username or password"),
+                .with_detail("wrong username or password"),
         };
         store
-            .append_audit(entry.from("10.1.2.3".parse().unwrap()))
+            .append_audit(entry.with_client("10.1.2.3".parse().unwrap()))
             .await
             .unwrap();
     }
