@@ -33,7 +33,7 @@ async fn append_concurrently(handles: &[Store], count: u64) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn appends_from_tasks_at_once_form_one_unbroken_chain() {
     let store = mem().await;
     append_concurrently(&[store.clone(), store.clone()], 20).await;
@@ -42,7 +42,7 @@ async fn appends_from_tasks_at_once_form_one_unbroken_chain() {
     assert_eq!(store.audit_head().await.unwrap().unwrap().seq, 40);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn appends_that_collide_are_retried_into_one_chain() {
     // Two handles that do not take turns, as two processes sharing a server would not:
     // their appends collide on the same record ids and head, and are retried.
