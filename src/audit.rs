@@ -145,12 +145,7 @@ impl AuditEntry {
     /// An entry without a client address or detail; add them with
     /// [`with_client`](Self::with_client) and [`with_detail`](Self::with_detail). `at` is kept to the microsecond, which is what the store
     /// round-trips exactly.
-    pub fn new(
-        at: DateTime<Utc>,
-        actor: &str,
-        action: AuditAction,
-        target: &str,
-    ) -> AuditEntry {
+    pub fn new(at: DateTime<Utc>, actor: &str, action: AuditAction, target: &str) -> AuditEntry {
         AuditEntry {
             at: at.trunc_subsecs(6),
             actor: clean(actor, MAX_ACTOR_CHARS),
@@ -196,7 +191,9 @@ impl AuditEntry {
 /// At most `max` characters of `text`, control characters replaced by U+FFFD, and a cut one
 /// ending in `…`.
 fn clean(text: &str, max: usize) -> String {
-    let mut chars = text.chars().map(|c| if c.is_control() { '\u{FFFD}' } else { c });
+    let mut chars = text
+        .chars()
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c });
     let mut kept: String = chars.by_ref().take(max).collect();
     if chars.next().is_some() {
         kept.pop();
@@ -383,7 +380,9 @@ pub enum AuditProblem {
         expected: u64,
         found: u64,
     },
-    #[error("is not in its place: record {found} is stored there, so the records were moved or reordered")]
+    #[error(
+        "is not in its place: record {found} is stored there, so the records were moved or reordered"
+    )]
     Moved { found: u64 },
     #[error("comes after record {previous}: the records were reordered or one was duplicated")]
     OutOfOrder { previous: u64 },
@@ -391,9 +390,13 @@ pub enum AuditProblem {
         "is not chained to the record before it: record {previous} was rewritten, or this one was inserted"
     )]
     Unlinked { previous: u64 },
-    #[error("is missing: the head says the log ends at record {head}, so records from here were deleted")]
+    #[error(
+        "is missing: the head says the log ends at record {head}, so records from here were deleted"
+    )]
     Truncated { head: u64 },
-    #[error("is not the head: the head says the log ends at record {head}, so this was added outside the application")]
+    #[error(
+        "is not the head: the head says the log ends at record {head}, so this was added outside the application"
+    )]
     BeyondHead { head: u64 },
     #[error("does not match the head's hash {head_hash}: the newest record was rewritten")]
     HeadMismatch { head_hash: String },
@@ -503,7 +506,10 @@ impl ChainVerifier {
 }
 
 /// Checks a whole chain held in memory against its head.
-pub fn verify(records: &[AuditRecord], head: Option<&AuditHead>) -> Result<ChainSummary, AuditBreak> {
+pub fn verify(
+    records: &[AuditRecord],
+    head: Option<&AuditHead>,
+) -> Result<ChainSummary, AuditBreak> {
     let mut verifier = ChainVerifier::default();
     for record in records {
         verifier.check(record)?;

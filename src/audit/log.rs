@@ -53,7 +53,8 @@ pub async fn record_command_line_scan(engine: &Engine, report: &ScanReport) {
         report.rules.len()
     );
     let target = format!("datasets as of {}", report.as_of);
-    let entry = AuditEntry::new(engine.now(), SYSTEM, AuditAction::Scan, &target).with_detail(&detail);
+    let entry =
+        AuditEntry::new(engine.now(), SYSTEM, AuditAction::Scan, &target).with_detail(&detail);
     record(engine.store(), entry).await;
 }
 

@@ -6,7 +6,9 @@ use chrono::{TimeZone, Utc};
 use super::*;
 
 fn entry(n: u64) -> AuditEntry {
-    let at = Utc.timestamp_opt(1_790_000_000 + n as i64, 123_456_789).unwrap();
+    let at = Utc
+        .timestamp_opt(1_790_000_000 + n as i64, 123_456_789)
+        .unwrap();
     AuditEntry::new(at, "jiwei", AuditAction::Login, "jiwei")
         .with_client("10.0.0.7".parse().unwrap())
         .with_detail(&format!("sign-in {n}"))
@@ -159,7 +161,10 @@ fn reordered_records_are_named_where_the_order_breaks() {
     let (mut records, head) = chain(4);
     records.insert(2, records[1].clone());
     let (seq, problem) = broken_at(&records, &head);
-    assert_eq!((seq, problem), (2, AuditProblem::OutOfOrder { previous: 2 }));
+    assert_eq!(
+        (seq, problem),
+        (2, AuditProblem::OutOfOrder { previous: 2 })
+    );
 }
 
 #[test]
@@ -169,7 +174,10 @@ fn an_inserted_record_is_found() {
     let forged = AuditRecord::seal(3, entry(99), &records[1].hash);
     records.insert(2, forged);
     let (seq, problem) = broken_at(&records, &head);
-    assert_eq!((seq, problem), (3, AuditProblem::OutOfOrder { previous: 3 }));
+    assert_eq!(
+        (seq, problem),
+        (3, AuditProblem::OutOfOrder { previous: 3 })
+    );
 
     // Inserted and the rest renumbered and resealed, keeping their links: the first
     // renumbered record's link is to the record that used to come before it.
@@ -206,7 +214,10 @@ fn entries_are_capped_and_cleaned() {
     assert_eq!(entry.detail().chars().count(), MAX_TEXT_CHARS);
     assert!(entry.target().ends_with('…'));
     let exact = "a".repeat(MAX_TEXT_CHARS);
-    assert_eq!(AuditEntry::new(at, "x", AuditAction::Scan, &exact).target(), exact);
+    assert_eq!(
+        AuditEntry::new(at, "x", AuditAction::Scan, &exact).target(),
+        exact
+    );
     let forged = AuditEntry::new(at, "x\r\n1 forged", AuditAction::Scan, "t");
     assert_eq!(forged.actor(), "x\u{FFFD}\u{FFFD}1 forged");
     assert_eq!(entry.at().timestamp_subsec_nanos() % 1_000, 0);
@@ -234,5 +245,9 @@ fn a_stored_record_reads_back_exactly_or_names_its_bad_field() {
     assert!(AuditRecord::try_from(bad).unwrap_err().contains("dance"));
     let mut bad = stored;
     bad.at = "yesterday".into();
-    assert!(AuditRecord::try_from(bad).unwrap_err().contains("yesterday"));
+    assert!(
+        AuditRecord::try_from(bad)
+            .unwrap_err()
+            .contains("yesterday")
+    );
 }

@@ -40,7 +40,9 @@ pub async fn list(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     if actor.role() != Role::CityOffice {
-        return Err(ApiError::forbidden("only the city office reads the audit log"));
+        return Err(ApiError::forbidden(
+            "only the city office reads the audit log",
+        ));
     }
     let query = AuditQuery::parse(&params)?;
     let page = state
@@ -150,8 +152,12 @@ fn parse_bound(text: &str, field: &str) -> Result<Bound, ApiError> {
 }
 
 fn parse_number(text: &str, field: &str) -> Result<u64, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::invalid(field, format!("{field} must be a whole number, not {text:?}")))
+    text.parse().map_err(|_| {
+        ApiError::invalid(
+            field,
+            format!("{field} must be a whole number, not {text:?}"),
+        )
+    })
 }
 
 fn parse_limit(text: &str) -> Result<usize, ApiError> {

@@ -140,7 +140,10 @@ impl Store {
 
     /// The newest record's `seq` and hash; `None` before the first record.
     pub async fn audit_head(&self) -> Result<Option<AuditHead>, StoreError> {
-        let mut response = self.db.query("SELECT n, hash FROM ONLY counter:audit").await?;
+        let mut response = self
+            .db
+            .query("SELECT n, hash FROM ONLY counter:audit")
+            .await?;
         let row: Option<HeadRow> = response.take(0)?;
         Ok(row.map(|row| AuditHead {
             seq: row.n,
@@ -299,11 +302,12 @@ impl Store {
             }
             AuditTamper::Reseal { seq, detail } => {
                 let row = self.audit_row(seq).await?;
-                let record = AuditRecord::try_from(StoredAudit::from(row))
-                    .map_err(StoreError::Database)?;
+                let record =
+                    AuditRecord::try_from(StoredAudit::from(row)).map_err(StoreError::Database)?;
                 let entry = record.entry.with_detail(&detail);
                 let resealed = AuditRecord::seal(seq, entry, &record.prev_hash);
-                self.replace_audit_rows(&[(seq, resealed.to_stored().into())]).await
+                self.replace_audit_rows(&[(seq, resealed.to_stored().into())])
+                    .await
             }
             AuditTamper::Delete { seq } => self.run_tamper("DELETE $id", seq).await,
             AuditTamper::Swap { a, b } => {

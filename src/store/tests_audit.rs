@@ -63,7 +63,11 @@ async fn appends_that_collide_are_retried_into_one_chain() {
 async fn pages_come_newest_first_with_a_cursor_and_filters() {
     let store = mem().await;
     for n in 1..=7 {
-        let action = if n % 2 == 0 { AuditAction::LoginFailed } else { AuditAction::Login };
+        let action = if n % 2 == 0 {
+            AuditAction::LoginFailed
+        } else {
+            AuditAction::Login
+        };
         store.append_audit(entry(n, action, "jiwei")).await.unwrap();
     }
     let all = AuditFilter::default();
@@ -86,12 +90,22 @@ async fn pages_come_newest_first_with_a_cursor_and_filters() {
         until: Some(entry(5, AuditAction::Login, "x").at()),
         ..AuditFilter::default()
     };
-    assert_eq!(seqs(&store.audit_page(&window, None, 10).await.unwrap()), [4, 3]);
+    assert_eq!(
+        seqs(&store.audit_page(&window, None, 10).await.unwrap()),
+        [4, 3]
+    );
     let nobody = AuditFilter {
         actor: Some("nobody".into()),
         ..AuditFilter::default()
     };
-    assert!(store.audit_page(&nobody, None, 10).await.unwrap().records.is_empty());
+    assert!(
+        store
+            .audit_page(&nobody, None, 10)
+            .await
+            .unwrap()
+            .records
+            .is_empty()
+    );
 }
 
 async fn broken(store: &Store) -> (u64, AuditProblem) {
@@ -104,8 +118,20 @@ async fn broken(store: &Store) -> (u64, AuditProblem) {
 #[tokio::test]
 async fn tampering_in_the_store_is_found_at_the_first_bad_record() {
     let cases = [
-        (AuditTamper::Edit { seq: 3, detail: "x".into() }, 3),
-        (AuditTamper::Reseal { seq: 3, detail: "x".into() }, 4),
+        (
+            AuditTamper::Edit {
+                seq: 3,
+                detail: "x".into(),
+            },
+            3,
+        ),
+        (
+            AuditTamper::Reseal {
+                seq: 3,
+                detail: "x".into(),
+            },
+            4,
+        ),
         (AuditTamper::Delete { seq: 2 }, 3),
         // The newest: the head still names it.
         (AuditTamper::Delete { seq: 5 }, 5),
@@ -114,7 +140,10 @@ async fn tampering_in_the_store_is_found_at_the_first_bad_record() {
     for (tamper, first_bad) in cases {
         let store = mem().await;
         for n in 1..=5 {
-            store.append_audit(entry(n, AuditAction::Scan, "system")).await.unwrap();
+            store
+                .append_audit(entry(n, AuditAction::Scan, "system"))
+                .await
+                .unwrap();
         }
         store.tamper_audit_for_tests(tamper.clone()).await.unwrap();
         let (seq, problem) = broken(&store).await;

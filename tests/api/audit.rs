@@ -93,7 +93,13 @@ async fn the_audit_log_pages_newest_first_and_filters() {
     // 09:03 to 09:05 Beijing time, both ends included.
     let window = "?from=2026-03-02T09:03:00%2B08:00&to=2026-03-02T01:05:00Z";
     assert_eq!(seqs(&app, &city, window).await.0, [5, 4, 3]);
-    assert_eq!(seqs(&app, &city, "?from=2026-03-02&to=2026-03-02").await.0.len(), 7);
+    assert_eq!(
+        seqs(&app, &city, "?from=2026-03-02&to=2026-03-02")
+            .await
+            .0
+            .len(),
+        7
+    );
     assert!(seqs(&app, &city, "?from=2026-03-03").await.0.is_empty());
 
     for (query, field) in [
@@ -139,7 +145,12 @@ async fn the_audit_page_is_served_without_inline_script_or_style() {
         .text()
         .await
         .unwrap();
-    for hook in ["审计日志", "id=\"f-action\"", "id=\"f-actor\"", "id=\"next-page\""] {
+    for hook in [
+        "审计日志",
+        "id=\"f-action\"",
+        "id=\"f-actor\"",
+        "id=\"next-page\"",
+    ] {
         assert!(page.contains(hook), "the audit page lacks {hook}");
     }
     assert!(!page.contains("style="), "inline style attribute");
@@ -206,7 +217,10 @@ async fn the_command_line_records_a_scan_and_verify_names_a_deleted_record() {
     let intact = qingfeng(&["audit", "verify", "--store", &url]);
     let out = text(&intact.stdout);
     assert!(intact.status.success(), "{out}{}", text(&intact.stderr));
-    assert!(out.contains("audit log intact: 8 records, last hash "), "{out}");
+    assert!(
+        out.contains("audit log intact: 8 records, last hash "),
+        "{out}"
+    );
 
     let listed = qingfeng(&["audit", "list", "--action", "scan", "--store", &url]);
     let out = text(&listed.stdout);
