@@ -5,6 +5,8 @@
 
 /// Building and running the application.
 pub mod app;
+/// The tamper-evident audit log: hash-chained records of security actions.
+pub mod audit;
 /// Users, roles and what each role may see and do.
 pub mod auth;
 /// Benchmarks that need their own modules (the WebSocket fan-out).

@@ -21,6 +21,10 @@ if (levelOf(me.region) !== "city") {
 }
 const city = me.region;
 const $ = (id) => document.getElementById(id);
+if (me.role === "city_office") {
+  const toAudit = () => location.assign("/screens/audit");
+  $("logout").before(h("button.ghost.small", { id: "to-audit", type: "button", onclick: toAudit }, "审计日志"));
+}
 const ruleNames = await loadRuleNames(api);
 
 const state = {

@@ -56,6 +56,11 @@ pub enum Commands {
     /// Import dataset files (CSV, UTF-8 or GBK, or .xlsx). Every file is checked first; if
     /// any row is bad nothing is written and every bad cell is listed.
     Import(ImportArgs),
+    /// The tamper-evident audit log: verify its hash chain, list its newest records.
+    Audit {
+        #[command(subcommand)]
+        command: crate::audit::cli::AuditCommand,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -213,10 +218,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Commands::Scan(args) => {
             let (engine, catalogue) = open_engine(&args.setup).await?;
             let report = crate::scan::run_scan(&engine, &catalogue).await?;
+            crate::audit::log::record_command_line_scan(&engine, &report).await;
             print_scan(&report, args.json);
             engine.store().shutdown().await;
             Ok(())
         }
+        Commands::Audit { command } => crate::audit::cli::run(command).await,
     }
 }
 

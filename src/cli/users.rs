@@ -4,6 +4,7 @@
 use anyhow::Context;
 
 use super::UsersCommand;
+use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::PasswordPolicy;
 use crate::regions::RegionTree;
 use crate::store::Store;
@@ -32,7 +33,12 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<()> {
             let user =
                 crate::demo::new_user(&username, &password, &role, &region, &display_name, &tree)?;
             let store = Store::connect(&store.store).await?;
+            let action = match store.get_user(&username).await? {
+                Some(_) => AuditAction::UserChanged,
+                None => AuditAction::UserAdded,
+            };
             store.put_user(&user).await?;
+            audit(&store, action, &username, &format!("{role} of {region}")).await;
             // A replaced password ends the sessions signed in with the old one.
             store.delete_tokens_of(&username).await?;
             store.shutdown().await;
@@ -42,15 +48,32 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<()> {
     }
 }
 
+/// Appends a record of a command-line change to the audit log, by the operating-system
+/// user who ran the command (the command line has no signed-in user).
+async fn audit(store: &Store, action: AuditAction, username: &str, detail: &str) {
+    let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
+    let actor = format!("cli:{os_user}");
+    let target = format!("user {username}");
+    let entry = AuditEntry::new(chrono::Utc::now(), &actor, action, &target).with_detail(detail);
+    crate::audit::record(store, entry).await;
+}
+
 /// Ends an account's lock and forgets its failures.
 async fn unlock(username: &str, store_url: &str) -> anyhow::Result<()> {
     let store = Store::connect(store_url).await?;
     let user = store.get_user(username).await?;
     let result = match user {
-        Some(_) => store
-            .clear_lockout(username)
-            .await
-            .map_err(anyhow::Error::from),
+        Some(_) => {
+            let cleared = store.clear_lockout(username).await;
+            audit(
+                &store,
+                AuditAction::Unlock,
+                username,
+                "unlocked on the command line",
+            )
+            .await;
+            cleared.map_err(anyhow::Error::from)
+        }
         None => Err(anyhow::anyhow!("no user named {username} in {store_url}")),
     };
     store.shutdown().await;
@@ -86,6 +109,8 @@ async fn display_token(username: &str, days: i64, store_url: &str) -> anyhow::Re
             last_used: None,
         })
         .await?;
+    let detail = format!("display token until {expires_at}");
+    audit(&store, AuditAction::TokenIssued, username, &detail).await;
     store.shutdown().await;
     println!("{token}");
     eprintln!(

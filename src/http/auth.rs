@@ -43,6 +43,15 @@ pub async fn logout(
     state.tokens.remove(&hash);
     state.hub.revoke_token(&hash);
     tracing::info!(username = actor.username(), "logout");
+    let entry = crate::audit::AuditEntry::new(
+        state.clock.now(),
+        actor.username(),
+        crate::audit::AuditAction::TokenRevoked,
+        &format!("user {}", actor.username()),
+    )
+    .with_client(super::client::client_ip(&parts))
+    .with_detail("signed out");
+    crate::audit::record(state.engine.store(), entry).await;
     let mut response = StatusCode::NO_CONTENT.into_response();
     clear_session_cookie(response.headers_mut(), state.settings.http.secure_cookies);
     Ok(response)

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::AuthUser;
+use super::client::client_ip;
 use super::error::ApiError;
+use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::Role;
 use crate::import::service::{ImportFailure, import_files_within};
 use crate::import::{DatasetKind, ImportLimits};
@@ -23,6 +25,7 @@ const MAX_FILES: usize = 32;
 pub async fn upload(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
+    parts: axum::http::request::Parts,
     Path(kind): Path<String>,
     mut multipart: Multipart,
 ) -> Result<Json<Value>, ApiError> {
@@ -33,7 +36,26 @@ pub async fn upload(
     let limits = state.settings.import;
     let files = read_files(&mut multipart, &limits).await?;
     let engine = &state.engine;
-    match import_files_within(engine.store(), engine.regions(), kind, &files, &limits).await {
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let audited = |action, detail: String| {
+        let entry = AuditEntry::new(state.clock.now(), actor.username(), action, kind.as_str())
+            .with_client(client_ip(&parts))
+            .with_detail(&format!("{}: {detail}", names.join(", ")));
+        crate::audit::record(engine.store(), entry)
+    };
+    let result = import_files_within(engine.store(), engine.regions(), kind, &files, &limits).await;
+    match &result {
+        Ok(report) => audited(AuditAction::Import, format!("{} rows", report.rows)).await,
+        Err(failure @ ImportFailure::Invalid(_)) => {
+            audited(
+                AuditAction::ImportRefused,
+                failure.to_string().chars().take(300).collect(),
+            )
+            .await
+        }
+        Err(ImportFailure::Store(_)) => {}
+    }
+    match result {
         Ok(report) => {
             tracing::info!(
                 kind = kind.as_str(),
@@ -43,6 +65,20 @@ pub async fn upload(
             );
             // The new rows are judged at once, so the walls show what the import revealed.
             let scan = run_scan(engine, &state.catalogue).await?;
+            let opened: u64 = scan.rules.iter().map(|line| line.raised).sum();
+            let detail = format!(
+                "after importing {}: {opened} warnings opened",
+                kind.as_str()
+            );
+            let entry = AuditEntry::new(
+                state.clock.now(),
+                actor.username(),
+                AuditAction::Scan,
+                "datasets",
+            )
+            .with_client(client_ip(&parts))
+            .with_detail(&detail);
+            crate::audit::record(engine.store(), entry).await;
             let mut body = serde_json::to_value(report).expect("reports serialize");
             body["scan"] = serde_json::to_value(scan).expect("reports serialize");
             Ok(Json(body))

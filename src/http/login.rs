@@ -20,6 +20,7 @@ use super::AppState;
 use super::client::client_ip;
 use super::error::ApiError;
 use super::login_guard::Refusal;
+use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::lockout::Lockout;
 use crate::auth::{new_token, token_hash};
 use crate::store::{LockoutRecord, TokenRecord, UserRecord};
@@ -69,9 +70,28 @@ pub async fn login(
         let client = client_ip(&parts);
         state.metrics.login("failed");
         tracing::warn!(username = ?body.username, %client, "sign-in failed");
+        audit(
+            &state,
+            now,
+            &body.username,
+            client,
+            AuditAction::LoginFailed,
+            "wrong password",
+        )
+        .await;
         if let Some(until) = newly_locked {
             state.metrics.login("lockout");
             tracing::warn!(username = ?body.username, %client, %until, "account locked");
+            let detail = format!("locked until {until}");
+            audit(
+                &state,
+                now,
+                &body.username,
+                client,
+                AuditAction::Lockout,
+                &detail,
+            )
+            .await;
         }
         return Err(ApiError::unauthorized("wrong username or password"));
     };
@@ -79,9 +99,35 @@ pub async fn login(
         store.clear_lockout(&user.username).await?;
     }
     let response = issue_session(&state, &user, now).await?;
+    let detail = format!("{} of {}; token issued", user.role, user.region);
+    audit(
+        &state,
+        now,
+        &user.username,
+        client_ip(&parts),
+        AuditAction::Login,
+        &detail,
+    )
+    .await;
     state.metrics.login("succeeded");
     tracing::info!(username = %user.username, client = %client_ip(&parts), "sign-in");
     Ok(response)
+}
+
+/// Appends a sign-in record to the audit log: `username` as given is both who acted and
+/// what was acted on (for a failed sign-in nobody is known to have acted).
+async fn audit(
+    state: &AppState,
+    at: DateTime<Utc>,
+    username: &str,
+    client: std::net::IpAddr,
+    action: AuditAction,
+    detail: &str,
+) {
+    let entry = AuditEntry::new(at, username, action, &format!("user {username}"))
+        .with_client(client)
+        .with_detail(detail);
+    crate::audit::record(state.engine.store(), entry).await;
 }
 
 /// Stores a new token for `user` and answers with it, in the body for API clients and

@@ -2,6 +2,7 @@
 //! status codes, headers. Handlers are thin: parse, call the engine, render.
 
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod browser;
 pub mod charts;
@@ -95,12 +96,14 @@ fn routes(state: AppState) -> Router {
         )
         .route("/api/attachments/{id}", get(attachments::download))
         .route("/api/rules", get(rules::list))
+        .route("/api/audit", get(audit::list))
         .route("/", get(screens::root))
         .route("/screens", get(screens::screens_bare))
         .route("/screens/", get(screens::login_page))
         .route("/screens/city", get(screens::city_page))
         .route("/screens/town/{code}", get(screens::town_page))
         .route("/screens/village/{code}", get(screens::village_page))
+        .route("/screens/audit", get(screens::audit_page))
         .route("/screens/assets/{file}", get(screens::asset))
         .layer(middleware::from_fn_with_state(state.clone(), browser::same_origin))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))

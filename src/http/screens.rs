@@ -29,6 +29,21 @@ const FILES: &[(&str, &str, &[u8])] = &[
         HTML,
         include_bytes!("../../screens/village.html"),
     ),
+    (
+        "audit.html",
+        HTML,
+        include_bytes!("../../screens/audit.html"),
+    ),
+    (
+        "audit.js",
+        JS,
+        include_bytes!("../../screens/assets/audit.js"),
+    ),
+    (
+        "audit.css",
+        CSS,
+        include_bytes!("../../screens/assets/audit.css"),
+    ),
     ("api.js", JS, include_bytes!("../../screens/assets/api.js")),
     (
         "live.js",
@@ -182,6 +197,11 @@ async fn page(
 /// A wall's cookie lasts as long as browsers allow (400 days); the token's own expiry is
 /// what the server goes by.
 const DISPLAY_COOKIE_SECONDS: i64 = 400 * 24 * 3600;
+
+/// `GET /screens/audit`: the audit log (审计日志), for the city office.
+pub async fn audit_page() -> Response {
+    serve("audit.html")
+}
 
 /// `GET /screens/assets/{file}`: a script, the style sheet or an icon; 404 otherwise.
 pub async fn asset(Path(file): Path<String>) -> Response {

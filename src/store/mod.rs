@@ -19,11 +19,13 @@
 //! | `login_guard:⟨name⟩`             | an account's recent wrong passwords and lock               |
 //! | `attachment:⟨id⟩`               | a photo of a warning: metadata and base64 bytes            |
 //! | `ds_⟨kind⟩:⟨bucket⟩`            | imported dataset rows hashed by key into 1024 buckets (`datasets.rs`) |
+//! | `audit:⟨seq⟩`, `counter:audit`  | the audit log's hash-chained records and its head (`audit.rs`), never changed |
 //!
 //! Appends go through one writer task ([`writer`]) that commits many requests in one
 //! SurrealDB transaction, so that one fsync covers a whole batch (group commit).
 
 mod attachments;
+mod audit;
 mod baseline;
 mod batch;
 pub mod bench_baseline;
@@ -39,12 +41,15 @@ mod writer;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_audit;
+#[cfg(test)]
 mod tests_durability;
 #[cfg(test)]
 mod tests_pages;
 #[cfg(test)]
 mod tests_timers;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use surrealdb::Surreal;
@@ -53,6 +58,7 @@ use surrealdb::opt::auth::Root;
 use tokio::sync::{mpsc, oneshot};
 
 pub use attachments::{Attachment, AttachmentInfo};
+pub use audit::{AuditPage, AuditTamper, MAX_AUDIT_PAGE};
 pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
 pub use timers::{Timer, TimerChange};
@@ -73,6 +79,8 @@ pub struct Store {
     writer: mpsc::Sender<writer::Message>,
     /// Whether other processes may append to the same database (a `ws://` server).
     shared: bool,
+    /// Audit appends of this process take turns, so they never collide with each other.
+    audit_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Everything that can go wrong in the store.
@@ -140,6 +148,7 @@ impl Store {
             db,
             writer: sender,
             shared: target.remote,
+            audit_lock: Arc::default(),
         })
     }
 
@@ -256,6 +265,7 @@ const SCHEMA: &str = "
     DEFINE TABLE IF NOT EXISTS meta SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS baseline SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS attachment SCHEMALESS;
+    DEFINE TABLE IF NOT EXISTS audit SCHEMALESS;
 ";
 
 /// Defines the schema, retrying a few times because two processes starting together against one

@@ -180,6 +180,7 @@ fn second_writer(store: &Store) -> Store {
         db: store.db.clone(),
         writer: sender,
         shared: true,
+        audit_lock: Arc::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod audit;
 mod browser;
 mod demo_data;
 mod durability;
