@@ -121,6 +121,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "# HELP qingfeng_password_checks_total Password checks run (argon2).\n# TYPE qingfeng_password_checks_total counter\nqingfeng_password_checks_total {}",
         state.login.checks.load(Ordering::Relaxed)
     );
+    let _ = writeln!(
+        out,
+        "# HELP qingfeng_audit_failures_total Audit records that could not be written.\n# TYPE qingfeng_audit_failures_total counter\nqingfeng_audit_failures_total {}",
+        crate::audit::log::audit_failures()
+    );
     let ws = state.hub.counters();
     let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
     let _ = writeln!(
