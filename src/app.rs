@@ -129,6 +129,16 @@ impl App {
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
         crate::ws::fd_limit::raise_for_server();
         let hub = crate::ws::Hub::start(&engine, config.ws.clone());
+        let public = Arc::new(crate::public::PublicSite::default());
+        if config.demo {
+            crate::demo::publish_demo_months(&engine, &public)
+                .await
+                .context("publishing the demo's welfare payments")?;
+        }
+        public
+            .rebuild(engine.store(), &engine.shared_regions())
+            .await
+            .context("building the public ledger")?;
         let state = AppState {
             engine,
             catalogue: Arc::new(catalogue),
@@ -140,6 +150,10 @@ impl App {
             login: Arc::new(LoginGuard::new(config.security.login)),
             settings: Arc::new(config.security.clone()),
             clock: config.session_clock.clone(),
+            public,
+            public_limits: Arc::new(crate::http::public::PublicLimits::new(
+                &config.security.public,
+            )),
         };
         Ok(App {
             listener,
@@ -158,6 +172,11 @@ impl App {
 
     pub fn engine(&self) -> Arc<crate::engine::Engine> {
         self.state.engine.clone()
+    }
+
+    /// Everything the handlers share (tests step the background workers with it).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
     }
 
     /// The live-stream hub (tests flush it instead of waiting for its timer).

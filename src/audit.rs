@@ -71,10 +71,16 @@ pub enum AuditAction {
     Export,
     /// Personal data (a name, an ID number) shown unmasked.
     Unmask,
+    /// A fund's month put on the public pages.
+    Publish,
+    /// A fund's month taken off the public pages.
+    Withdraw,
+    /// A resident's 查本人 on the public pages (the ID number masked in the target).
+    PublicLookup,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Lockout,
@@ -88,6 +94,9 @@ impl AuditAction {
         AuditAction::UserChanged,
         AuditAction::Export,
         AuditAction::Unmask,
+        AuditAction::Publish,
+        AuditAction::Withdraw,
+        AuditAction::PublicLookup,
     ];
 
     /// The snake_case name used in the store, the API and the canonical bytes.
@@ -106,6 +115,9 @@ impl AuditAction {
             AuditAction::UserChanged => "user_changed",
             AuditAction::Export => "export",
             AuditAction::Unmask => "unmask",
+            AuditAction::Publish => "publish",
+            AuditAction::Withdraw => "withdraw",
+            AuditAction::PublicLookup => "public_lookup",
         }
     }
 

@@ -200,3 +200,53 @@ async fn advance(engine: &Engine, office: &Actor, id: &str, steps: usize) -> any
     }
     Ok(())
 }
+
+/// Publishes the demo's welfare payments as the city office would: every month but each
+/// fund's newest, which stays unpublished (so the demo shows that what is not published
+/// does not appear). Done once; a store with any decision is left as it is.
+pub async fn publish_demo_months(
+    engine: &Engine,
+    public: &crate::public::PublicSite,
+) -> anyhow::Result<()> {
+    let store = engine.store();
+    if !store.publications().await?.is_empty() {
+        return Ok(());
+    }
+    public.rebuild(store, &engine.shared_regions()).await?;
+    let (ledger, _) = public.current();
+    let months: Vec<_> = ledger.months().keys().cloned().collect();
+    let newest: std::collections::HashMap<_, _> = months
+        .iter()
+        .map(|(fund, period)| (fund.clone(), *period))
+        .fold(
+            std::collections::HashMap::new(),
+            |mut newest, (fund, period)| {
+                let entry = newest.entry(fund).or_insert(period);
+                *entry = (*entry).max(period);
+                newest
+            },
+        );
+    let now = engine.now();
+    let mut published = 0;
+    for month in months
+        .iter()
+        .filter(|(fund, period)| newest.get(fund) != Some(period))
+    {
+        let record = crate::public::decide(&ledger, month, true, "jiwei", now)?;
+        store.put_publication(&record).await?;
+        let entry = crate::audit::AuditEntry::new(
+            now,
+            "jiwei",
+            crate::audit::AuditAction::Publish,
+            &format!("{} {}", record.fund, record.period),
+        )
+        .with_detail(&format!(
+            "demo: {} payments, {} fen",
+            record.payments, record.total_fen
+        ));
+        crate::audit::record(store, entry).await;
+        published += 1;
+    }
+    tracing::info!(published, "demo welfare months published");
+    Ok(())
+}

@@ -39,6 +39,8 @@ pub mod maps;
 pub(crate) mod parallel;
 /// Read models folded from the event log.
 pub mod projections;
+/// The public pages' read model (published payments, masked) and publication decisions.
+pub mod public;
 /// The region tree (city → town → village) loaded from `seeds/`.
 pub mod regions;
 /// The rule catalogue and the pure rules that turn datasets into findings.

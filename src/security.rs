@@ -20,6 +20,48 @@ pub struct SecuritySettings {
     pub login: LoginPolicy,
     pub import: ImportLimits,
     pub http: HttpPolicy,
+    pub photos: PhotoQuota,
+    pub public: PublicPolicy,
+}
+
+/// What a stranger may do on the public pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PublicPolicy {
+    /// 查本人 lookups per client address and minute, after a burst; more answer 429.
+    pub lookups_per_minute_per_address: u32,
+    pub lookup_burst_per_address: u32,
+}
+
+impl Default for PublicPolicy {
+    fn default() -> Self {
+        PublicPolicy {
+            lookups_per_minute_per_address: 5,
+            lookup_burst_per_address: 10,
+        }
+    }
+}
+
+/// How many rectification photos may be stored. Each photo is up to 5 MB of the store's
+/// disk, so a steward's tablet stuck in a retry loop, or a stolen session, must not be able
+/// to fill it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhotoQuota {
+    /// Photos one warning may hold in all (a rectification cites at most 20; a warning
+    /// sent back may be rectified again).
+    pub per_warning: u64,
+    /// Photos one user may upload in any 24 hours.
+    pub per_user_per_day: u64,
+}
+
+impl Default for PhotoQuota {
+    fn default() -> Self {
+        PhotoQuota {
+            per_warning: 60,
+            per_user_per_day: 300,
+        }
+    }
 }
 
 /// How the browser-facing side behaves.

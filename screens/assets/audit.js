@@ -25,6 +25,9 @@ export const ACTION_TEXT = {
   user_changed: "用户变更",
   export: "数据导出",
   unmask: "查看个人信息",
+  publish: "发布公开",
+  withdraw: "撤回公开",
+  public_lookup: "群众查本人",
 };
 const ACTOR_TEXT = { anonymous: "匿名", system: "系统" };
 

@@ -2,9 +2,6 @@
 // the address the user was sent here from).
 
 import { api, ApiError, describeError, homeFor } from "./api.js";
-import { fitStage } from "./wall.js";
-
-fitStage();
 
 /** Only a screen of this site may be the return address. */
 function returnAddress() {

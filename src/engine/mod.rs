@@ -156,6 +156,11 @@ impl Engine {
         &self.settings
     }
 
+    /// The region tree, for work moved off the async workers.
+    pub fn shared_regions(&self) -> Arc<RegionTree> {
+        self.regions.clone()
+    }
+
     pub fn regions(&self) -> &RegionTree {
         &self.regions
     }

@@ -15,6 +15,8 @@ use super::auth::AuthUser;
 use super::error::ApiError;
 use crate::auth::can_write;
 use crate::store::Attachment;
+use crate::workflow::Warning;
+use crate::workflow::command::allowed_commands;
 
 /// The largest photo accepted, in bytes.
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
@@ -42,6 +44,8 @@ pub async fn upload(
             warning.region.as_str()
         )));
     }
+    check_takes_evidence(&state, &warning)?;
+    check_quota(&state, &warning.id, actor.username()).await?;
     let mut photo = None;
     while let Some(field) = multipart
         .next_field()
@@ -110,6 +114,62 @@ pub async fn download(
         .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .body(Body::from(attachment.bytes))
         .map_err(|e| ApiError::internal(&e))
+}
+
+/// A photo is proof of a rectification, so it is taken only while the warning's state
+/// accepts one (`submit_rectification` applies); a closed or verified warning takes none.
+fn check_takes_evidence(state: &AppState, warning: &Warning) -> Result<(), ApiError> {
+    let allowed = allowed_commands(warning, state.engine.now(), state.engine.settings());
+    if allowed.contains(&"submit_rectification") {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "evidence_not_taken",
+        format!(
+            "warning {} is {}; photos are taken only while a rectification may be submitted",
+            warning.id,
+            warning.step.as_str()
+        ),
+    )
+    .with(json!({ "state": warning.step.as_str() })))
+}
+
+/// Holds the warning and the uploader to the configured photo quotas (429 naming the
+/// quota). Two uploads racing past the same count may overshoot by the requests in
+/// flight, which the per-request size bounds.
+async fn check_quota(state: &AppState, warning: &str, uploader: &str) -> Result<(), ApiError> {
+    let quota = state.settings.photos;
+    let since = state.engine.now() - chrono::Duration::hours(24);
+    let (on_warning, by_user) = state
+        .engine
+        .store()
+        .attachment_counts(warning, uploader, since)
+        .await?;
+    let over = |name: &str, limit: u64, detail: String| {
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "photo_quota", detail)
+            .with(json!({ "quota": name, "limit": limit }))
+    };
+    if on_warning >= quota.per_warning {
+        return Err(over(
+            "per_warning",
+            quota.per_warning,
+            format!(
+                "warning {warning} already holds {on_warning} photos, the most one warning may hold"
+            ),
+        ));
+    }
+    if by_user >= quota.per_user_per_day {
+        return Err(over(
+            "per_user_per_day",
+            quota.per_user_per_day,
+            format!(
+                "{uploader} uploaded {by_user} photos in the last 24 hours, the most allowed; try again later"
+            ),
+        )
+        .retry_after(3600));
+    }
+    Ok(())
 }
 
 /// Checks that every photo a rectification cites was uploaded for this warning, so the

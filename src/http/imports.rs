@@ -63,6 +63,14 @@ pub async fn upload(
                 actor = actor.username(),
                 "import"
             );
+            if kind == DatasetKind::WelfarePayments {
+                // A re-imported month that was published must not show what nobody
+                // published: the ledger notices the change and hides it.
+                state
+                    .public
+                    .rebuild(engine.store(), &engine.shared_regions())
+                    .await?;
+            }
             // The new rows are judged at once, so the walls show what the import revealed.
             let scan = run_scan(engine, &state.catalogue).await?;
             let opened: u64 = scan.rules.iter().map(|line| line.raised).sum();

@@ -8,13 +8,12 @@
 //! most `hash_wait_millis`), and an address over its rate never gets that far.
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tokio::sync::Semaphore;
+
+use super::rate::AddressLimiter;
 
 use crate::auth::lockout::{Lockout, LoginPolicy};
 use crate::auth::{hash_password, new_token, verify_password};
@@ -34,7 +33,7 @@ pub enum Refusal {
 
 pub struct LoginGuard {
     policy: LoginPolicy,
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
+    per_address: AddressLimiter,
     hashes: Semaphore,
     waiting: AtomicUsize,
     /// A hash of a random password nobody knows: an unknown user's password is checked
@@ -48,14 +47,13 @@ pub struct LoginGuard {
 
 impl LoginGuard {
     pub fn new(policy: LoginPolicy) -> LoginGuard {
-        let per_minute =
-            NonZeroU32::new(policy.attempts_per_minute_per_address.max(1)).expect("at least one");
-        let burst = NonZeroU32::new(policy.burst_per_address.max(1)).expect("at least one");
-        let quota = Quota::per_minute(per_minute).allow_burst(burst);
         let dummy_hash = hash_password(&new_token()).expect("hashing a random token works");
         LoginGuard {
             policy,
-            per_address: RateLimiter::keyed(quota),
+            per_address: AddressLimiter::per_minute(
+                policy.attempts_per_minute_per_address,
+                policy.burst_per_address,
+            ),
             hashes: Semaphore::new(policy.max_concurrent_hashes.max(1)),
             waiting: AtomicUsize::new(0),
             dummy_hash,
@@ -70,12 +68,7 @@ impl LoginGuard {
 
     /// Counts an attempt from `client` against its rate.
     pub fn admit(&self, client: IpAddr) -> Result<(), Refusal> {
-        self.per_address
-            .check_key(&rate_key(client))
-            .map_err(|not_until| {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                Refusal::RateLimited(wait.max(Duration::from_secs(1)))
-            })
+        self.per_address.check(client).map_err(Refusal::RateLimited)
     }
 
     /// Checks `password` against `stored` (or the dummy hash for an unknown user) off the
@@ -127,21 +120,7 @@ impl LoginGuard {
     /// Forgets addresses whose bucket is full again, so the limiter's memory follows the
     /// addresses active in the last minute rather than every address ever seen.
     pub fn forget_idle_addresses(&self) {
-        self.per_address.retain_recent();
-        self.per_address.shrink_to_fit();
-    }
-}
-
-/// The key an address is limited by: an IPv4 address, or the /64 network of an IPv6 one
-/// (one host usually holds a whole /64, and could otherwise pick a new address per try).
-fn rate_key(client: IpAddr) -> IpAddr {
-    match client {
-        IpAddr::V4(_) => client,
-        IpAddr::V6(v6) => {
-            let mut segments = v6.segments();
-            segments[4..].fill(0);
-            IpAddr::V6(segments.into())
-        }
+        self.per_address.forget_idle();
     }
 }
 
@@ -157,32 +136,6 @@ mod tests {
             max_waiting_hashes: 0,
             ..LoginPolicy::default()
         }
-    }
-
-    #[test]
-    fn an_address_over_its_burst_is_told_when_to_come_back() {
-        let guard = LoginGuard::new(policy());
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        for _ in 0..3 {
-            assert!(guard.admit(a).is_ok());
-        }
-        let Err(Refusal::RateLimited(wait)) = guard.admit(a) else {
-            panic!("the fourth attempt was admitted");
-        };
-        assert!(wait >= Duration::from_secs(1), "{wait:?}");
-        assert!(guard.admit(b).is_ok(), "another address has its own bucket");
-    }
-
-    #[test]
-    fn ipv6_addresses_of_one_network_share_a_bucket() {
-        let guard = LoginGuard::new(policy());
-        for host in 1..=3 {
-            let address: IpAddr = format!("2001:db8::{host}").parse().unwrap();
-            assert!(guard.admit(address).is_ok());
-        }
-        let other_host: IpAddr = "2001:db8::ffff".parse().unwrap();
-        assert!(guard.admit(other_host).is_err());
     }
 
     #[tokio::test]

@@ -12,8 +12,13 @@ pub mod imports;
 pub mod login;
 pub mod login_guard;
 pub mod maps;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod public;
+pub mod public_pages;
+pub mod publications;
+pub mod rate;
 pub mod regions;
 pub mod rules;
 pub mod screens;
@@ -31,7 +36,7 @@ use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::engine::Engine;
-pub use ops::Metrics;
+pub use metrics::Metrics;
 
 /// Shared by every handler; cheap to clone (handles only).
 #[derive(Clone)]
@@ -54,6 +59,10 @@ pub struct AppState {
     pub settings: Arc<crate::security::SecuritySettings>,
     /// The time sessions and locks are measured against (injected, so tests move it).
     pub clock: Arc<dyn crate::clock::Clock>,
+    /// The public pages' ledger of published payments.
+    pub public: Arc<crate::public::PublicSite>,
+    /// The public forms' per-address limits.
+    pub public_limits: Arc<public::PublicLimits>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -86,7 +95,7 @@ fn routes(state: AppState) -> Router {
         .route("/charts/{file}", get(charts::chart))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
+        .route("/metrics", get(metrics::metrics))
         .route("/ws", get(crate::ws::upgrade))
         .route(
             "/api/warnings/{id}/attachments",
@@ -97,6 +106,21 @@ fn routes(state: AppState) -> Router {
         .route("/api/attachments/{id}", get(attachments::download))
         .route("/api/rules", get(rules::list))
         .route("/api/audit", get(audit::list))
+        .route(
+            "/api/publications",
+            get(publications::list).post(publications::decide_one),
+        )
+        .route("/public", get(public::home))
+        .route("/public/", get(public::home))
+        .route("/public/region/{code}", get(public::region))
+        .route("/public/region/{code}/{fund}/{period}", get(public::month))
+        .route(
+            "/public/lookup",
+            get(public::lookup_form)
+                .post(public::lookup)
+                .layer(axum::extract::DefaultBodyLimit::max(public::MAX_LOOKUP_BYTES)),
+        )
+        .route("/public/assets/{file}", get(public::asset))
         .route("/", get(screens::root))
         .route("/screens", get(screens::screens_bare))
         .route("/screens/", get(screens::login_page))
@@ -118,14 +142,18 @@ fn routes(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Counts every request by matched route and status for `/metrics`.
+/// Counts every request by matched route and status, and times it, for `/metrics`.
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
     let response = next.run(request).await;
-    state.metrics.request(&route, response.status().as_u16());
+    let seconds = started.elapsed().as_secs_f64();
+    state
+        .metrics
+        .request(&route, response.status().as_u16(), seconds);
     response
 }

@@ -22,6 +22,13 @@ pub fn spec() -> Value {
     .iter()
     .map(|p| json!({"name": p, "in": "query", "required": false, "schema": {"type": "string"}}))
     .collect();
+    // Its own value: one json! this long passes the macro's recursion limit.
+    let publications = json!({
+                "get": {"summary": "Every imported welfare month with its payments, total and state (unpublished, published, withdrawn, changed): city office and leaders", "security": auth,
+                    "responses": {"200": {"description": "`{months: [{fund, fund_name, period, payments, total_fen, total_yuan, state, decided_by, decided_at}]}`"}, "403": problem}},
+                "post": {"summary": "Publish a fund's month on the public pages, or withdraw it (city office; audited)", "security": auth,
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["fund", "period", "action"], "properties": {"fund": {"type": "string"}, "period": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"}, "action": {"enum": ["publish", "withdraw"]}}}}}},
+                    "responses": {"200": {"description": "The month as now decided"}, "403": problem, "409": problem, "422": problem}}});
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Qingfeng (清风) API", "version": env!("CARGO_PKG_VERSION"),
@@ -105,7 +112,7 @@ pub fn spec() -> Value {
             "/api/warnings/{id}/attachments": {"post": {"summary": "Attach one photo (JPEG, PNG or WebP by content, at most 5 MB) to a warning; cite its id in submit_rectification's `photos`", "security": auth,
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
-                "responses": {"201": {"description": "`{id, name, content_type, size}`"}, "403": problem, "404": problem, "422": {"description": "Refused; `file` names the file", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
+                "responses": {"201": {"description": "`{id, name, content_type, size}`"}, "403": problem, "404": problem, "409": {"description": "`evidence_not_taken`: the warning's state takes no rectification now"}, "429": {"description": "`photo_quota`: `quota` (per_warning, per_user_per_day) and `limit` name the quota reached"}, "422": {"description": "Refused; `file` names the file", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
             "/api/attachments/{id}": {"get": {"summary": "A photo, to those who may read its warning's region", "security": auth,
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "The image"}, "404": problem}}},
@@ -118,6 +125,7 @@ pub fn spec() -> Value {
                                {"name": "after", "in": "query", "schema": {"type": "integer"}, "description": "The previous page's `next`"},
                                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}],
                 "responses": {"200": {"description": "A page of records"}, "403": problem, "422": problem}}},
+            "/api/publications": publications,
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
             "/readyz": {"get": {"summary": "Readiness: store reachable and projection caught up", "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},

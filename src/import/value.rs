@@ -159,6 +159,17 @@ impl Fund {
         }
     }
 
+    /// The Chinese name, as in titles, summaries and the public pages.
+    pub fn chinese_name(&self) -> &str {
+        match self {
+            Fund::Dibao => "低保",
+            Fund::Wubao => "特困供养",
+            Fund::HouseRenovation => "危房改造补助",
+            Fund::Disability => "残疾人补贴",
+            Fund::Other(name) => name,
+        }
+    }
+
     /// The canonical name, or the name given for other funds.
     pub fn as_str(&self) -> &str {
         match self {

@@ -168,7 +168,7 @@ impl Collision<'_> {
             .iter()
             .try_fold(Fen::ZERO, |sum, p| sum.checked_add(p.amount))
             .unwrap_or(first.amount);
-        let fund = fund_zh(&first.fund);
+        let fund = first.fund.chinese_name();
         let summary = format!(
             "{}（{}）{}领取{fund}{total}元，{}。",
             first.recipient_name,
@@ -223,17 +223,6 @@ pub(super) fn payment_values(payment: &WelfarePaymentRow) -> Value {
         "paid_on": payment.paid_on,
         "amount_yuan": payment.amount.to_string(),
     })
-}
-
-/// The Chinese name of a fund, as in titles and summaries.
-pub(super) fn fund_zh(fund: &Fund) -> &str {
-    match fund {
-        Fund::Dibao => "低保",
-        Fund::Wubao => "特困供养",
-        Fund::HouseRenovation => "危房改造补助",
-        Fund::Disability => "残疾人补贴",
-        Fund::Other(name) => name,
-    }
 }
 
 /// The funds named in a rule's parameters, as funds (Chinese or English names).

@@ -104,4 +104,31 @@ impl Store {
             .await?;
         Ok(response.take(0)?)
     }
+
+    /// How many photos the warning holds, and how many the user uploaded at or after
+    /// `since`: what the photo quotas are checked against. Both are read through indexes.
+    pub async fn attachment_counts(
+        &self,
+        warning: &str,
+        uploader: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "(SELECT count() AS n FROM attachment WHERE warning = $warning GROUP ALL)[0].n ?? 0;
+                 (SELECT count() AS n FROM attachment
+                    WHERE uploaded_by = $uploader AND at >= $since GROUP ALL)[0].n ?? 0;",
+            )
+            .bind(("warning", warning.to_string()))
+            .bind(("uploader", uploader.to_string()))
+            .bind(("since", since))
+            .await?;
+        if let Some(error) = super::first_error(&mut response) {
+            return Err(error);
+        }
+        let on_warning: Option<u64> = response.take(0)?;
+        let by_user: Option<u64> = response.take(1)?;
+        Ok((on_warning.unwrap_or(0), by_user.unwrap_or(0)))
+    }
 }

@@ -81,6 +81,9 @@ struct CommandWrite {
     id: RecordId,
     request_hash: String,
     result: String,
+    /// When the command was executed (the engine's clock): what housekeeping purges old
+    /// records by.
+    at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Everything the batch writes, as arrays bound to set-based statements.
@@ -174,6 +177,10 @@ fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, bas
             id: RecordId::new("command", idem.key.as_str()),
             request_hash: idem.request_hash.clone(),
             result: idem.result.to_string(),
+            at: req
+                .events
+                .first()
+                .map_or_else(chrono::Utc::now, |event| event.at),
         });
     }
     let version = base_version + req.events.len() as u64;

@@ -148,6 +148,31 @@ impl Store {
         row.map(|row| row.into_parts(key)).transpose()
     }
 
+    /// Removes up to `limit` idempotency records of commands executed before `cutoff`
+    /// (records written before they carried a time are kept) and answers how many went. A
+    /// retry with a purged key is decided afresh, against the warning's state by then.
+    pub async fn purge_commands_before(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let mut response = self
+            .db
+            .query(
+                "LET $old = SELECT VALUE id FROM command WHERE at < $cutoff AND at != NONE LIMIT $limit;
+                 DELETE $old RETURN NONE;
+                 RETURN array::len($old);",
+            )
+            .bind(("cutoff", cutoff))
+            .bind(("limit", limit as i64))
+            .await?;
+        if let Some(error) = super::first_error(&mut response) {
+            return Err(error);
+        }
+        let removed: Option<i64> = response.take(2)?;
+        Ok(removed.unwrap_or(0).max(0) as usize)
+    }
+
     /// All events of a stream in version order; empty if the stream does not exist.
     pub async fn read_stream(&self, stream: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         let query = format!(

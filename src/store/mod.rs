@@ -33,6 +33,7 @@ mod checkpoints;
 mod datasets;
 mod events;
 mod migrate;
+mod publications;
 mod snapshot;
 mod timers;
 mod users;
@@ -61,6 +62,7 @@ pub use attachments::{Attachment, AttachmentInfo};
 pub use audit::{AuditPage, AuditTamper, MAX_AUDIT_PAGE};
 pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
+pub use publications::PublicationRecord;
 pub use timers::{Timer, TimerChange};
 pub use users::{LockoutRecord, TokenRecord, UserRecord};
 
@@ -265,7 +267,11 @@ const SCHEMA: &str = "
     DEFINE TABLE IF NOT EXISTS meta SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS baseline SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS attachment SCHEMALESS;
+    DEFINE INDEX IF NOT EXISTS attachment_warning ON TABLE attachment FIELDS warning;
+    DEFINE INDEX IF NOT EXISTS attachment_uploader ON TABLE attachment FIELDS uploaded_by, at;
+    DEFINE INDEX IF NOT EXISTS command_at ON TABLE command FIELDS at;
     DEFINE TABLE IF NOT EXISTS audit SCHEMALESS;
+    DEFINE TABLE IF NOT EXISTS publication SCHEMALESS;
 ";
 
 /// Defines the schema, retrying a few times because two processes starting together against one

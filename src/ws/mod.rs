@@ -56,7 +56,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Actor, can_read, token_hash};
+use crate::auth::{Actor, Role, can_read, token_hash};
 use crate::http::AppState;
 use crate::http::auth::resolve;
 use crate::http::client::client_ip;
@@ -99,15 +99,24 @@ pub async fn upgrade(
         return Err(origin_not_allowed(&origin));
     }
     let Query(query) = query.map_err(|e| ApiError::invalid("query", e.body_text()))?;
-    let token = query
-        .token
+    let in_url = query.token.clone().filter(|t| !t.is_empty());
+    let token = in_url
         .clone()
-        .filter(|t| !t.is_empty())
+        .or_else(|| bearer(&parts.headers))
         .or_else(|| cookie(&parts.headers, "qingfeng_token"))
         .ok_or_else(|| {
-            ApiError::unauthorized("sign in first: send token= or the qingfeng_token cookie")
+            ApiError::unauthorized(
+                "sign in first: send the qingfeng_token cookie, an Authorization header, or a display's token=",
+            )
         })?;
     let actor = resolve(&state, &token).await?;
+    // A token in a URL ends up in proxies' logs and browser histories, so only a wall's
+    // display token (which reads and never acts) may travel that way, as for the pages.
+    if in_url.is_some() && actor.role() != Role::Display {
+        return Err(ApiError::unauthorized(
+            "only a display token may be sent as token=; a signed-in user's stream uses the session cookie or an Authorization header",
+        ));
+    }
     let scope = watched_scope(&state, &actor, query.scope.as_deref())?;
     let resume = resume_point(&query)?;
     let accept = upgrade::accept_key(&parts.headers)?;
@@ -190,6 +199,13 @@ fn resume_point(query: &StreamQuery) -> Result<Option<(String, u64)>, ApiError> 
         })?,
     };
     Ok(query.epoch.clone().map(|epoch| (epoch, since)))
+}
+
+/// The token of an `Authorization: Bearer` header, for programs that open streams.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then(|| token.to_string())
 }
 
 /// A cookie's value from the request headers (browsers send the page's cookies with the

@@ -23,10 +23,37 @@ async fn health_ready_and_metrics_answer() {
         .text()
         .await
         .unwrap();
+    for expected in [
+        "qingfeng_projection_position",
+        "qingfeng_http_requests_total{route=\"/healthz\",status=\"200\"} 1",
+        "qingfeng_http_request_duration_seconds_count{route=\"/readyz\"} 1",
+        "qingfeng_warnings{level=\"red\"} 0",
+        "qingfeng_ws_refused_total{reason=\"origin\"} 0",
+        "# EOF",
+    ] {
+        assert!(metrics.contains(expected), "no {expected} in {metrics}");
+    }
+    let infinite_bucket = metrics.lines().find(|line| {
+        line.starts_with("qingfeng_http_request_duration_seconds_bucket{")
+            && line.contains("route=\"/healthz\"")
+            && line.contains("le=\"+Inf\"")
+    });
     assert!(
-        metrics.contains("qingfeng_projection_position"),
+        infinite_bucket.is_some_and(|line| line.ends_with(" 1")),
         "{metrics}"
     );
+    // A path nobody routes is counted under one label, so probing cannot grow the labels.
+    for path in ["/no/such/page", "/another/guess"] {
+        let response = app.client.get(format!("{}{path}", app.address)).send();
+        assert_eq!(response.await.unwrap().status(), 404);
+    }
+    let metrics = app.client.get(format!("{}/metrics", app.address)).send();
+    let metrics = metrics.await.unwrap().text().await.unwrap();
+    assert!(
+        metrics.contains("qingfeng_http_requests_total{route=\"unmatched\",status=\"404\"} 2"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("guess"), "{metrics}");
     app.stop().await;
 }
 

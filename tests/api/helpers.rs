@@ -46,6 +46,15 @@ pub fn level_and_state(warning: &Value) -> (&str, &str) {
     (field("level"), field("state"))
 }
 
+/// The smallest valid PNG: a 1×1 transparent pixel.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
+
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).unwrap()
 }
@@ -57,6 +66,8 @@ pub struct TestApp {
     pub engine: Arc<Engine>,
     /// The app's live-stream hub; tests flush it instead of waiting for its timer.
     pub hub: Arc<qingfeng::ws::Hub>,
+    /// What the handlers share, for stepping the background workers.
+    pub state: qingfeng::http::AppState,
     #[allow(dead_code)]
     pub store_url: String,
     tokens: std::sync::Mutex<std::collections::HashMap<String, String>>,
@@ -118,6 +129,7 @@ async fn spawn_app_configured(
     let app = App::build(config).await.expect("the app builds");
     let engine = app.engine();
     let hub = app.hub();
+    let state = app.state();
     for user in test_users() {
         engine.store().put_user(user).await.unwrap();
     }
@@ -132,6 +144,7 @@ async fn spawn_app_configured(
         clock,
         engine,
         hub,
+        state,
         store_url: store_url.to_string(),
         tokens: Default::default(),
         stop: Some(stop),
@@ -175,6 +188,11 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
+    }
+
+    /// One round of housekeeping (purges), as the server runs it every minute.
+    pub async fn step_housekeeping(&self) -> qingfeng::housekeeping::Swept {
+        qingfeng::housekeeping::step(&self.state).await
     }
 
     pub async fn step_scheduler(&self) -> StepReport {
@@ -237,6 +255,15 @@ impl TestApp {
         assert_eq!(response.status(), 201);
         let body: Value = response.json().await.unwrap();
         body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Raises a 柳塘 warning and has its steward acknowledge it, so it takes photos.
+    pub async fn raise_acknowledged(&self) -> String {
+        let id = self.raise_ok(VILLAGE_LIUTANG).await;
+        let steward = self.login("liutang").await;
+        self.command_ok(&steward, &id, json!({"type": "acknowledge"}))
+            .await;
+        id
     }
 
     pub async fn command(&self, token: &str, id: &str, body: Value) -> reqwest::Response {
@@ -320,6 +347,31 @@ impl TestApp {
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
         self.client
             .post(format!("{}/api/imports/{kind}", self.address))
+            .bearer_auth(token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads one photo for the warning as `user` (`POST /api/warnings/{id}/attachments`).
+    pub async fn attach(
+        &self,
+        user: &str,
+        warning: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let token = self.login(user).await;
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str("image/png")
+            .unwrap();
+        self.client
+            .post(format!(
+                "{}/api/warnings/{warning}/attachments",
+                self.address
+            ))
             .bearer_auth(token)
             .multipart(reqwest::multipart::Form::new().part("file", part))
             .send()

@@ -13,6 +13,8 @@ mod hostile;
 mod imports;
 mod lifecycle;
 mod maps;
+mod public;
+mod quotas;
 mod reminders;
 mod replay;
 mod scale_out;

@@ -4,44 +4,11 @@
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 
-use crate::helpers::{CITY, TestApp, VILLAGE_LIUTANG, spawn_app};
-
-/// The smallest valid PNG: a 1×1 transparent pixel.
-const PNG: &[u8] = &[
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-    0x42, 0x60, 0x82,
-];
+use crate::helpers::{CITY, PNG, TestApp, VILLAGE_LIUTANG, spawn_app};
 
 async fn fetch(app: &TestApp, path: &str) -> reqwest::Response {
     app.client
         .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn attach(
-    app: &TestApp,
-    user: &str,
-    warning: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> reqwest::Response {
-    let token = app.login(user).await;
-    let part = reqwest::multipart::Part::bytes(bytes)
-        .file_name(name.to_string())
-        .mime_str("image/png")
-        .unwrap();
-    app.client
-        .post(format!(
-            "{}/api/warnings/{warning}/attachments",
-            app.address
-        ))
-        .bearer_auth(token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
         .send()
         .await
         .unwrap()
@@ -98,8 +65,8 @@ async fn the_root_sends_a_browser_to_the_sign_in_page() {
 #[tokio::test]
 async fn a_png_is_stored_and_served_to_readers_of_its_region_only() {
     let app = spawn_app().await;
-    let id = app.raise_ok(VILLAGE_LIUTANG).await;
-    let response = attach(&app, "liutang", &id, "整改.png", PNG.to_vec()).await;
+    let id = app.raise_acknowledged().await;
+    let response = app.attach("liutang", &id, "整改.png", PNG.to_vec()).await;
     assert_eq!(response.status(), 201);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["name"], "整改.png");
@@ -124,9 +91,9 @@ async fn a_png_is_stored_and_served_to_readers_of_its_region_only() {
 #[tokio::test]
 async fn a_text_file_renamed_png_is_refused_naming_the_file() {
     let app = spawn_app().await;
-    let id = app.raise_ok(VILLAGE_LIUTANG).await;
+    let id = app.raise_acknowledged().await;
     let text = b"this is a note, not a photo".to_vec();
-    let response = attach(&app, "liutang", &id, "photo.png", text).await;
+    let response = app.attach("liutang", &id, "photo.png", text).await;
     assert_eq!(response.status(), 422);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["file"], "photo.png");
@@ -141,10 +108,10 @@ async fn a_text_file_renamed_png_is_refused_naming_the_file() {
 #[tokio::test]
 async fn a_photo_over_five_megabytes_is_refused_naming_the_file() {
     let app = spawn_app().await;
-    let id = app.raise_ok(VILLAGE_LIUTANG).await;
+    let id = app.raise_acknowledged().await;
     let mut big = PNG.to_vec();
     big.resize(5 * 1024 * 1024 + 1, 0);
-    let response = attach(&app, "liutang", &id, "big.png", big).await;
+    let response = app.attach("liutang", &id, "big.png", big).await;
     assert_eq!(response.status(), 422);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["file"], "big.png");
@@ -159,10 +126,10 @@ async fn a_photo_over_five_megabytes_is_refused_naming_the_file() {
 async fn a_steward_of_another_village_may_not_attach() {
     let app = spawn_app().await;
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
-    let response = attach(&app, "shimen", &id, "a.png", PNG.to_vec()).await;
+    let response = app.attach("shimen", &id, "a.png", PNG.to_vec()).await;
     assert_eq!(response.status(), 404, "the warning is not theirs to see");
     // A city display reads the warning but may change nothing.
-    let response = attach(&app, "wall", &id, "a.png", PNG.to_vec()).await;
+    let response = app.attach("wall", &id, "a.png", PNG.to_vec()).await;
     assert_eq!(response.status(), 403);
     app.stop().await;
 }
@@ -174,7 +141,8 @@ async fn a_submitted_rectification_records_its_photos_in_the_history() {
     let steward = app.login("liutang").await;
     app.command_ok(&steward, &id, json!({"type": "acknowledge"}))
         .await;
-    let upload: Value = attach(&app, "liutang", &id, "after.png", PNG.to_vec())
+    let upload: Value = app
+        .attach("liutang", &id, "after.png", PNG.to_vec())
         .await
         .json()
         .await
@@ -182,8 +150,9 @@ async fn a_submitted_rectification_records_its_photos_in_the_history() {
     let photo = upload["id"].as_str().unwrap();
 
     // A photo of another warning cannot be cited.
-    let other = app.raise_ok(VILLAGE_LIUTANG).await;
-    let foreign: Value = attach(&app, "liutang", &other, "x.png", PNG.to_vec())
+    let other = app.raise_acknowledged().await;
+    let foreign: Value = app
+        .attach("liutang", &other, "x.png", PNG.to_vec())
         .await
         .json()
         .await

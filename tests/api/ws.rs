@@ -285,9 +285,10 @@ async fn streams_outside_the_tokens_region_or_without_a_token_are_refused_before
     let qingxi_wall = app.login("qingxi-wall").await;
     let wall = app.login("wall").await;
     let cases = [
+        // A signed-in user's token never travels in a URL, even for a scope it may watch.
         (
-            format!("scope=village:{VILLAGE_SHIMEN}&token={liutang}"),
-            403,
+            format!("scope=village:{VILLAGE_LIUTANG}&token={liutang}"),
+            401,
         ),
         (format!("scope=city&token={qingxi_wall}"), 403),
         (format!("scope=town:{VILLAGE_LIUTANG}&token={wall}"), 422),
@@ -299,6 +300,37 @@ async fn streams_outside_the_tokens_region_or_without_a_token_are_refused_before
     ];
     for (query, status) in cases {
         assert_eq!(refusal(&app, &query).await, status, "/ws?{query}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_in_user_streams_with_an_authorization_header_within_its_region() {
+    let app = spawn_app().await;
+    let liutang = app.login("liutang").await;
+    let handshake = |scope: String| {
+        let mut request = url(&app, &format!("scope={scope}"))
+            .into_client_request()
+            .unwrap();
+        let bearer = format!("Bearer {liutang}");
+        request
+            .headers_mut()
+            .insert(header::AUTHORIZATION, bearer.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let (socket, _) = handshake(format!("village:{VILLAGE_LIUTANG}"))
+        .await
+        .unwrap();
+    let mut screen = Screen { socket, seq: None };
+    assert_eq!(
+        screen.next().await["scope"],
+        format!("village:{VILLAGE_LIUTANG}")
+    );
+    match handshake(format!("village:{VILLAGE_SHIMEN}")).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!("another village's stream was not refused: {other:?}"),
     }
     app.stop().await;
 }

@@ -26,12 +26,17 @@ const WAIT: Duration = Duration::from_secs(10);
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// A city stream's handshake with the token in the query and, if given, an `Origin`.
+/// A city stream's handshake with the token in an `Authorization` header and, if given,
+/// an `Origin`.
 async fn connect(app: &TestApp, token: &str, origin: Option<&str>) -> Result<Socket, (u16, Value)> {
     let address = app.address.replacen("http", "ws", 1);
-    let mut request = format!("{address}/ws?scope=city&token={token}")
+    let mut request = format!("{address}/ws?scope=city")
         .into_client_request()
         .unwrap();
+    request.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
     if let Some(origin) = origin {
         request
             .headers_mut()

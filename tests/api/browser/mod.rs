@@ -3,9 +3,12 @@
 //! the screenshots go.
 
 mod artifacts;
+mod audit;
 mod city;
 mod harness;
+mod login;
 mod png;
+mod public;
 mod village;
 
 use serde_json::json;
