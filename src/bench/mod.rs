@@ -3,3 +3,4 @@
 
 pub mod abuse;
 pub mod fanout;
+pub mod public;

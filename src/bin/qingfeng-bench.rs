@@ -73,6 +73,8 @@ enum Bench {
     Fanout(qingfeng::bench::fanout::FanoutArgs),
     /// A sign-in flood and a hostile workbook against `qingfeng serve`, with a quiet baseline.
     Abuse(qingfeng::bench::abuse::AbuseArgs),
+    /// Phones browsing the public pages of a million published payments, with a /healthz floor.
+    Public(qingfeng::bench::public::PublicArgs),
     /// The bare broadcast server `fanout` runs in a child process.
     #[command(hide = true)]
     FanoutFloor {
@@ -102,6 +104,7 @@ async fn bench() -> anyhow::Result<()> {
         Bench::Scan { size } => qingfeng::datagen::bench::scan_command(size).await,
         Bench::Fanout(args) => qingfeng::bench::fanout::run(args).await,
         Bench::Abuse(args) => qingfeng::bench::abuse::run(args).await,
+        Bench::Public(args) => qingfeng::bench::public::run(args).await,
         Bench::FanoutFloor { regions } => {
             qingfeng::bench::fanout::floor::serve(RegionTree::load(regions)?).await
         }

@@ -105,7 +105,7 @@ pub async fn decide_one(
     crate::audit::record(store, entry).await;
     state
         .public
-        .rebuild(store, &state.engine.shared_regions())
+        .redecide(store, &state.engine.shared_regions())
         .await?;
     let (ledger, _) = state.public.current();
     let decisions = store.publications().await?;

@@ -111,12 +111,12 @@ pub fn person_key(id: &str, name: &str) -> [u8; 32] {
 impl Ledger {
     /// The ledger of the payments whose month is published and unchanged since.
     pub fn build(
-        rows: Vec<WelfarePaymentRow>,
+        rows: &[WelfarePaymentRow],
         decisions: &[PublicationRecord],
         regions: &RegionTree,
     ) -> Ledger {
         let mut imported: BTreeMap<Month, Total> = BTreeMap::new();
-        for row in &rows {
+        for row in rows {
             let month = (row.fund.clone(), row.period);
             imported.entry(month).or_default().add(row.amount.fen());
         }
@@ -138,7 +138,7 @@ impl Ledger {
         ledger
     }
 
-    fn add(&mut self, row: WelfarePaymentRow, month: Month, regions: &RegionTree) {
+    fn add(&mut self, row: &WelfarePaymentRow, month: Month, regions: &RegionTree) {
         let payment = PublicPayment {
             name: mask_name(&row.recipient_name).into_boxed_str(),
             amount: row.amount,

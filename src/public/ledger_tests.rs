@@ -63,7 +63,7 @@ fn rows() -> Vec<WelfarePaymentRow> {
 #[test]
 fn only_published_months_are_listed_and_totalled_with_masked_names() {
     let tree = regions();
-    let ledger = Ledger::build(rows(), &[published("2025-12", 2, 1360)], &tree);
+    let ledger = Ledger::build(&rows(), &[published("2025-12", 2, 1360)], &tree);
     let december = (Fund::Dibao, period("2025-12"));
     let january = (Fund::Dibao, period("2026-01"));
     let names: Vec<&str> = ledger
@@ -90,7 +90,7 @@ fn a_month_reimported_with_other_payments_is_hidden_until_published_again() {
     let tree = regions();
     let mut changed = rows();
     changed[1].amount = Fen::from_fen(99_900);
-    let ledger = Ledger::build(changed, &[published("2025-12", 2, 1360)], &tree);
+    let ledger = Ledger::build(&changed, &[published("2025-12", 2, 1360)], &tree);
     let december = (Fund::Dibao, period("2025-12"));
     assert_eq!(ledger.months()[&december].1, MonthState::Changed);
     assert!(ledger.payments(&code("990102001001"), &december).is_empty());
@@ -101,7 +101,7 @@ fn a_month_reimported_with_other_payments_is_hidden_until_published_again() {
 fn a_resident_finds_their_own_payments_only_with_their_name_and_id() {
     let tree = regions();
     let decisions = [published("2025-12", 2, 1360), published("2026-01", 1, 800)];
-    let ledger = Ledger::build(rows(), &decisions, &tree);
+    let ledger = Ledger::build(&rows(), &decisions, &tree);
     assert_eq!(ledger.own_payments(SUN_LING, "孙玲").len(), 2);
     assert_eq!(
         ledger
@@ -117,7 +117,7 @@ fn a_resident_finds_their_own_payments_only_with_their_name_and_id() {
 #[test]
 fn decisions_need_an_imported_month_and_a_withdrawal_a_published_one() {
     let tree = regions();
-    let ledger = Ledger::build(rows(), &[], &tree);
+    let ledger = Ledger::build(&rows(), &[], &tree);
     let at = Utc.with_ymd_and_hms(2026, 1, 5, 2, 0, 0).unwrap();
     let december = (Fund::Dibao, period("2025-12"));
     let record = decide(&ledger, &december, true, "city", at).unwrap();
@@ -131,6 +131,6 @@ fn decisions_need_an_imported_month_and_a_withdrawal_a_published_one() {
         decide(&ledger, &march, true, "city", at),
         Err(DecisionError::NotImported { .. })
     ));
-    let ledger = Ledger::build(rows(), &[record], &tree);
+    let ledger = Ledger::build(&rows(), &[record], &tree);
     assert!(decide(&ledger, &december, false, "city", at).is_ok());
 }

@@ -19,6 +19,7 @@ pub use ledger::{Ledger, Month, MonthState, OwnPayment, PublicPayment, Total};
 
 use crate::import::DatasetKind;
 use crate::import::Row;
+use crate::import::rows::WelfarePaymentRow;
 use crate::import::service::load_datasets;
 use crate::regions::RegionTree;
 use crate::store::{PublicationRecord, Store, StoreError};
@@ -26,8 +27,10 @@ use crate::store::{PublicationRecord, Store, StoreError};
 /// The ledger the public pages read, replaced whole by each rebuild.
 pub struct PublicSite {
     current: RwLock<(Arc<Ledger>, u64)>,
-    /// Rebuilds take turns, so an older one never replaces a newer one.
-    rebuilding: tokio::sync::Mutex<()>,
+    /// The imported payments the ledger was built from, kept so that a decision (which
+    /// changes no payment) rebuilds without reading a million rows from the store again.
+    /// Rebuilds take turns on this lock, so an older one never replaces a newer one.
+    payments: tokio::sync::Mutex<Option<Arc<Vec<WelfarePaymentRow>>>>,
     /// Numbers the ledgers; starts at the clock so a restarted server never reuses an ETag.
     next_generation: AtomicU64,
 }
@@ -37,7 +40,7 @@ impl Default for PublicSite {
         let start = Utc::now().timestamp_millis().max(0) as u64;
         PublicSite {
             current: RwLock::new((Arc::new(Ledger::default()), start)),
-            rebuilding: tokio::sync::Mutex::new(()),
+            payments: tokio::sync::Mutex::new(None),
             next_generation: AtomicU64::new(start + 1),
         }
     }
@@ -53,29 +56,46 @@ impl PublicSite {
         (current.0.clone(), current.1)
     }
 
-    /// Builds the ledger again from the imported payments and the decisions.
+    /// Builds the ledger again from the imported payments (read afresh: after an import,
+    /// at start) and the decisions.
     pub async fn rebuild(
         &self,
         store: &Store,
         regions: &Arc<RegionTree>,
     ) -> Result<(), StoreError> {
-        let _turn = self.rebuilding.lock().await;
-        let rows = load_datasets(store, &[DatasetKind::WelfarePayments]).await?;
+        let mut payments = self.payments.lock().await;
+        *payments = Some(Arc::new(load_payments(store).await?));
+        self.build(store, regions, payments.clone().expect("just loaded"))
+            .await
+    }
+
+    /// Builds the ledger again after a decision: the same payments, the decisions read
+    /// afresh.
+    pub async fn redecide(
+        &self,
+        store: &Store,
+        regions: &Arc<RegionTree>,
+    ) -> Result<(), StoreError> {
+        let mut payments = self.payments.lock().await;
+        if payments.is_none() {
+            *payments = Some(Arc::new(load_payments(store).await?));
+        }
+        self.build(store, regions, payments.clone().expect("loaded"))
+            .await
+    }
+
+    async fn build(
+        &self,
+        store: &Store,
+        regions: &Arc<RegionTree>,
+        payments: Arc<Vec<WelfarePaymentRow>>,
+    ) -> Result<(), StoreError> {
         let decisions = store.publications().await?;
         let regions = regions.clone();
-        let ledger = tokio::task::spawn_blocking(move || {
-            let payments = rows
-                .into_iter()
-                .flatten()
-                .filter_map(|row| match row {
-                    Row::WelfarePayment(payment) => Some(payment),
-                    _ => None,
-                })
-                .collect();
-            Ledger::build(payments, &decisions, &regions)
-        })
-        .await
-        .expect("building the ledger does not panic");
+        let ledger =
+            tokio::task::spawn_blocking(move || Ledger::build(&payments, &decisions, &regions))
+                .await
+                .expect("building the ledger does not panic");
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
         *self
             .current
@@ -83,6 +103,19 @@ impl PublicSite {
             .expect("the ledger lock is never poisoned") = (Arc::new(ledger), generation);
         Ok(())
     }
+}
+
+/// Every imported welfare payment.
+async fn load_payments(store: &Store) -> Result<Vec<WelfarePaymentRow>, StoreError> {
+    let rows = load_datasets(store, &[DatasetKind::WelfarePayments]).await?;
+    Ok(rows
+        .into_iter()
+        .flatten()
+        .filter_map(|row| match row {
+            Row::WelfarePayment(payment) => Some(payment),
+            _ => None,
+        })
+        .collect())
 }
 
 /// Why a publication decision was refused.

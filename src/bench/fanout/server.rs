@@ -178,7 +178,7 @@ impl Api {
         Ok(())
     }
 
-    async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
+    pub async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Value> {
         let response = self
             .http
             .post(format!("{}{path}", self.base))
@@ -189,6 +189,39 @@ impl Api {
         let status = response.status();
         let text = response.text().await?;
         anyhow::ensure!(status.is_success(), "POST {path}: {status} {text}");
+        Ok(serde_json::from_str(&text)?)
+    }
+}
+
+impl Api {
+    /// A GET as this user, answered with its JSON.
+    pub async fn get(&self, path: &str) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        let status = response.status();
+        let text = response.text().await?;
+        anyhow::ensure!(status.is_success(), "GET {path}: {status} {text}");
+        Ok(serde_json::from_str(&text)?)
+    }
+
+    /// Uploads one dataset file as this user; answers the import report.
+    pub async fn upload(&self, kind: &str, name: &str, bytes: Vec<u8>) -> anyhow::Result<Value> {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
+        let response = self
+            .http
+            .post(format!("{}/api/imports/{kind}", self.base))
+            .bearer_auth(&self.token)
+            .timeout(Duration::from_secs(600))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await?;
+        let status = response.status();
+        let text = response.text().await?;
+        anyhow::ensure!(status.is_success(), "uploading {name}: {status} {text}");
         Ok(serde_json::from_str(&text)?)
     }
 }
