@@ -31,6 +31,12 @@ pub struct PublicPolicy {
     /// 查本人 lookups per client address and minute, after a burst; more answer 429.
     pub lookups_per_minute_per_address: u32,
     pub lookup_burst_per_address: u32,
+    /// 我要反映 reports per client address and hour, after a burst; more answer 429.
+    pub reports_per_hour_per_address: u32,
+    pub report_burst_per_address: u32,
+    /// The least time, in seconds, between fetching the report form and sending it: a
+    /// person takes longer to write a report, a script does not.
+    pub report_min_seconds: u32,
 }
 
 impl Default for PublicPolicy {
@@ -38,6 +44,9 @@ impl Default for PublicPolicy {
         PublicPolicy {
             lookups_per_minute_per_address: 5,
             lookup_burst_per_address: 10,
+            reports_per_hour_per_address: 5,
+            report_burst_per_address: 3,
+            report_min_seconds: 5,
         }
     }
 }

@@ -25,6 +25,7 @@ export const COMMANDS = {
   reinstate: { label: "恢复预警", field: "reason", required: true, presets: ["经复核需恢复预警"] },
   report_relapse: { label: "报告复发", field: "note", required: true, presets: ["巡查发现问题复发"], tone: "danger" },
   close_reminder: { label: "办结提醒", field: "note", required: true, presets: ["已安排重新公开发包", "已依规续签合同"], tone: "primary" },
+  reply_publicly: { label: "公开答复", field: "text", required: true, presets: ["经核查，反映问题属实，已责令整改", "经核查，反映问题不属实"] },
 };
 
 /** The buttons of a warning's allowed commands, except those listed in `skip`. */
@@ -111,7 +112,7 @@ export function openCommandDialog(warning, kind, onDone) {
       { role: "dialog", "aria-modal": "true" },
       h("h3", {}, spec.label),
       h("div.target", {}, `${warning.region_name || warning.region} · ${warning.title} · 期限 ${fmtTime(warning.deadline)}`),
-      h("label.field", {}, spec.field === "reason" ? "理由" : "说明"),
+      h("label.field", {}, spec.field === "reason" ? "理由" : spec.field === "text" ? "答复内容（将公开给反映人）" : "说明"),
       text,
       spec.presets?.length
         ? h("div.chips", {}, spec.presets.map((preset) => h("button", { type: "button", onclick: () => (text.value = preset) }, preset)))

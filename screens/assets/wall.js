@@ -72,6 +72,7 @@ export const EVENT_TEXT = {
   observation_ended: "观察期满销号",
   relapsed: "问题复发",
   reminder_closed: "提醒办结",
+  replied_publicly: "公开答复",
   reminder_expired: "提醒逾期转红",
 };
 
@@ -392,6 +393,16 @@ function table(object) {
 /** 比对判别依据: the rows compared, the values, the threshold and the legal basis. */
 export function evidenceView(warning, ruleName) {
   const evidence = warning.evidence;
+  if (evidence && evidence.source === "public") {
+    // A report from the public pages: its words are the evidence (the phone is not here).
+    return h(
+      "div.evidence",
+      {},
+      h("div", {}, `群众反映：${evidence.category_name || evidence.category || ""}`),
+      h("div.basis-text", {}, evidence.text || ""),
+      evidence.basis ? h("div.basis-text", {}, `依据：${evidence.basis}`) : null,
+    );
+  }
   if (!evidence || typeof evidence !== "object") {
     return h("div.evidence", {}, h("div.basis-text", {}, "人工录入的预警（信访、巡察等线索），无数据比对记录。"));
   }
@@ -418,6 +429,7 @@ function eventText(event) {
   const d = event.data || {};
   const parts = [];
   if (d.note) parts.push(d.note);
+  if (d.text) parts.push(`公开答复：${d.text}`);
   if (d.reason) parts.push(`理由：${d.reason}`);
   if (d.deadline && event.kind !== "raised") parts.push(`新期限：${fmtTime(d.deadline)}`);
   if (d.deadline && event.kind === "raised") parts.push(`${d.reminder ? "提醒期限" : "整改期限"}：${fmtTime(d.deadline)}`);

@@ -128,6 +128,7 @@ pub fn domain_label(domain: Domain) -> &'static str {
         Domain::VillagePower => "小微权力",
         Domain::Welfare => "民生资金",
         Domain::Bidding => "招投标",
+        Domain::Public => "群众反映",
     }
 }
 

@@ -129,7 +129,13 @@ fn a_city_of_another_size_also_raises_exactly_its_plants() {
 #[test]
 fn every_rule_of_the_catalogue_has_at_least_two_plants_with_a_note() {
     let generated = generate(&config(1, Sizes::demo(), true));
-    for entry in Catalogue::builtin().entries() {
+    // Reports from the public are not in any dataset, so nothing can be planted for them.
+    let catalogue = Catalogue::builtin();
+    let from_datasets = catalogue
+        .entries()
+        .iter()
+        .filter(|e| e.domain != crate::rules::Domain::Public);
+    for entry in from_datasets {
         let plants: Vec<_> = generated
             .truth
             .iter()

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod browser;
+pub mod challenge;
 pub mod charts;
 pub mod client;
 pub mod error;
@@ -20,6 +21,8 @@ pub mod public_pages;
 pub mod publications;
 pub mod rate;
 pub mod regions;
+pub mod report;
+pub mod report_pages;
 pub mod rules;
 pub mod screens;
 pub mod token_cache;
@@ -121,6 +124,15 @@ fn routes(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(public::MAX_LOOKUP_BYTES)),
         )
         .route("/public/assets/{file}", get(public::asset))
+        .route(
+            "/public/report",
+            get(report::form)
+                .post(report::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(report::MAX_REPORT_BYTES)),
+        )
+        .route("/public/report/{code}", get(report::receipt))
+        .route("/api/warnings/{id}/reports", get(report::list))
+        .route("/api/warnings/{id}/reports/unmask", post(report::unmask))
         .route("/", get(screens::root))
         .route("/screens", get(screens::screens_bare))
         .route("/screens/", get(screens::login_page))

@@ -37,9 +37,11 @@ const STYLESHEET: &[u8] = include_bytes!("../../screens/public/public.css");
 /// The largest 查本人 form accepted, in bytes.
 pub const MAX_LOOKUP_BYTES: usize = 1024;
 
-/// The per-address limits of the public pages' forms.
+/// The per-address limits of the public pages' forms, and the report form's challenges.
 pub struct PublicLimits {
     pub lookups: AddressLimiter,
+    pub reports: AddressLimiter,
+    pub challenges: super::challenge::Challenges,
 }
 
 impl PublicLimits {
@@ -49,12 +51,18 @@ impl PublicLimits {
                 policy.lookups_per_minute_per_address,
                 policy.lookup_burst_per_address,
             ),
+            reports: AddressLimiter::per_hour(
+                policy.reports_per_hour_per_address,
+                policy.report_burst_per_address,
+            ),
+            challenges: super::challenge::Challenges::new(policy.report_min_seconds),
         }
     }
 
     /// Forgets addresses that have been quiet long enough to be back to a full burst.
     pub fn forget_idle(&self) {
         self.lookups.forget_idle();
+        self.reports.forget_idle();
     }
 }
 
@@ -295,6 +303,9 @@ fn region_body(ledger: &Ledger, regions: &RegionTree, region: &Region) -> Markup
                 h2 { "按月公开" @if village.is_some() { span.hint { "点期间查看名单" } } }
                 (month_table(village, &months))
             }
+        }
+        @if let Some(village) = village {
+            p { a.button href={"/public/report?region=" (village)} { "反映这个村（社区）的问题" } }
         }
     }
 }

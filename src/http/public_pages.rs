@@ -32,7 +32,7 @@ pub fn layout(title: &str, crumbs: &[Crumb], body: Markup) -> Markup {
             body {
                 header.site {
                     a.brand href="/public" { "清风 · 惠民资金公开" }
-                    nav { a.button href="/public/lookup" { "查本人" } }
+                    nav { a.button href="/public/lookup" { "查本人" } " " a.button href="/public/report" { "我要反映" } }
                 }
                 @if !crumbs.is_empty() {
                     nav.crumbs aria-label="当前位置" {

@@ -24,6 +24,15 @@ impl AddressLimiter {
         }
     }
 
+    /// At most `per_hour` an hour once a `burst` is spent (each at least one).
+    pub fn per_hour(per_hour: u32, burst: u32) -> AddressLimiter {
+        let per_hour = NonZeroU32::new(per_hour.max(1)).expect("at least one");
+        let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
+        AddressLimiter {
+            limiter: RateLimiter::keyed(Quota::per_hour(per_hour).allow_burst(burst)),
+        }
+    }
+
     /// Counts a request from `client`; over its rate, how long until it may come back
     /// (at least a second, which is what `Retry-After` can say).
     pub fn check(&self, client: IpAddr) -> Result<(), Duration> {

@@ -26,6 +26,8 @@ pub enum Domain {
     Welfare,
     /// 招投标: bids on public tenders.
     Bidding,
+    /// 群众反映: reports from the public pages.
+    Public,
 }
 
 impl Domain {
@@ -35,6 +37,7 @@ impl Domain {
             Domain::VillagePower => "village_power",
             Domain::Welfare => "welfare",
             Domain::Bidding => "bidding",
+            Domain::Public => "public",
         }
     }
 }
@@ -107,7 +110,7 @@ pub struct Catalogue {
 }
 
 /// The shipped catalogue files, compiled in for tests and tools run without a directory.
-const BUILTIN: [(&str, &str); 3] = [
+const BUILTIN: [(&str, &str); 4] = [
     (
         "workflows/rules/village_power.toml",
         include_str!("../../workflows/rules/village_power.toml"),
@@ -119,6 +122,10 @@ const BUILTIN: [(&str, &str); 3] = [
     (
         "workflows/rules/bidding.toml",
         include_str!("../../workflows/rules/bidding.toml"),
+    ),
+    (
+        "workflows/rules/public.toml",
+        include_str!("../../workflows/rules/public.toml"),
     ),
 ];
 

@@ -36,6 +36,7 @@ pub mod lease_expiring;
 pub mod lease_over_limit;
 pub mod payment_before_approval;
 pub mod payment_over_limit;
+pub mod public_report;
 pub mod tender_required;
 pub mod welfare_cadre_relative;
 pub mod welfare_company;
@@ -223,6 +224,7 @@ registry! {
     bid_win_outlier => BidWinOutlier in Bidding,
     bid_ring => BidRing in Bidding,
     cover_bidder => CoverBidder in Bidding,
+    public_report => PublicReport in Public,
 }
 
 /// The rules the catalogue enables, in registry order, ready to run.

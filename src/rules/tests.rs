@@ -233,7 +233,11 @@ fn every_case_directory_has_a_test() {
 
 #[test]
 fn every_rule_has_a_case_that_flags_and_one_that_does_not() {
-    for code in CODES {
+    // A public report is never found in the datasets: no fixture can flag it.
+    let from_datasets = CODES
+        .iter()
+        .filter(|code| super::RuleParams::domain_of(code) != Some(crate::rules::Domain::Public));
+    for code in from_datasets {
         let flagged = |name: &&str| {
             let path = fixtures().join(name).join("expected.json");
             let text = std::fs::read_to_string(path).unwrap_or_default();

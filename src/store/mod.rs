@@ -34,6 +34,7 @@ mod datasets;
 mod events;
 mod migrate;
 mod publications;
+mod reports;
 mod snapshot;
 mod timers;
 mod users;
@@ -63,6 +64,7 @@ pub use audit::{AuditPage, AuditTamper, MAX_AUDIT_PAGE};
 pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
 pub use publications::PublicationRecord;
+pub use reports::ReportRecord;
 pub use timers::{Timer, TimerChange};
 pub use users::{LockoutRecord, TokenRecord, UserRecord};
 
@@ -272,6 +274,8 @@ const SCHEMA: &str = "
     DEFINE INDEX IF NOT EXISTS command_at ON TABLE command FIELDS at;
     DEFINE TABLE IF NOT EXISTS audit SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS publication SCHEMALESS;
+    DEFINE TABLE IF NOT EXISTS report SCHEMALESS;
+    DEFINE INDEX IF NOT EXISTS report_warning ON TABLE report FIELDS warning;
 ";
 
 /// Defines the schema, retrying a few times because two processes starting together against one

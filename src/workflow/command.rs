@@ -65,6 +65,11 @@ pub enum Command {
     CloseReminder {
         note: String,
     },
+    /// Answers the people who reported the warning (rule `public_report`); the text is
+    /// public, shown on their receipt page.
+    ReplyPublicly {
+        text: String,
+    },
 }
 
 /// The name of a command, for errors and for the list of allowed commands.
@@ -121,7 +126,7 @@ pub enum Rejection {
 }
 
 impl Command {
-    pub const KINDS: [CommandKind; 13] = [
+    pub const KINDS: [CommandKind; 14] = [
         "acknowledge",
         "start_rectification",
         "submit_rectification",
@@ -135,6 +140,7 @@ impl Command {
         "reinstate",
         "report_relapse",
         "close_reminder",
+        "reply_publicly",
     ];
 
     pub fn kind(&self) -> CommandKind {
@@ -152,6 +158,7 @@ impl Command {
             Command::Reinstate { .. } => "reinstate",
             Command::ReportRelapse { .. } => "report_relapse",
             Command::CloseReminder { .. } => "close_reminder",
+            Command::ReplyPublicly { .. } => "reply_publicly",
         }
     }
 
@@ -178,6 +185,7 @@ impl Command {
             "dismiss" => Command::Dismiss { reason: text() },
             "reinstate" => Command::Reinstate { reason: text() },
             "close_reminder" => Command::CloseReminder { note: text() },
+            "reply_publicly" => Command::ReplyPublicly { text: text() },
             _ => Command::ReportRelapse { note: text() },
         }
     }

@@ -206,6 +206,22 @@ fn fact_for(
         Command::CloseReminder { note } => Fact::ReminderClosed {
             note: required("note", note)?,
         },
+        Command::ReplyPublicly { text } => {
+            if !warning.is_public_report() {
+                return Err(Rejection::NotApplicable {
+                    command: "reply_publicly",
+                    state: warning.step,
+                    allowed: Vec::new(),
+                    reason: format!(
+                        "warning {} was not reported by the public; only a public report gets a public reply",
+                        warning.id
+                    ),
+                });
+            }
+            Fact::RepliedPublicly {
+                text: required("text", text)?,
+            }
+        }
     })
 }
 

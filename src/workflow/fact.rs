@@ -147,6 +147,11 @@ pub enum Fact {
         missed: DateTime<Utc>,
         deadline: DateTime<Utc>,
     },
+    /// The office's answer to the people who reported it, shown on their receipt page
+    /// (only a warning a public report raised gets one). Changes nothing else.
+    RepliedPublicly {
+        text: String,
+    },
 }
 
 impl Fact {
@@ -171,6 +176,7 @@ impl Fact {
             Fact::Relapsed { .. } => "relapsed",
             Fact::ReminderClosed { .. } => "reminder_closed",
             Fact::ReminderExpired { .. } => "reminder_expired",
+            Fact::RepliedPublicly { .. } => "replied_publicly",
         }
     }
 }

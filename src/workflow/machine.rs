@@ -38,6 +38,10 @@ pub struct Occurrence {
 impl Warning {
     #[superstate]
     fn any(&mut self, event: &Occurrence) -> Outcome<State> {
+        // A public reply may be given, or corrected, whatever the state.
+        if let Fact::RepliedPublicly { .. } = event.fact {
+            return Handled;
+        }
         self.rejection = Some(format!(
             "{} does not apply to a warning that is {}",
             event.fact.kind(),

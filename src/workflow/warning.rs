@@ -133,7 +133,15 @@ impl TimerKind {
 /// (and, once officials are notified, a message).
 pub const MAX_PRESSES_PER_DAY: usize = 3;
 
+/// The rule whose warnings come from the public's reports (我要反映).
+pub const PUBLIC_REPORT_RULE: &str = "public_report";
+
 impl Warning {
+    /// True for a warning a public report raised.
+    pub fn is_public_report(&self) -> bool {
+        matches!(&self.origin, Origin::Rule { rule, .. } if rule == PUBLIC_REPORT_RULE)
+    }
+
     /// How many urges and supervision notices were sent in the 24 hours before `now`.
     pub fn presses_in_the_last_day(&self, now: DateTime<Utc>) -> usize {
         let since = now - chrono::Duration::hours(24);
@@ -188,6 +196,9 @@ pub struct Warning {
     /// [`MAX_PRESSES_PER_DAY`] kept), so that repeating them can be limited per day.
     #[serde(default)]
     pub pressed_at: Vec<DateTime<Utc>>,
+    /// The office's latest public reply (public reports only).
+    #[serde(default)]
+    pub public_reply: Option<String>,
     /// Set by the state machine when the event being handled does not apply; never stored.
     #[serde(skip)]
     pub(super) rejection: Option<String>,
@@ -243,6 +254,7 @@ impl Warning {
             reminder: *reminder,
             reminder_acknowledged_at: None,
             pressed_at: Vec::new(),
+            public_reply: None,
             rejection: None,
         })
     }
@@ -369,6 +381,7 @@ impl Warning {
                 self.reminder = false;
                 self.deadline = *deadline;
             }
+            Fact::RepliedPublicly { text } => self.public_reply = Some(text.clone()),
             Fact::Raised { .. }
             | Fact::Notified { .. }
             | Fact::Acknowledged { .. }

@@ -17,6 +17,7 @@ mod public;
 mod quotas;
 mod reminders;
 mod replay;
+mod reports;
 mod scale_out;
 mod scan;
 mod screens;

@@ -267,7 +267,12 @@ fn leak(text: &str) -> Option<String> {
             let run = i - start;
             let x = i < chars.len() && matches!(chars[i], 'X' | 'x');
             if run == 18 || (run == 17 && x) {
-                return Some(format!("an ID number at {start}"));
+                return Some(format!(
+                    "an ID number at {start}: {}",
+                    chars[start.saturating_sub(40)..(i + 1).min(chars.len())]
+                        .iter()
+                        .collect::<String>()
+                ));
             }
             if run == 11 && chars[start] == '1' {
                 return Some(format!("a mobile number at {start}"));

@@ -1,0 +1,113 @@
+//! The markup of 我要反映 (report a problem) and of a report's receipt page.
+
+use maud::{Markup, html};
+
+use super::challenge::Issued;
+use crate::regions::RegionTree;
+
+/// The categories a report may have: (wire name, what the public reads).
+pub const CATEGORIES: [(&str, &str); 4] = [
+    ("false_claim", "冒领、虚报"),
+    ("favouritism", "优亲厚友"),
+    ("extortion", "吃拿卡要"),
+    ("other", "其他问题"),
+];
+
+/// The Chinese name of a category, if it is one.
+pub fn category_name(code: &str) -> Option<&'static str> {
+    CATEGORIES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
+}
+
+/// What the form had when it was sent back for a correction.
+#[derive(Default)]
+pub struct Draft {
+    pub region: String,
+    pub category: String,
+    pub text: String,
+    pub phone: String,
+}
+
+/// The report form: where, what kind, what happened, a phone number and a photo if the
+/// reporter wishes, and the challenge.
+pub fn report_form(
+    regions: &RegionTree,
+    draft: &Draft,
+    challenge: &Issued,
+    max_chars: usize,
+    problem: Option<&str>,
+) -> Markup {
+    html! {
+        h1 { "我要反映" }
+        p.lead { "反映村（社区）干部和惠民资金发放中的问题。提交后会得到回执码，凭回执码查看办理进度和答复。电话号码只给镇纪委看，不公开。" }
+        @if let Some(problem) = problem {
+            p.problem role="alert" { (problem) }
+        }
+        form.lookup method="post" action="/public/report" enctype="multipart/form-data" {
+            label for="region" { "反映哪里" }
+            select #region name="region" required {
+                option value="" { "请选择村（社区）" }
+                @for town in regions.children(&regions.root().code).iter().filter_map(|c| regions.get(c)) {
+                    optgroup label=(town.name) {
+                        @for village in regions.children(&town.code).iter().filter_map(|c| regions.get(c)) {
+                            option value=(village.code.as_str()) selected[draft.region == village.code.as_str()] { (village.name) }
+                        }
+                    }
+                }
+            }
+            fieldset.categories {
+                legend { "问题类别" }
+                @for (code, name) in CATEGORIES {
+                    label.choice {
+                        input type="radio" name="category" value=(code) required checked[draft.category == code];
+                        (name)
+                    }
+                }
+            }
+            label for="text" { "具体情况（" (max_chars) " 字以内）" }
+            textarea #text name="text" required maxlength=(max_chars) rows="6" { (draft.text) }
+            label for="phone" { "联系电话（可不填）" }
+            input #phone type="tel" name="phone" inputmode="numeric" maxlength="11" value=(draft.phone);
+            label for="photo" { "照片（可不填，JPEG/PNG，5 MB 以内）" }
+            input #photo type="file" name="photo" accept="image/jpeg,image/png,image/webp";
+            label for="answer" { "验证：" (challenge.question) }
+            input #answer type="text" name="answer" inputmode="numeric" required maxlength="3" autocomplete="off";
+            input type="hidden" name="challenge" value=(challenge.token);
+            button.primary type="submit" { "提交" }
+        }
+    }
+}
+
+/// Where a report stands, in the public's words, from its warning's state.
+pub fn progress(step: crate::workflow::Step) -> (usize, &'static str) {
+    use crate::workflow::Step;
+    match step {
+        Step::Raised | Step::Notified => (0, "已受理"),
+        Step::Observation | Step::Closed | Step::Dismissed => (2, "已办结"),
+        _ => (1, "核实中"),
+    }
+}
+
+/// The receipt page: the code, the three steps with the current one marked, the reply.
+pub fn receipt_body(receipt: &str, stage: usize, reply: Option<&str>, fresh: bool) -> Markup {
+    html! {
+        h1 { @if fresh { "反映已受理" } @else { "反映办理进度" } }
+        @if fresh {
+            p.lead { "请记下回执码，凭它查看办理进度和答复：" }
+        }
+        p.receipt { "回执码 " strong #receipt { (receipt) } }
+        ol.progress {
+            @for (i, name) in ["已受理", "核实中", "已办结"].iter().enumerate() {
+                li.done[i <= stage].current[i == stage] { (name) }
+            }
+        }
+        section {
+            h2 { "答复" }
+            @if let Some(reply) = reply {
+                p.reply #reply { (reply) }
+            } @else {
+                p.empty { "尚未答复。" }
+            }
+        }
+        p { a.button href=(format!("/public/report/{receipt}")) { "刷新进度" } }
+    }
+}
