@@ -51,7 +51,7 @@ pub fn spec() -> Value {
                     "allowed": {"type": "array", "items": {"type": "string"}, "description": "Commands the caller may send now"},
                     "history": {"type": "array", "items": {"type": "object"}}}},
                 "Command": {"type": "object", "required": ["type"], "properties": {
-                    "type": {"enum": Command::KINDS, "description": "close_reminder {note} closes a yellow reminder (the village steward or an office)"}, "note": {"type": "string"}, "reason": {"type": "string"},
+                    "type": {"enum": Command::KINDS, "description": "close_reminder {note} closes a yellow reminder (the village steward or an office); reply_publicly {text} answers the reporters of a public report on their receipt page (an office)"}, "note": {"type": "string"}, "text": {"type": "string"}, "reason": {"type": "string"},
                     "days": {"type": "integer", "minimum": 1}, "attachments": {"type": "array", "items": {"type": "string"}},
                     "photos": {"type": "array", "items": {"type": "string"}, "description": "Same as attachments: ids from POST /api/warnings/{id}/attachments"}}},
                 "Summary": {"type": "object", "properties": {
@@ -126,6 +126,12 @@ pub fn spec() -> Value {
                                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}}],
                 "responses": {"200": {"description": "A page of records"}, "403": problem, "422": problem}}},
             "/api/publications": publications,
+            "/api/warnings/{id}/reports": {"get": {"summary": "The public reports a warning holds: `{reports: [{category, category_name, text, phone (masked), photo, at}]}` (offices that may read it; not displays)", "security": auth,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "The reports"}, "403": problem, "404": problem}}},
+            "/api/warnings/{id}/reports/unmask": {"post": {"summary": "The reporters' phone numbers (the town or city office responsible; audited as `unmask`)", "security": auth,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "`{phones: [string|null]}`"}, "403": problem, "404": problem}}},
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}},
             "/healthz": {"get": {"summary": "Liveness", "responses": {"200": {"description": "ok"}}}},
             "/readyz": {"get": {"summary": "Readiness: store reachable and projection caught up", "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},

@@ -9,6 +9,7 @@ mod harness;
 mod login;
 mod png;
 mod public;
+mod report;
 mod village;
 
 use serde_json::json;

@@ -34,14 +34,15 @@ async fn publish_demo_month(app: &TestApp) {
 
 /// Fails if the page is wider than the window, or has text under 16 px or a link or
 /// button under 44 px tall.
-async fn assert_phone_friendly(browser: &Browser, page: &str) {
+pub(super) async fn assert_phone_friendly(browser: &Browser, page: &str) {
     let report: Value = browser
         .eval(
             "const small = [...document.querySelectorAll('body *')] \
                .filter(e => e.childNodes.length && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) \
                .filter(e => parseFloat(getComputedStyle(e).fontSize) < 16) \
                .map(e => e.tagName + ':' + e.textContent.trim().slice(0, 20)); \
-             const tiny = [...document.querySelectorAll('a, button, input')] \
+             const tiny = [...document.querySelectorAll('a, button, input:not([type=hidden]), select, textarea')] \
+               .map(e => (e.type === 'radio' || e.type === 'checkbox') && e.closest('label') ? e.closest('label') : e) \
                .filter(e => e.getBoundingClientRect().height < 44) \
                .map(e => e.tagName + ':' + e.textContent.trim().slice(0, 20)); \
              return {wide: document.documentElement.scrollWidth > innerWidth, small, tiny};",
