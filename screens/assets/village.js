@@ -14,7 +14,7 @@ import {
 /** The server refuses larger photos; checking here saves a tablet a slow upload. */
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 
-fitStage();
+fitStage({ phone: true });
 const header = mountHeader("清风 · 清廉乡村智慧管家");
 const me = await requireSession();
 const code = decodeURIComponent(location.pathname.split("/").filter(Boolean).pop() || "");
@@ -101,6 +101,8 @@ function select(id) {
   state.selected = id;
   renderTasks();
   loadDetail();
+  // On a phone the detail is below the list: bring it into view.
+  if (document.body.classList.contains("phone")) document.getElementById("detail").scrollIntoView();
 }
 
 const loadDetail = detailLoader(

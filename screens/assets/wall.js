@@ -8,9 +8,17 @@ export const STAGE_WIDTH = 1920;
 export const STAGE_HEIGHT = 1080;
 
 /** Scales the 1920×1080 stage to fit the window, centred, on every resize. */
-export function fitStage() {
+export function fitStage({ phone = false } = {}) {
   const stage = document.getElementById("stage");
   const fit = () => {
+    // A page that has a phone layout (the steward's) flows in the window on a narrow
+    // screen instead of shrinking the 1920-wide stage to unreadable text.
+    const narrow = phone && innerWidth < 900;
+    document.body.classList.toggle("phone", narrow);
+    if (narrow) {
+      stage.style.transform = "";
+      return;
+    }
     const scale = Math.min(innerWidth / STAGE_WIDTH, innerHeight / STAGE_HEIGHT);
     const left = (innerWidth - STAGE_WIDTH * scale) / 2;
     const top = (innerHeight - STAGE_HEIGHT * scale) / 2;

@@ -238,3 +238,41 @@ async fn the_village_tablet_closes_a_yellow_reminder() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_village_page_is_one_readable_column_on_a_phone() {
+    let app = spawn_app().await;
+    let id = app.raise_ok(VILLAGE_LIUTANG).await;
+    with_browser("village-phone", |browser| async move {
+        browser.fit_viewport(390, 844).await;
+        let task = open_task(&browser, &app, &id).await;
+        assert_eq!(
+            browser
+                .eval("return document.body.classList.contains('phone')", vec![])
+                .await,
+            true
+        );
+        super::public::assert_phone_friendly(&browser, "the task list").await;
+        browser.screenshot("tasks").await;
+
+        browser.click(&task).await;
+        browser
+            .find("#detail button[data-command='acknowledge']")
+            .await;
+        let stacked = browser
+            .eval(
+                "const [list, detail] = document.querySelectorAll('main.wall > section.panel'); \
+                 return detail.getBoundingClientRect().top >= list.getBoundingClientRect().bottom;",
+                vec![],
+            )
+            .await;
+        assert_eq!(stacked, true, "the detail is below the list");
+        super::public::assert_phone_friendly(&browser, "the task's detail").await;
+        browser.screenshot("detail").await;
+        command(&browser, "acknowledge").await;
+        wait_state(&app, &id, "acknowledged").await;
+        browser.screenshot("acknowledged").await;
+        app.stop().await;
+    })
+    .await;
+}
