@@ -25,6 +25,9 @@ pub struct ReportRecord {
     pub at: DateTime<Utc>,
 }
 
+/// The most reports of one warning listed or unmasked at once.
+pub const MAX_REPORTS_LISTED: usize = 200;
+
 const FIELDS: &str = "receipt, warning, village, category, text, phone, photo, at";
 
 impl Store {
@@ -48,12 +51,14 @@ impl Store {
         Ok(response.take(0)?)
     }
 
-    /// The reports a warning holds, oldest first.
+    /// The newest [`MAX_REPORTS_LISTED`] reports a warning holds, newest first (a
+    /// complaint many people repeat is folded into one warning, so a warning can hold
+    /// very many).
     pub async fn reports_of(&self, warning: &str) -> Result<Vec<ReportRecord>, StoreError> {
         let mut response = self
             .db
             .query(format!(
-                "SELECT {FIELDS} FROM report WHERE warning = $warning ORDER BY at"
+                "SELECT {FIELDS} FROM report WHERE warning = $warning ORDER BY at DESC LIMIT {MAX_REPORTS_LISTED}"
             ))
             .bind(("warning", warning.to_string()))
             .await?;
