@@ -24,6 +24,8 @@ const $ = (id) => document.getElementById(id);
 if (me.role === "city_office") {
   const toAudit = () => location.assign("/screens/audit");
   $("logout").before(h("button.ghost.small", { id: "to-audit", type: "button", onclick: toAudit }, "审计日志"));
+  const toPublish = () => location.assign("/screens/publish");
+  $("logout").before(h("button.ghost.small", { id: "to-publish", type: "button", onclick: toPublish }, "公开发布"));
 }
 const ruleNames = await loadRuleNames(api);
 

@@ -140,6 +140,7 @@ fn routes(state: AppState) -> Router {
         .route("/screens/town/{code}", get(screens::town_page))
         .route("/screens/village/{code}", get(screens::village_page))
         .route("/screens/audit", get(screens::audit_page))
+        .route("/screens/publish", get(screens::publish_page))
         .route("/screens/assets/{file}", get(screens::asset))
         .layer(middleware::from_fn_with_state(state.clone(), browser::same_origin))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))

@@ -35,6 +35,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../screens/audit.html"),
     ),
     (
+        "publish.html",
+        HTML,
+        include_bytes!("../../screens/publish.html"),
+    ),
+    (
+        "publish.js",
+        JS,
+        include_bytes!("../../screens/assets/publish.js"),
+    ),
+    (
         "audit.js",
         JS,
         include_bytes!("../../screens/assets/audit.js"),
@@ -201,6 +211,11 @@ const DISPLAY_COOKIE_SECONDS: i64 = 400 * 24 * 3600;
 /// `GET /screens/audit`: the audit log (审计日志), for the city office.
 pub async fn audit_page() -> Response {
     serve("audit.html")
+}
+
+/// `GET /screens/publish`: the publication decisions (惠民资金公开发布), for the city office.
+pub async fn publish_page() -> Response {
+    serve("publish.html")
 }
 
 /// `GET /screens/assets/{file}`: a script, the style sheet or an icon; 404 otherwise.

@@ -9,6 +9,7 @@ mod harness;
 mod login;
 mod png;
 mod public;
+mod publish;
 mod report;
 mod village;
 
