@@ -149,6 +149,7 @@ pub async fn month(
         h1 { (title) }
         p.summary { "共 " strong { (payments.len()) } " 笔，合计 " strong { (yuan(crate::domain::money::Fen::from_fen(total))) } " 元" }
         (super::public_pages::payment_table(shown, page, pages, &base))
+        p { a.button href={"/public/report?region=" (code.as_str())} { "对这一期发放有疑问？我要反映" } }
     };
     let crumbs = crumbs(regions, &code, Some((base.clone(), period_text(period))));
     page_response(layout(&title, &crumbs, body), generation)
