@@ -136,7 +136,9 @@ impl App {
                 .context("publishing the demo's welfare payments")?;
         }
         public
-            .rebuild(engine.store(), &engine.shared_regions())
+            // The demo's publishing has read the payments already; `redecide` reads them
+            // only if nothing has.
+            .redecide(engine.store(), &engine.shared_regions())
             .await
             .context("building the public ledger")?;
         let state = AppState {

@@ -215,17 +215,8 @@ pub async fn publish_demo_months(
     public.rebuild(store, &engine.shared_regions()).await?;
     let (ledger, _) = public.current();
     let months: Vec<_> = ledger.months().keys().cloned().collect();
-    let newest: std::collections::HashMap<_, _> = months
-        .iter()
-        .map(|(fund, period)| (fund.clone(), *period))
-        .fold(
-            std::collections::HashMap::new(),
-            |mut newest, (fund, period)| {
-                let entry = newest.entry(fund).or_insert(period);
-                *entry = (*entry).max(period);
-                newest
-            },
-        );
+    // The months come in (fund, period) order, so each fund's last one is its newest.
+    let newest: std::collections::HashMap<_, _> = months.iter().cloned().collect();
     let now = engine.now();
     let mut published = 0;
     for month in months

@@ -179,16 +179,11 @@ pub async fn lookup(
 ) -> Response {
     let client = client_ip(&parts);
     if let Err(wait) = state.public_limits.lookups.check(client) {
-        let seconds = wait.as_secs().max(1);
-        let mut response = problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "查询过于频繁",
-            &format!("同一网络查询次数过多，请 {seconds} 秒后再试。"),
+        let text = format!(
+            "同一网络查询次数过多，请 {} 秒后再试。",
+            wait.as_secs().max(1)
         );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return response;
+        return too_many("查询过于频繁", &text, wait);
     }
     let form = match form {
         Ok(Form(form)) => form,
@@ -276,7 +271,7 @@ fn region_body(ledger: &Ledger, regions: &RegionTree, region: &Region) -> Markup
         .children(&region.code)
         .iter()
         .filter_map(|code| regions.get(code))
-        .map(|child| (child, sum(ledger.fund_totals(&child.code).values())))
+        .map(|child| (child, ledger.total(&child.code)))
         .collect();
     let empty = BTreeMap::new();
     let mut months: Vec<(&Month, Total)> = ledger
@@ -309,14 +304,6 @@ fn region_body(ledger: &Ledger, regions: &RegionTree, region: &Region) -> Markup
             p { a.button href={"/public/report?region=" (village)} { "反映这个村（社区）的问题" } }
         }
     }
-}
-
-fn sum<'a>(totals: impl Iterator<Item = &'a Total>) -> Total {
-    totals.fold(Total::default(), |mut all, total| {
-        all.payments += total.payments;
-        all.fen += total.fen;
-        all
-    })
 }
 
 /// The trail from the root to `code`, and then `last` if given.
@@ -366,8 +353,18 @@ fn page_response(markup: Markup, generation: u64) -> Response {
         .into_response()
 }
 
-/// A page about one person (查本人): never stored by a cache.
-fn private_page(status: StatusCode, markup: Markup) -> Response {
+/// 429 with `Retry-After`: the address is over a public form's limit.
+pub(super) fn too_many(title: &str, text: &str, wait: std::time::Duration) -> Response {
+    let mut response = problem(StatusCode::TOO_MANY_REQUESTS, title, text);
+    let seconds = wait.as_secs().max(1);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// A page about one person (查本人, a report and its receipt): never stored by a cache.
+pub(super) fn private_page(status: StatusCode, markup: Markup) -> Response {
     (
         status,
         [

@@ -16,20 +16,17 @@ pub struct AddressLimiter {
 impl AddressLimiter {
     /// At most `per_minute` a minute once a `burst` is spent (each at least one).
     pub fn per_minute(per_minute: u32, burst: u32) -> AddressLimiter {
-        let per_minute = NonZeroU32::new(per_minute.max(1)).expect("at least one");
-        let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
-        let quota = Quota::per_minute(per_minute).allow_burst(burst);
-        AddressLimiter {
-            limiter: RateLimiter::keyed(quota),
-        }
+        AddressLimiter::with(Quota::per_minute(at_least_one(per_minute)), burst)
     }
 
     /// At most `per_hour` an hour once a `burst` is spent (each at least one).
     pub fn per_hour(per_hour: u32, burst: u32) -> AddressLimiter {
-        let per_hour = NonZeroU32::new(per_hour.max(1)).expect("at least one");
-        let burst = NonZeroU32::new(burst.max(1)).expect("at least one");
+        AddressLimiter::with(Quota::per_hour(at_least_one(per_hour)), burst)
+    }
+
+    fn with(quota: Quota, burst: u32) -> AddressLimiter {
         AddressLimiter {
-            limiter: RateLimiter::keyed(Quota::per_hour(per_hour).allow_burst(burst)),
+            limiter: RateLimiter::keyed(quota.allow_burst(at_least_one(burst))),
         }
     }
 
@@ -50,6 +47,10 @@ impl AddressLimiter {
         self.limiter.retain_recent();
         self.limiter.shrink_to_fit();
     }
+}
+
+fn at_least_one(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n.max(1)).expect("at least one")
 }
 
 /// The key an address is limited by: an IPv4 address, or the /64 network of an IPv6 one

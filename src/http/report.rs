@@ -9,10 +9,9 @@
 use axum::Json;
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use maud::Markup;
+use axum::response::Response;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -22,12 +21,15 @@ use super::auth::AuthUser;
 use super::challenge::Refused;
 use super::client::client_ip;
 use super::error::ApiError;
+use super::public::{private_page, too_many};
 use super::public_pages::{layout, problem_page};
 use super::report_pages::{Draft, category_name, progress, receipt_body, report_form};
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::Role;
 use crate::domain::region::RegionCode;
 use crate::engine::{FindingOutcome, RuleFinding};
+use crate::public::mask::mask_phone;
+use crate::regions::RegionTree;
 use crate::rules::RuleParams;
 use crate::rules::catalogue::WarningLevel;
 use crate::store::{Attachment, ReportRecord};
@@ -65,23 +67,11 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, multipart: Mult
         return closed();
     };
     if let Err(wait) = state.public_limits.reports.check(client_ip(&parts)) {
-        let seconds = wait.as_secs().max(1);
-        let mut response = page(
-            StatusCode::TOO_MANY_REQUESTS,
-            problem_page(
-                "提交过于频繁",
-                &format!(
-                    "同一网络提交的反映过多，请 {} 分钟后再试。",
-                    seconds.div_ceil(60)
-                ),
-            ),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return response;
+        let minutes = wait.as_secs().max(1).div_ceil(60);
+        let text = format!("同一网络提交的反映过多，请 {minutes} 分钟后再试。");
+        return too_many("提交过于频繁", &text, wait);
     }
-    let sent = match read_report(multipart, max_chars).await {
+    let sent = match read_report(multipart, state.engine.regions(), max_chars).await {
         Ok(sent) => sent,
         Err((draft, problem)) => {
             let status = if problem == TOO_LARGE {
@@ -114,11 +104,11 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, multipart: Mult
     match file(&state, sent).await {
         Ok(receipt) => {
             let body = receipt_body(&receipt, 0, None, true);
-            page(StatusCode::CREATED, layout("反映已受理", &[], body))
+            private_page(StatusCode::CREATED, layout("反映已受理", &[], body))
         }
         Err(error) => {
             tracing::error!(error = %error, "a public report could not be filed");
-            page(
+            private_page(
                 StatusCode::SERVICE_UNAVAILABLE,
                 problem_page("暂时无法受理", "系统繁忙，您的反映没有保存，请稍后再试。"),
             )
@@ -129,7 +119,7 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, multipart: Mult
 /// `GET /public/report/{code}`: where the report stands and the office's reply.
 pub async fn receipt(State(state): State<AppState>, Path(code): Path<String>) -> Response {
     let not_found = || {
-        page(
+        private_page(
             StatusCode::NOT_FOUND,
             problem_page(
                 "没有这个回执码",
@@ -148,7 +138,7 @@ pub async fn receipt(State(state): State<AppState>, Path(code): Path<String>) ->
     };
     let (stage, _) = progress(warning.step);
     let body = receipt_body(&code, stage, warning.public_reply.as_deref(), false);
-    page(StatusCode::OK, layout("反映办理进度", &[], body))
+    private_page(StatusCode::OK, layout("反映办理进度", &[], body))
 }
 
 /// `GET /api/warnings/{id}/reports`: the reports a warning holds, phone numbers masked
@@ -222,7 +212,11 @@ struct Sent {
 
 /// Reads and checks the form; on a problem, what was sent (to fill the form again) and
 /// what is wrong, in words the reporter reads.
-async fn read_report(mut multipart: Multipart, max_chars: usize) -> Result<Sent, (Draft, String)> {
+async fn read_report(
+    mut multipart: Multipart,
+    regions: &RegionTree,
+    max_chars: usize,
+) -> Result<Sent, (Draft, String)> {
     let mut draft = Draft::default();
     let (mut challenge, mut answer, mut photo) = (String::new(), String::new(), None);
     loop {
@@ -238,7 +232,7 @@ async fn read_report(mut multipart: Multipart, max_chars: usize) -> Result<Sent,
         if name == "photo" {
             photo = read_photo(field)
                 .await
-                .map_err(|problem| (Draft { ..take(&mut draft) }, problem))?;
+                .map_err(|problem| (std::mem::take(&mut draft), problem))?;
             continue;
         }
         let limit = if name == "text" {
@@ -246,9 +240,12 @@ async fn read_report(mut multipart: Multipart, max_chars: usize) -> Result<Sent,
         } else {
             MAX_FIELD_BYTES
         };
-        let value = read_text(field, limit)
-            .await
-            .ok_or_else(|| (take(&mut draft), "内容过长，请删减后再提交。".to_string()))?;
+        let value = read_text(field, limit).await.ok_or_else(|| {
+            (
+                std::mem::take(&mut draft),
+                "内容过长，请删减后再提交。".to_string(),
+            )
+        })?;
         match name.as_str() {
             "region" => draft.region = value,
             "category" => draft.category = value,
@@ -260,11 +257,13 @@ async fn read_report(mut multipart: Multipart, max_chars: usize) -> Result<Sent,
         }
     }
     let problem = check(&draft, max_chars);
-    let region = RegionCode::parse(draft.region.trim());
+    let region = RegionCode::parse(draft.region.trim())
+        .ok()
+        .filter(|code| regions.get(code).is_some());
     match (problem, region) {
         (Some(problem), _) => Err((draft, problem)),
-        (None, Err(_)) => Err((draft, "请选择反映的村（社区）。".to_string())),
-        (None, Ok(region)) => Ok(Sent {
+        (None, None) => Err((draft, "请选择反映的村（社区）。".to_string())),
+        (None, Some(region)) => Ok(Sent {
             draft,
             region,
             photo,
@@ -272,10 +271,6 @@ async fn read_report(mut multipart: Multipart, max_chars: usize) -> Result<Sent,
             answer,
         }),
     }
-}
-
-fn take(draft: &mut Draft) -> Draft {
-    std::mem::take(draft)
 }
 
 /// What is wrong with the fields, if anything.
@@ -347,11 +342,6 @@ async fn file(state: &AppState, sent: Sent) -> anyhow::Result<String> {
         ..
     } = sent;
     let engine = &state.engine;
-    anyhow::ensure!(
-        engine.regions().get(&region).is_some(),
-        "region {} is not in the tree",
-        region.as_str()
-    );
     let entry = state
         .catalogue
         .get(PUBLIC_REPORT_RULE)
@@ -433,14 +423,6 @@ fn receipt_code() -> String {
         .collect()
 }
 
-/// `138****5678`.
-pub fn mask_phone(phone: &str) -> String {
-    if phone.len() != 11 {
-        return "*".repeat(phone.len());
-    }
-    format!("{}****{}", &phone[..3], &phone[7..])
-}
-
 fn max_text_chars(state: &AppState) -> Option<usize> {
     match &state.catalogue.get(PUBLIC_REPORT_RULE)?.params {
         RuleParams::PublicReport(params) => Some(params.max_text_chars),
@@ -463,11 +445,11 @@ fn render_form(
         max_chars,
         problem,
     );
-    page(status, layout("我要反映", &[], body))
+    private_page(status, layout("我要反映", &[], body))
 }
 
 fn closed() -> Response {
-    page(
+    private_page(
         StatusCode::NOT_FOUND,
         problem_page(
             "暂不受理网上反映",
@@ -476,27 +458,9 @@ fn closed() -> Response {
     )
 }
 
-fn page(status: StatusCode, markup: Markup) -> Response {
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        markup.into_string(),
-    )
-        .into_response()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phones_are_masked_in_the_middle() {
-        assert_eq!(mask_phone("13812345678"), "138****5678");
-        assert_eq!(mask_phone("123"), "***");
-    }
 
     #[test]
     fn a_report_needs_a_category_some_text_and_a_mobile_number_if_any() {

@@ -46,7 +46,7 @@ impl Total {
         self.fen += fen;
     }
 
-    fn merge(&mut self, other: Total) {
+    pub fn merge(&mut self, other: Total) {
         self.payments += other.payments;
         self.fen += other.fen;
     }
@@ -177,6 +177,20 @@ impl Ledger {
             by_fund.entry(fund.clone()).or_default().merge(*total);
         }
         by_fund
+    }
+
+    /// A region's published total over every fund and period.
+    pub fn total(&self, region: &RegionCode) -> Total {
+        let mut all = Total::default();
+        for total in self
+            .totals
+            .get(region)
+            .into_iter()
+            .flat_map(BTreeMap::values)
+        {
+            all.merge(*total);
+        }
+        all
     }
 
     /// A village's published payments of one month (empty if none are published).

@@ -34,6 +34,14 @@ pub fn mask_id(id: &str) -> String {
     masked
 }
 
+/// A reporter's mobile number as an office sees it: `138****5678`.
+pub fn mask_phone(phone: &str) -> String {
+    if phone.len() != 11 || !phone.is_ascii() {
+        return "*".repeat(phone.chars().count());
+    }
+    format!("{}****{}", &phone[..3], &phone[7..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +54,12 @@ mod tests {
         assert_eq!(mask_name(" 李 "), "*");
         assert_eq!(mask_name(""), "*");
         assert_eq!(mask_name("阿卜杜·热合曼"), "阿*****曼");
+    }
+
+    #[test]
+    fn phones_are_masked_in_the_middle() {
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("123"), "***");
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub async fn upgrade(
     let in_url = query.token.clone().filter(|t| !t.is_empty());
     let token = in_url
         .clone()
-        .or_else(|| bearer(&parts.headers))
+        .or_else(|| crate::http::auth::bearer(&parts))
         .or_else(|| cookie(&parts.headers, "qingfeng_token"))
         .ok_or_else(|| {
             ApiError::unauthorized(
@@ -199,13 +199,6 @@ fn resume_point(query: &StreamQuery) -> Result<Option<(String, u64)>, ApiError> 
         })?,
     };
     Ok(query.epoch.clone().map(|epoch| (epoch, since)))
-}
-
-/// The token of an `Authorization: Bearer` header, for programs that open streams.
-fn bearer(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value.strip_prefix("Bearer ")?.trim();
-    (!token.is_empty()).then(|| token.to_string())
 }
 
 /// A cookie's value from the request headers (browsers send the page's cookies with the

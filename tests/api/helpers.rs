@@ -329,6 +329,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A page as a stranger fetches it (no token): its status and text.
+    pub async fn get_page(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     pub async fn get_json(&self, token: &str, path: &str) -> Value {
         let response = self.get(token, path).await;
         assert_eq!(response.status(), 200, "GET {path}");

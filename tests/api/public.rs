@@ -40,13 +40,7 @@ async fn decide(app: &TestApp, fund: &str, period: &str, action: &str) -> reqwes
 }
 
 async fn page(app: &TestApp, path: &str) -> (u16, String) {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
+    app.get_page(path).await
 }
 
 async fn lookup(app: &TestApp, name: &str, id: &str) -> (u16, String) {
@@ -225,29 +219,19 @@ async fn lookups_over_the_address_limit_answer_429() {
 async fn pages_are_cached_by_etag_until_a_decision_changes_them() {
     let app = spawn_app().await;
     import(&app, DatasetKind::WelfarePayments).await;
-    let first = app
-        .client
-        .get(format!("{}/public", app.address))
-        .send()
-        .await
-        .unwrap();
+    let home = |tag: Option<String>| {
+        let mut request = app.client.get(format!("{}/public", app.address));
+        if let Some(tag) = tag {
+            request = request.header("if-none-match", tag);
+        }
+        async move { request.send().await.unwrap() }
+    };
+    let first = home(None).await;
     let tag = first.headers()["etag"].to_str().unwrap().to_string();
-    let again = app
-        .client
-        .get(format!("{}/public", app.address))
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let again = home(Some(tag.clone())).await;
     assert_eq!(again.status(), 304);
     decide(&app, "dibao", "2025-12", "publish").await;
-    let changed = app
-        .client
-        .get(format!("{}/public", app.address))
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let changed = home(Some(tag)).await;
     assert_eq!(changed.status(), 200);
     app.stop().await;
 }

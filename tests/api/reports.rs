@@ -30,15 +30,7 @@ async fn app_with_clock(
 
 /// The form's challenge: its token and the answer to its sum.
 async fn challenge(app: &TestApp) -> (String, String) {
-    let page = app
-        .client
-        .get(format!("{}/public/report", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let (_, page) = app.get_page("/public/report").await;
     let token = page
         .split("name=\"challenge\" value=\"")
         .nth(1)
@@ -176,12 +168,8 @@ async fn a_report_reaches_the_town_office_and_its_reply_reaches_the_reporter() {
     assert_eq!(audit["records"][0]["target"], id.as_str(), "{audit}");
     assert_eq!(audit["records"][0]["actor"], "qingxi");
 
-    let receipt_page = |app: &TestApp, receipt: &str| {
-        let url = format!("{}/public/report/{receipt}", app.address);
-        let client = app.client.clone();
-        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    let page = receipt_page(&app, &receipt).await;
+    let receipt_page = format!("/public/report/{receipt}");
+    let page = app.get_page(&receipt_page).await.1;
     assert!(
         page.contains("<li class=\"done current\">已受理</li>"),
         "{page}"
@@ -197,7 +185,7 @@ async fn a_report_reaches_the_town_office_and_its_reply_reaches_the_reporter() {
         json!({"type": "dismiss", "reason": "经核查已纠正"}),
     )
     .await;
-    let page = receipt_page(&app, &receipt).await;
+    let page = app.get_page(&receipt_page).await.1;
     assert!(
         page.contains("<li class=\"done current\">已办结</li>"),
         "{page}"

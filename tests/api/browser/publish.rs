@@ -5,6 +5,9 @@ use super::harness::with_browser;
 use crate::helpers::spawn_app;
 use qingfeng::datagen::demo;
 
+/// The public page of the month the test publishes and withdraws.
+const MONTH: &str = "/public/region/990102001001/dibao/2025-12";
+
 #[tokio::test]
 async fn the_city_office_publishes_and_withdraws_a_month_from_its_screen() {
     let app = spawn_app().await;
@@ -29,16 +32,8 @@ async fn the_city_office_publishes_and_withdraws_a_month_from_its_screen() {
             .find(&format!("{row}[data-state='published']"))
             .await;
         browser.screenshot("published").await;
-        let page = app
-            .client
-            .get(format!(
-                "{}/public/region/990102001001/dibao/2025-12",
-                app.address
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 200, "the month is on the public pages");
+        let (status, _) = app.get_page(MONTH).await;
+        assert_eq!(status, 200, "the month is on the public pages");
 
         browser
             .click(&format!("{row} button[data-action='withdraw']"))
@@ -46,16 +41,8 @@ async fn the_city_office_publishes_and_withdraws_a_month_from_its_screen() {
         browser
             .find(&format!("{row}[data-state='withdrawn']"))
             .await;
-        let page = app
-            .client
-            .get(format!(
-                "{}/public/region/990102001001/dibao/2025-12",
-                app.address
-            ))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(page.status(), 404, "withdrawn");
+        let (status, _) = app.get_page(MONTH).await;
+        assert_eq!(status, 404, "withdrawn");
         app.stop().await;
     })
     .await;
