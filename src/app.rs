@@ -28,9 +28,13 @@ use crate::workflow::LifecycleSettings;
 pub struct Config {
     pub store_url: String,
     pub bind: SocketAddr,
-    pub regions_path: PathBuf,
-    /// Region boundaries (GeoJSON keyed by `properties.code`) for the maps.
-    pub geojson_path: PathBuf,
+    /// The region tree's file; `None` runs with the tree imported into the store, or
+    /// without one the demo city's (`regions::stored::resolve`).
+    pub regions_path: Option<PathBuf>,
+    /// Region boundaries (GeoJSON keyed by `properties.code`) for the maps; `None` takes
+    /// the file beside the tree's own ([`boundaries_beside`]), if any; regions without a
+    /// shape are drawn as generated tiles.
+    pub geojson_path: Option<PathBuf>,
     pub lifecycle_path: PathBuf,
     /// The rule catalogue directory (`workflows/rules`).
     pub rules_dir: PathBuf,
@@ -60,8 +64,8 @@ impl Default for Config {
         Config {
             store_url: "surrealkv://data/qingfeng.db".to_string(),
             bind: "127.0.0.1:8080".parse().expect("a valid address"),
-            regions_path: PathBuf::from("seeds/regions.csv"),
-            geojson_path: PathBuf::from("seeds/regions.geojson"),
+            regions_path: None,
+            geojson_path: None,
             lifecycle_path: PathBuf::from("workflows/lifecycle.toml"),
             rules_dir: PathBuf::from("workflows/rules"),
             demo: false,
@@ -87,15 +91,21 @@ pub struct App {
 
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
-        let regions = RegionTree::load(&config.regions_path).with_context(|| {
-            format!("loading the region tree {}", config.regions_path.display())
-        })?;
-        let maps = load_maps(&config.geojson_path, &regions)?;
         let settings = LifecycleSettings::load(&config.lifecycle_path)?;
         let catalogue = Catalogue::load_dir(&config.rules_dir)?;
         let store = Store::connect(&config.store_url)
             .await
             .with_context(|| format!("opening the store {}", config.store_url))?;
+        let (regions, source) =
+            crate::regions::stored::resolve(&store, config.regions_path.as_deref()).await?;
+        tracing::info!(%source, regions = regions.len(), root = %regions.root().code, "region tree");
+        // A boundary file belongs to its tree: the one named, else the one beside the
+        // tree's own file (never the demo's shapes for another tree).
+        let geojson = config
+            .geojson_path
+            .clone()
+            .or_else(|| source.file().and_then(boundaries_beside));
+        let maps = load_maps(geojson.as_deref(), &regions)?;
         let accelerated = config
             .simulation_speed
             .map(|speed| AcceleratedClock::new(chrono::Utc::now(), speed));
@@ -225,15 +235,29 @@ impl App {
 
 /// Reads the region boundaries and draws every region's map. A bad file stops the start
 /// naming the feature and field; regions without a shape only lack them on their maps.
-fn load_maps(path: &std::path::Path, regions: &RegionTree) -> anyhow::Result<Maps> {
+/// The boundary file that goes with a region tree when none is named: the file beside it
+/// with the same name and `.geojson` (`seeds/regions.csv` → `seeds/regions.geojson`), if
+/// there is one. A boundary file belongs to its tree: the demo's shapes are the demo
+/// city's, and a real county's tree starts without any (tile maps) unless its own file is
+/// put beside it or named with `--geojson`.
+pub fn boundaries_beside(regions_path: &std::path::Path) -> Option<PathBuf> {
+    let beside = regions_path.with_extension("geojson");
+    beside.is_file().then_some(beside)
+}
+
+fn load_maps(path: Option<&std::path::Path>, regions: &RegionTree) -> anyhow::Result<Maps> {
+    let Some(path) = path else {
+        tracing::info!("no boundary file: every map is drawn as tiles");
+        return Ok(Maps::build(regions, &Boundaries::default()));
+    };
     let boundaries = Boundaries::load(path, regions)
         .with_context(|| format!("loading the region boundaries {}", path.display()))?;
     let maps = Maps::build(regions, &boundaries);
     if !maps.missing.is_empty() {
-        tracing::warn!(
+        tracing::info!(
             missing = maps.missing.len(),
             file = %path.display(),
-            "regions without a boundary shape; their maps lack them"
+            "regions without a boundary shape are drawn as tiles"
         );
     }
     Ok(maps)

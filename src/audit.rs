@@ -77,10 +77,12 @@ pub enum AuditAction {
     Withdraw,
     /// A resident's 查本人 on the public pages (the ID number masked in the target).
     PublicLookup,
+    /// The region tree the deployment runs with replaced (`qingfeng regions import`).
+    RegionsImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Lockout,
@@ -97,6 +99,7 @@ impl AuditAction {
         AuditAction::Publish,
         AuditAction::Withdraw,
         AuditAction::PublicLookup,
+        AuditAction::RegionsImported,
     ];
 
     /// The snake_case name used in the store, the API and the canonical bytes.
@@ -118,6 +121,7 @@ impl AuditAction {
             AuditAction::Publish => "publish",
             AuditAction::Withdraw => "withdraw",
             AuditAction::PublicLookup => "public_lookup",
+            AuditAction::RegionsImported => "regions_imported",
         }
     }
 
@@ -280,7 +284,7 @@ impl AuditRecord {
 
     /// The hash the record's content has now (equal to `hash` unless it was changed).
     pub fn content_hash(&self) -> String {
-        hex(&Sha256::digest(self.canonical_bytes()))
+        hex::encode(Sha256::digest(self.canonical_bytes()))
     }
 
     /// The record as text, the way the store keeps it.
@@ -298,10 +302,6 @@ impl AuditRecord {
             hash: self.hash.clone(),
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A record as the store keeps it: every field as text. Reading one back

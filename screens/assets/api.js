@@ -60,9 +60,14 @@ export function describeError(error) {
 
 /**
  * Calls the API. `body` is sent as JSON, `form` (a FormData) as multipart. Resolves to the
- * parsed JSON (or null for an empty answer); rejects with an ApiError.
+ * parsed JSON (or null for an empty answer); rejects with an ApiError. After `timeoutMs`
+ * the request is given up as if the network had failed (status 0: its outcome unknown).
+ *
+ * An answer the steward's service worker gave from its copy (no network) carries
+ * `X-Qingfeng-Offline`; the page hears of it as the window event `qingfeng:copy` (with
+ * the time the copy was kept), and of a fresh answer as `qingfeng:fresh`.
  */
-export async function api(path, { method = "GET", body, form, headers = {} } = {}) {
+export async function api(path, { method = "GET", body, form, headers = {}, timeoutMs } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -70,13 +75,21 @@ export async function api(path, { method = "GET", body, form, headers = {} } = {
   } else if (form) {
     init.body = form;
   }
+  if (timeoutMs) init.signal = AbortSignal.timeout(timeoutMs);
   let response;
   try {
     response = await fetch(path, init);
   } catch (cause) {
     throw new ApiError(0, { detail: String(cause?.message || cause) });
   }
-  const text = await response.text();
+  const kept = response.headers.get("X-Qingfeng-Offline");
+  dispatchEvent(new CustomEvent(kept ? "qingfeng:copy" : "qingfeng:fresh", { detail: kept }));
+  let text;
+  try {
+    text = await response.text();
+  } catch (cause) {
+    throw new ApiError(0, { detail: String(cause?.message || cause) });
+  }
   let data = null;
   if (text) {
     try {
@@ -89,6 +102,21 @@ export async function api(path, { method = "GET", body, form, headers = {} } = {
     throw new ApiError(response.status, data);
   }
   return data;
+}
+
+/** The steward's service worker keeps this cache of answers (see sw.js). */
+const KEPT_DATA = "qingfeng-data-v1";
+
+/**
+ * Drops what the service worker kept of the signed-in user's answers, so a shared tablet
+ * never shows one user's tasks to the next (at sign-in and sign-out).
+ */
+export async function forgetKeptData() {
+  try {
+    if (globalThis.caches) await caches.delete(KEPT_DATA);
+  } catch (error) {
+    console.warn("forgetting kept answers", error);
+  }
 }
 
 /** A fresh UUID (v4). `crypto.randomUUID` exists only on HTTPS or localhost. */
@@ -159,5 +187,6 @@ export async function logout() {
   } catch (error) {
     console.warn("sign-out request failed", error);
   }
+  await forgetKeptData();
   location.replace("/screens/");
 }

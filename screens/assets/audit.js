@@ -28,6 +28,7 @@ export const ACTION_TEXT = {
   publish: "发布公开",
   withdraw: "撤回公开",
   public_lookup: "群众查本人",
+  regions_imported: "导入区划",
 };
 const ACTOR_TEXT = { anonymous: "匿名", system: "系统" };
 

@@ -28,8 +28,11 @@ export const COMMANDS = {
   reply_publicly: { label: "公开答复", field: "text", required: true, presets: ["经核查，反映问题属实，已责令整改", "经核查，反映问题不属实"] },
 };
 
-/** The buttons of a warning's allowed commands, except those listed in `skip`. */
-export function commandButtons(warning, onDone, { skip = [] } = {}) {
+/**
+ * The buttons of a warning's allowed commands, except those listed in `skip`. `send`
+ * replaces the direct send (the steward's page queues through its outbox).
+ */
+export function commandButtons(warning, onDone, { skip = [], send } = {}) {
   const kinds = (warning.allowed || []).filter((kind) => !skip.includes(kind));
   if (!kinds.length) return h("div.empty", {}, "当前没有可执行的操作");
   return h(
@@ -39,7 +42,7 @@ export function commandButtons(warning, onDone, { skip = [] } = {}) {
       const spec = COMMANDS[kind] || { label: kind };
       return h(
         "button" + (spec.tone ? `.${spec.tone}` : ""),
-        { type: "button", dataset: { command: kind }, onclick: () => openCommandDialog(warning, kind, onDone) },
+        { type: "button", dataset: { command: kind }, onclick: () => openCommandDialog(warning, kind, onDone, { send }) },
         spec.label,
       );
     }),
@@ -55,8 +58,13 @@ export function sendCommand(warningId, body, key) {
     method: "POST",
     body,
     headers: { "Idempotency-Key": key },
+    // A network that swallows the request is a lost answer: retried with the same key.
+    timeoutMs: COMMAND_TIMEOUT_MS,
   });
 }
+
+/** How long a command may go unanswered before it counts as lost (and is retried). */
+const COMMAND_TIMEOUT_MS = 20_000;
 
 /** Whether an error leaves the outcome unknown (so a retry must reuse the key). */
 export function outcomeUnknown(error) {
@@ -66,9 +74,11 @@ export function outcomeUnknown(error) {
 /**
  * The confirmation dialog of one command: its text (typed or picked from ready-made
  * ones), days for an extension, confirm and cancel. Built when opened and removed when
- * closed, so the page holds one form per purpose at a time.
+ * closed, so the page holds one form per purpose at a time. `send(body, key)` resolves to
+ * what `onDone` is given (the warning, or the outbox's `{queued: true}`).
  */
-export function openCommandDialog(warning, kind, onDone) {
+export function openCommandDialog(warning, kind, onDone, { send } = {}) {
+  const deliver = send ?? ((body, key) => sendCommand(warning.id, body, key));
   const spec = COMMANDS[kind] || { label: kind, field: "note", required: false, presets: [] };
   const stage = document.getElementById("stage");
   let key = uuid();
@@ -90,7 +100,7 @@ export function openCommandDialog(warning, kind, onDone) {
     confirm.disabled = true;
     error.hidden = true;
     try {
-      const updated = await sendCommand(warning.id, body, key);
+      const updated = await deliver(body, key);
       close();
       onDone?.(updated, spec.label);
     } catch (failure) {

@@ -1,7 +1,7 @@
 // The sign-in page: password login, then the screen of the user's role and region (or
 // the address the user was sent here from).
 
-import { api, ApiError, describeError, homeFor } from "./api.js";
+import { api, ApiError, describeError, forgetKeptData, homeFor } from "./api.js";
 
 /** Only a screen of this site may be the return address. */
 function returnAddress() {
@@ -28,6 +28,7 @@ form.addEventListener("submit", async (event) => {
       method: "POST",
       body: { username: form.username.value.trim(), password: form.password.value },
     });
+    await forgetKeptData();
     await goOn();
   } catch (failure) {
     error.hidden = false;

@@ -1,11 +1,16 @@
-// /screens/village/{code} — the village steward's tablet: open tasks with deadline
-// countdowns, acknowledge / start, and the rectification form (a note and photos). Photos
-// are uploaded one by one to `POST /api/warnings/{id}/attachments`, then cited by id in
-// `submit_rectification`; a retry after a lost answer reuses the uploads and the key.
+// /screens/village/{code} — the village steward's tablet (and phone): open tasks with
+// deadline countdowns, acknowledge / start, and the rectification form (a note and
+// photos). It works without network: the service worker (`sw.js`) keeps the page and the
+// tasks, and every command goes through the outbox (`outbox.js`), which sends it at once
+// when it can and otherwise keeps it, shown as 待同步, until the server can be reached.
+// Photos are uploaded one by one to `POST /api/warnings/{id}/attachments`, then cited by
+// id in `submit_rectification`; a resend after a lost answer reuses the keys.
 
-import { api, ApiError, describeError, homeFor, levelOf, requireSession, uuid } from "./api.js";
-import { commandButtons, outcomeUnknown, sendCommand } from "./commands.js";
+import { api, describeError, homeFor, levelOf, requireSession, uuid } from "./api.js";
+import { commandButtons, COMMANDS } from "./commands.js";
 import { LiveFeed } from "./live.js";
+import { Outbox } from "./outbox.js";
+import { expected, queuedFor, queuedView, renderProblems, renderSyncBar } from "./sync.js";
 import {
   detailLoader, LEVEL_TEXT, STATE_TEXT, evidenceView, fitStage, fmtSpan, fmtTime, h, historyView,
   loadRuleNames, mountHeader, serverClock, throttle, toast,
@@ -13,6 +18,8 @@ import {
 
 /** The server refuses larger photos; checking here saves a tablet a slow upload. */
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+/** A village has a few dozen open tasks; more than this are read when opened. */
+const MAX_KEPT_DETAILS = 60;
 
 fitStage({ phone: true });
 const header = mountHeader("清风 · 清廉乡村智慧管家");
@@ -22,9 +29,46 @@ const $ = (id) => document.getElementById(id);
 if (!/^\d{12}$/.test(code) || levelOf(code) !== "village") {
   location.replace(homeFor(me));
 }
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("/screens/village/sw.js", { scope: "/screens/village/" }).catch((error) => {
+    console.warn("the offline copy is not available", error);
+  });
+}
 const ruleNames = await loadRuleNames(api);
 
-const state = { tasks: [], selected: null };
+const state = { tasks: [], selected: null, detail: null, pending: [], problems: [], copyAt: null };
+const outbox = new Outbox(me.username);
+
+/** Redraws what depends on the outbox: the bar, the problems, the task marks, the detail. */
+async function showOutbox() {
+  const before = state.pending.length;
+  state.pending = await outbox.pending();
+  state.problems = await outbox.problems();
+  if (state.pending.length < before) {
+    // Something was sent (or refused): the server's view of the tasks has moved.
+    loadTasks();
+    loadDetail();
+  }
+  renderSyncBar($("sync-bar"), { ...state, blocked: outbox.blocked, sending: outbox.sending });
+  renderProblems($("sync-problems"), state.problems, (seq) => outbox.dismiss(seq));
+  renderTasks();
+  if (state.detail?.id === state.selected) renderDetail(state.detail);
+}
+outbox.onChange(showOutbox);
+addEventListener("qingfeng:copy", (event) => {
+  const first = !state.copyAt;
+  state.copyAt = event.detail;
+  document.body.dataset.offline = "true";
+  if (first) showOutbox();
+});
+addEventListener("qingfeng:fresh", () => {
+  if (!state.copyAt) return;
+  state.copyAt = null;
+  document.body.dataset.offline = "false";
+  // The server answers again: send what waited.
+  outbox.flush();
+  showOutbox();
+});
 
 /** Overdue first, then the nearest deadline; reminders after red tasks; tasks in
  * observation last. */
@@ -37,6 +81,7 @@ const loadTasks = throttle(async () => {
   try {
     const { items } = await api(`/api/warnings?region=${code}&limit=500`);
     state.tasks = items.filter((w) => w.level !== "green").sort(byUrgency);
+    keepDetails();
     if (!state.selected && state.tasks.length) {
       state.selected = state.tasks[0].id;
       loadDetail();
@@ -46,6 +91,21 @@ const loadTasks = throttle(async () => {
     toast(describeError(error), true);
   }
 }, 1000);
+
+/**
+ * Reads each open task's detail now and then, so that the service worker has a copy of
+ * every task (not only those opened) for a day without network.
+ */
+const keepDetails = throttle(async () => {
+  if (!navigator.serviceWorker?.controller || state.copyAt) return;
+  for (const w of state.tasks.slice(0, MAX_KEPT_DETAILS)) {
+    try {
+      await api(`/api/warnings/${encodeURIComponent(w.id)}`);
+    } catch {
+      return;
+    }
+  }
+}, 60_000);
 
 function countdown(w) {
   if (w.state === "submitted") return { text: "已提交，待镇审核", cls: "done" };
@@ -67,17 +127,20 @@ function renderTasks() {
     return;
   }
   list.replaceChildren(
-    ...state.tasks.map((w) => {
+    ...state.tasks.map((server) => {
+      const queued = queuedFor(state.pending, server.id);
+      const w = expected(server, queued);
       const { text, cls } = countdown(w);
       return h(
-        "li.selectable" + (w.id === state.selected ? ".selected" : ""),
-        { dataset: { warningId: w.id, level: w.level }, onclick: () => select(w.id) },
+        "li.selectable" + (w.id === state.selected ? ".selected" : "") + (queued.length ? ".pending" : ""),
+        { dataset: { warningId: w.id, level: w.level, pending: String(queued.length) }, onclick: () => select(w.id) },
         h("span.dot"),
         h(
           "div",
           {},
           h("div.title", {}, w.title),
           h("div.meta", {}, `${STATE_TEXT[w.state] || w.state} · 期限 ${fmtTime(w.deadline)}`),
+          queued.length ? h("span.sync-badge", {}, `待同步 ${queued.length}`) : null,
         ),
         h("div.side", {}, h("span.countdown" + (cls ? `.${cls}` : ""), { dataset: { deadline: w.deadline } }, text)),
       );
@@ -113,12 +176,26 @@ const loadDetail = detailLoader(
 );
 
 function done(updated, label) {
+  if (updated.queued) {
+    toast(`${label}：已保存，待同步（联网后自动发送）`);
+    return;
+  }
   toast(`${label}：已完成`);
   if (state.selected === updated.id) renderDetail(updated);
   loadTasks();
 }
 
-function renderDetail(w) {
+/** Sends a command of `w` through the outbox (the command dialog's `send`). */
+const sendVia = (w) => async (body, key) => {
+  const label = COMMANDS[body.type]?.label ?? body.type;
+  const result = await outbox.submit({ warning: w.id, title: w.title, label, body, key });
+  return result.queued ? result : result.warning;
+};
+
+function renderDetail(server) {
+  state.detail = server;
+  const queued = queuedFor(state.pending, server.id);
+  const w = expected(server, queued);
   const { text } = countdown(w);
   const keep = $("detail").querySelector("form.rectify");
   const form = (w.allowed || []).includes("submit_rectification")
@@ -133,12 +210,13 @@ function renderDetail(w) {
       "dl.facts",
       {},
       h("dt", {}, "等级"), h("dd", {}, LEVEL_TEXT[w.level] || w.level),
-      h("dt", {}, "状态"), h("dd", {}, STATE_TEXT[w.state] || w.state),
+      h("dt", {}, "状态"), h("dd", {}, (STATE_TEXT[w.state] || w.state) + (queued.length ? "（待同步）" : "")),
       h("dt", {}, w.state === "reminder" ? "提醒期限" : "整改期限"), h("dd", {}, `${fmtTime(w.deadline)}（${text}）`),
       w.last_reason ? [h("dt", {}, "退回/延期理由"), h("dd", {}, w.last_reason)] : null,
     ),
+    queued.length ? [h("h4", {}, "待同步操作"), queuedView(queued)] : null,
     h("h4", {}, "操作"),
-    commandButtons(w, done, { skip: ["submit_rectification"] }),
+    commandButtons(w, done, { skip: ["submit_rectification"], send: sendVia(w) }),
     form ? [h("h4", {}, "提交整改"), form] : null,
     h("h4", {}, "比对判别依据"),
     evidenceView(w, w.rule ? ruleNames.get(w.rule) : null),
@@ -148,13 +226,7 @@ function renderDetail(w) {
   $("detail").replaceChildren(...body.childNodes);
 }
 
-/** A stable name for a chosen file, so a retry knows which are already uploaded. */
-const fileKey = (file) => `${file.name}|${file.size}|${file.lastModified}`;
-
 function rectificationForm(w) {
-  // One user action: its key and its uploads survive retries, and are renewed after a
-  // definite answer.
-  let action = { key: uuid(), uploaded: new Map() };
   const note = h("textarea", { name: "note", placeholder: "整改情况说明（必填）" });
   const photos = h("input", { type: "file", name: "photos", accept: "image/jpeg,image/png,image/webp", multiple: true });
   const previews = h("div.previews");
@@ -195,33 +267,23 @@ function rectificationForm(w) {
     const big = files.find((file) => file.size > MAX_PHOTO_BYTES);
     if (big) return fail(`照片「${big.name}」超过 5 MB，请重新选择`);
     submit.disabled = true;
-    const ids = [];
-    for (const [index, file] of files.entries()) {
-      let id = action.uploaded.get(fileKey(file));
-      if (!id) {
-        submit.textContent = `正在上传照片 ${index + 1}/${files.length}…`;
-        try {
-          const body = new FormData();
-          body.append("file", file, file.name);
-          const answer = await api(`/api/warnings/${encodeURIComponent(w.id)}/attachments`, { method: "POST", form: body });
-          id = answer.id;
-          action.uploaded.set(fileKey(file), id);
-        } catch (failure) {
-          return fail(`照片「${file.name}」上传失败：${describeError(failure)}`);
-        }
-      }
-      ids.push(id);
-    }
     submit.textContent = "正在提交…";
+    // One user action, one key: the outbox keeps it (and a key per photo) until the
+    // server has answered, so a resend never submits twice.
+    const command = {
+      warning: w.id,
+      title: w.title,
+      label: COMMANDS.submit_rectification.label,
+      body: { type: "submit_rectification", note: note.value.trim() },
+      key: uuid(),
+      photos: files,
+    };
     try {
-      const updated = await sendCommand(w.id, { type: "submit_rectification", note: note.value.trim(), photos: ids }, action.key);
-      action = { key: uuid(), uploaded: new Map() };
+      const result = await outbox.submit(command, (text) => (submit.textContent = text));
       form.remove();
-      done(updated, "提交整改");
+      done(result.queued ? result : result.warning, "提交整改");
     } catch (failure) {
-      if (!outcomeUnknown(failure)) action.key = uuid();
-      const retry = failure instanceof ApiError && failure.status === 0 ? "（可直接再次点击重试）" : "";
-      fail(describeError(failure) + retry);
+      fail(describeError(failure));
     }
   });
   return form;
@@ -235,6 +297,8 @@ function showSummary(summary) {
 
 function onSnapshot(message) {
   serverClock.heard(message.at);
+  // The stream is back, so the server can be reached: send what waited.
+  outbox.flush();
   header.setRegion(message.name || code);
   showSummary(message.summary);
   loadTasks();
@@ -249,3 +313,8 @@ function onDelta(message) {
 }
 
 new LiveFeed({ scope: `village:${code}`, onSnapshot, onDelta, onStale: header.setStale }).start();
+// Read the tasks now, not only when the stream's first snapshot comes: without network
+// there is no stream, and the service worker's copy is what the steward works from.
+loadTasks();
+showOutbox();
+outbox.flush();

@@ -61,7 +61,10 @@ fn the_canonical_bytes_are_length_prefixed_fields_in_a_fixed_order() {
     );
     assert_eq!(text, expected);
     // The hash is SHA-256 of exactly those bytes, in lowercase hex.
-    assert_eq!(record.hash, hex(&Sha256::digest(expected.as_bytes())));
+    assert_eq!(
+        record.hash,
+        hex::encode(Sha256::digest(expected.as_bytes()))
+    );
 }
 
 #[test]

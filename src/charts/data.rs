@@ -117,6 +117,29 @@ pub fn rectification(
         .collect()
 }
 
+/// At most `keep` rows for a chart: when there are more children, the `keep - 1` with the
+/// lowest rectified share (those needing attention; children without warnings last)
+/// and the rest folded into one row named 其余N个 with their figures summed.
+pub fn worst_first(mut rates: Vec<RegionRate>, keep: usize) -> Vec<RegionRate> {
+    if rates.len() <= keep || keep < 2 {
+        return rates;
+    }
+    rates.sort_by(|a, b| {
+        let share = |r: &RegionRate| r.rectified_percent().unwrap_or(f64::INFINITY);
+        share(a).total_cmp(&share(b)).then(a.code.cmp(&b.code))
+    });
+    let rest = rates.split_off(keep - 1);
+    let folded = RegionRate {
+        code: rest[0].code,
+        name: format!("其余{}个", rest.len()),
+        counted: rest.iter().map(|r| r.counted).sum(),
+        rectified: rest.iter().map(|r| r.rectified).sum(),
+        rectified_on_time: rest.iter().map(|r| r.rectified_on_time).sum(),
+    };
+    rates.push(folded);
+    rates
+}
+
 /// The label of warnings raised by hand, which have no rule.
 pub const MANUAL: &str = "人工线索";
 /// The label of warnings whose rule is no longer known to this build.

@@ -106,8 +106,19 @@ pub struct Bars<'a> {
     pub values: Vec<Option<f64>>,
 }
 
+/// Up to this many children are drawn as columns; more as horizontal bars, whose names
+/// stay readable however many there are.
+pub const MAX_COLUMNS: usize = 8;
+/// The most rows a horizontal chart shows (the rest folded into one, see
+/// `data::worst_first`).
+pub const MAX_ROWS: usize = 8;
+
 /// On-time rate and rectified share per child region, in percent.
 pub fn rectification(title: &str, rates: &[RegionRate]) -> Result<String, DrawError> {
+    if rates.len() > MAX_COLUMNS {
+        let rows = super::data::worst_first(rates.to_vec(), MAX_ROWS);
+        return rectification_rows(title, &rows);
+    }
     let names: Vec<String> = rates.iter().map(|r| r.name.clone()).collect();
     let series = [
         Bars {
@@ -122,6 +133,103 @@ pub fn rectification(title: &str, rates: &[RegionRate]) -> Result<String, DrawEr
         },
     ];
     grouped_bars(title, &names, &series, 100.0, "%")
+}
+
+/// The same figures as horizontal bars, one row per region, the first at the top.
+fn rectification_rows(title: &str, rates: &[RegionRate]) -> Result<String, DrawError> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let n = rates.len().max(1);
+        let name_width = rates
+            .iter()
+            .map(|r| r.name.chars().count())
+            .max()
+            .unwrap_or(2)
+            .clamp(2, 6) as u32;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, font(22))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(name_width * 21 + 16)
+            .build_cartesian_2d(0.0..100.0, (0..n - 1).into_segmented())
+            .map_err(failed)?;
+        // Segment 0 is at the bottom: the first region goes to the top.
+        let row_name = |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) => rates
+                .get(n - 1 - *i)
+                .map(|r| short_name(&r.name, 6))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .axis_style(AXIS)
+            .bold_line_style(grid())
+            .light_line_style(TRANSPARENT)
+            .disable_y_mesh()
+            .y_labels(n)
+            .y_label_formatter(&row_name)
+            .x_labels(6)
+            .x_label_formatter(&|v: &f64| format!("{v:.0}%"))
+            .label_style(font(19))
+            .draw()
+            .map_err(failed)?;
+        let slot = f64::from(chart.plotting_area().dim_in_pixel().1) / n as f64;
+        let series = [
+            (
+                "按期整改率",
+                GREEN,
+                RegionRate::on_time_percent as fn(&RegionRate) -> Option<f64>,
+            ),
+            ("整改完成率", BLUE, RegionRate::rectified_percent),
+        ];
+        for (k, (name, colour, value)) in series.into_iter().enumerate() {
+            let bar = slot * 0.7 / 2.0;
+            let top = slot * 0.15 + bar * k as f64;
+            let bottom = (slot - top - bar).max(0.0);
+            let drawn = rates
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some((n - 1 - i, value(r)?)));
+            chart
+                .draw_series(drawn.map(|(row, v)| {
+                    let mut rect = Rectangle::new(
+                        [
+                            (0.0, SegmentValue::Exact(row + 1)),
+                            (v, SegmentValue::Exact(row)),
+                        ],
+                        colour.filled(),
+                    );
+                    rect.set_margin(top.round() as u32, bottom.round() as u32, 0, 0);
+                    rect
+                }))
+                .map_err(failed)?
+                .label(name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .label_font(font(17))
+            .background_style(RGBAColor(0x0b, 0x16, 0x2c, 0.8))
+            .border_style(TRANSPARENT)
+            .draw()
+            .map_err(failed)?;
+        root.present().map_err(failed)?;
+    }
+    Ok(svg)
+}
+
+/// A name cut to `max` characters with "…", for an axis label.
+fn short_name(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        return name.to_owned();
+    }
+    let kept: String = name.chars().take(max - 1).collect();
+    format!("{kept}…")
 }
 
 /// Open and total warnings per rule domain.

@@ -222,3 +222,31 @@ fn charts_keep_chinese_labels_as_text_on_no_background() {
         );
     }
 }
+
+#[test]
+fn many_children_are_drawn_as_rows_worst_first_with_the_rest_folded() {
+    let rates: Vec<data::RegionRate> = (0..30)
+        .map(|i| data::RegionRate {
+            code: code(&format!("410221{:03}000", 100 + i)),
+            name: format!("第{i}镇"),
+            counted: 10,
+            rectified: (i % 10) as i64,
+            rectified_on_time: 0,
+        })
+        .collect();
+    let rows = data::worst_first(rates.clone(), draw::MAX_ROWS);
+    assert_eq!(rows.len(), draw::MAX_ROWS);
+    assert_eq!(rows[0].rectified, 0, "the lowest share first");
+    let folded = rows.last().unwrap();
+    assert_eq!(folded.name, format!("其余{}个", 30 - (draw::MAX_ROWS - 1)));
+    let total = |rows: &[data::RegionRate]| rows.iter().map(|r| r.rectified).sum::<i64>();
+    assert_eq!(total(&rows), total(&rates), "nothing is lost in the fold");
+    let svg = draw::rectification("各镇街整改率", &rates).unwrap();
+    let labels = texts(&svg);
+    assert!(labels.iter().any(|t| t.starts_with("其余")), "{labels:?}");
+    assert_eq!(
+        labels.iter().filter(|t| t.ends_with('镇')).count(),
+        draw::MAX_ROWS - 1,
+        "one readable name per row: {labels:?}"
+    );
+}

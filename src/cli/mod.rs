@@ -1,5 +1,7 @@
-//! The command line: `serve`, `users`, `replay`, `import`, `scan`. `--help` everywhere.
+//! The command line: `serve`, `users`, `regions`, `replay`, `import`, `scan`, `audit`.
+//! `--help` everywhere.
 
+mod regions;
 mod users;
 
 use std::net::SocketAddr;
@@ -11,7 +13,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::{App, Config};
 use crate::projections::Projection;
-use crate::regions::RegionTree;
 use crate::store::Store;
 use crate::ws::{WsLimits, limits};
 
@@ -56,6 +57,11 @@ pub enum Commands {
     /// Import dataset files (CSV, UTF-8 or GBK, or .xlsx). Every file is checked first; if
     /// any row is bad nothing is written and every bad cell is listed.
     Import(ImportArgs),
+    /// The region tree to run with: import the official division codes, show the tree kept.
+    Regions {
+        #[command(subcommand)]
+        command: regions::RegionsCommand,
+    },
     /// The tamper-evident audit log: verify its hash chain, list its newest records.
     Audit {
         #[command(subcommand)]
@@ -75,9 +81,10 @@ pub struct ScanArgs {
 /// Where the region tree, the lifecycle settings and the rule catalogue are.
 #[derive(Debug, Args)]
 pub struct SetupArgs {
-    /// The region tree.
-    #[arg(long, default_value = "seeds/regions.csv")]
-    pub regions: PathBuf,
+    /// The region tree (`code,name,parent` CSV). Default: the tree imported into the
+    /// store with `qingfeng regions import`, else the demo city's `seeds/regions.csv`.
+    #[arg(long)]
+    pub regions: Option<PathBuf>,
     /// The lifecycle settings.
     #[arg(long, default_value = "workflows/lifecycle.toml")]
     pub lifecycle: PathBuf,
@@ -135,15 +142,18 @@ pub struct ServeArgs {
     /// With --demo: keep the city still (no simulation, real time).
     #[arg(long)]
     pub still: bool,
-    /// The region tree.
-    #[arg(long, default_value = "seeds/regions.csv")]
-    pub regions: PathBuf,
+    /// The region tree (`code,name,parent` CSV). Default: the tree imported into the
+    /// store with `qingfeng regions import`, else the demo city's `seeds/regions.csv`.
+    #[arg(long)]
+    pub regions: Option<PathBuf>,
     /// The lifecycle settings.
     #[arg(long, default_value = "workflows/lifecycle.toml")]
     pub lifecycle: PathBuf,
     /// Region boundaries for the maps: GeoJSON, one feature per region with `properties.code`.
-    #[arg(long, default_value = "seeds/regions.geojson")]
-    pub geojson: PathBuf,
+    /// Default: the `.geojson` file beside the region tree with its name, if there is one
+    /// (the demo's); regions without a shape are drawn as generated tiles.
+    #[arg(long)]
+    pub geojson: Option<PathBuf>,
     /// Security settings: sign-in rules, import limits, cookies, origins (a TOML file like
     /// deploy/security.toml; every key optional).
     #[arg(long, env = "QINGFENG_SECURITY")]
@@ -182,9 +192,10 @@ pub enum UsersCommand {
         /// The name screens show.
         #[arg(long, default_value = "")]
         display_name: String,
-        /// The region tree the region code is checked against.
-        #[arg(long, default_value = "seeds/regions.csv")]
-        regions: PathBuf,
+        /// The region tree the region code is checked against. Default: the one the server
+        /// runs with (imported into the store, else the demo city's).
+        #[arg(long)]
+        regions: Option<PathBuf>,
         #[command(flatten)]
         store: StoreArgs,
     },
@@ -224,6 +235,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Commands::Audit { command } => crate::audit::cli::run(command).await,
+        Commands::Regions { command } => regions::run(command).await,
     }
 }
 
@@ -248,8 +260,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         security,
         store_url: args.store.store,
         bind: args.bind,
-        regions_path: args.regions,
         geojson_path: args.geojson,
+        regions_path: args.regions,
         lifecycle_path: args.lifecycle,
         demo: args.demo,
         simulation_speed: (args.demo && !args.still).then_some(args.speed),
@@ -312,10 +324,10 @@ pub fn load_security(
 pub async fn open_engine(
     setup: &SetupArgs,
 ) -> anyhow::Result<(crate::engine::Engine, crate::rules::catalogue::Catalogue)> {
-    let regions = RegionTree::load(&setup.regions)?;
     let settings = crate::workflow::LifecycleSettings::load(&setup.lifecycle)?;
     let catalogue = crate::rules::catalogue::Catalogue::load_dir(&setup.rules)?;
     let store = Store::connect(&setup.store.store).await?;
+    let (regions, _) = crate::regions::stored::resolve(&store, setup.regions.as_deref()).await?;
     let engine = crate::engine::Engine::start(
         store,
         std::sync::Arc::new(crate::clock::SystemClock),

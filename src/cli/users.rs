@@ -6,7 +6,6 @@ use anyhow::Context;
 use super::UsersCommand;
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::PasswordPolicy;
-use crate::regions::RegionTree;
 use crate::store::Store;
 
 pub async fn run(command: UsersCommand) -> anyhow::Result<()> {
@@ -29,10 +28,10 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<()> {
             // The demo's users are seeded with the documented demo password; every account
             // made by hand meets the policy.
             PasswordPolicy::default().check(&password)?;
-            let tree = RegionTree::load(&regions)?;
+            let store = Store::connect(&store.store).await?;
+            let (tree, _) = crate::regions::stored::resolve(&store, regions.as_deref()).await?;
             let user =
                 crate::demo::new_user(&username, &password, &role, &region, &display_name, &tree)?;
-            let store = Store::connect(&store.store).await?;
             let action = match store.get_user(&username).await? {
                 Some(_) => AuditAction::UserChanged,
                 None => AuditAction::UserAdded,

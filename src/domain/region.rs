@@ -155,6 +155,26 @@ impl RegionCode {
         }
     }
 
+    /// The digits that tell this region from its siblings: a village's or a town's last
+    /// three of its group, a county-level unit's six.
+    pub fn own_digits(&self) -> &str {
+        let range = match self.level() {
+            Level::Village => 9..12,
+            Level::Town => 6..9,
+            Level::City => 0..6,
+        };
+        &self.as_str()[range]
+    }
+
+    /// The region above this one by its digits (a village's town, a town's county-level
+    /// unit), as the statistics bureau's codes are built; `None` for a county-level unit.
+    pub fn parent_by_digits(&self) -> Option<RegionCode> {
+        let keep = self.level().parent()?.prefix_len();
+        let mut digits = self.0;
+        digits[keep..].fill(b'0');
+        Some(RegionCode(digits))
+    }
+
     /// True if `self` is `ancestor` or lies beneath it in the tree.
     ///
     /// The test compares the digits that the ancestor's level fixes: six for a city, nine

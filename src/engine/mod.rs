@@ -535,7 +535,7 @@ impl Engine {
     ) -> Result<Option<PreparedKey>, EngineError> {
         let Some(key) = key else { return Ok(None) };
         let scoped = format!("{}:{}", issuer.name(), key);
-        let request_hash = hex(&Sha256::digest(
+        let request_hash = hex::encode(Sha256::digest(
             fingerprint::canonical_json(request).as_bytes(),
         ));
         let replay = match self.store.find_command(&scoped).await? {
@@ -625,10 +625,6 @@ fn new_warning_id(now: DateTime<Utc>) -> String {
         .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
         .collect();
     format!("W{}-{suffix}", now.format("%Y%m%d"))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A retried command raced its first execution: answer with the stored first result.

@@ -6,9 +6,10 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::auth::AuthUser;
@@ -29,12 +30,19 @@ pub const MAX_PHOTOS_PER_SUBMISSION: usize = 20;
 /// `POST /api/warnings/{id}/attachments`: stores one image for the warning and answers
 /// `{"id","name","content_type","size"}`. The uploader must be able to change the
 /// warning's region (its steward, or an office above it); unreadable warnings are 404.
+///
+/// With an `Idempotency-Key` header the upload is done at most once: the photo's id is
+/// derived from the uploader, the warning and the key, so a tablet that resends a queued
+/// photo after a lost answer gets the first upload back (200) instead of a second copy;
+/// the same key with another file is refused (422 `idempotency_key_reused`).
 pub async fn upload(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(id): Path<String>,
-    mut multipart: Multipart,
+    headers: HeaderMap,
+    multipart: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let key = super::warnings::idempotency_key(&headers)?;
     let warning = state.engine.warning_for(&actor, &id)?;
     if !can_write(&actor, &warning.region) {
         return Err(ApiError::forbidden(format!(
@@ -44,8 +52,46 @@ pub async fn upload(
             warning.region.as_str()
         )));
     }
+    let store = state.engine.store();
+    let attachment_id = match &key {
+        Some(key) => keyed_id(actor.username(), &warning.id, key),
+        None => uuid::Uuid::new_v4().simple().to_string(),
+    };
+    if let Some(key) = &key
+        && let Some(first) = store.get_attachment(&attachment_id).await?
+    {
+        let (name, _, bytes) = read_upload(multipart).await?;
+        return replay(first, &name, &bytes, key);
+    }
     check_takes_evidence(&state, &warning)?;
     check_quota(&state, &warning.id, actor.username()).await?;
+    let (name, content_type, bytes) = read_upload(multipart).await?;
+    let attachment = Attachment {
+        id: attachment_id,
+        warning: warning.id.clone(),
+        name,
+        content_type: content_type.to_string(),
+        bytes,
+        uploaded_by: actor.username().to_string(),
+        at: state.engine.now(),
+    };
+    if let Err(error) = store.put_attachment(&attachment).await {
+        // Two sends of one key raced: the one that lost finds the winner's photo.
+        if let Some(key) = &key
+            && let Some(first) = store.get_attachment(&attachment.id).await?
+        {
+            return replay(first, &attachment.name, &attachment.bytes, key);
+        }
+        return Err(error.into());
+    }
+    tracing::info!(warning = %warning.id, attachment = %attachment.id, size = attachment.bytes.len(), actor = actor.username(), "attachment");
+    Ok((StatusCode::CREATED, Json(attachment_view(&attachment))))
+}
+
+/// The multipart body's one image part (other parts are skipped).
+async fn read_upload(
+    mut multipart: Multipart,
+) -> Result<(String, &'static str, Vec<u8>), ApiError> {
     let mut photo = None;
     while let Some(field) = multipart
         .next_field()
@@ -60,28 +106,40 @@ pub async fn upload(
         }
         photo = Some(read_photo(field).await?);
     }
-    let (name, content_type, bytes) =
-        photo.ok_or_else(|| ApiError::invalid("file", "attach one image file part"))?;
-    let attachment = Attachment {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        warning: warning.id.clone(),
-        name,
-        content_type: content_type.to_string(),
-        bytes,
-        uploaded_by: actor.username().to_string(),
-        at: state.engine.now(),
-    };
-    state.engine.store().put_attachment(&attachment).await?;
-    tracing::info!(warning = %warning.id, attachment = %attachment.id, size = attachment.bytes.len(), actor = actor.username(), "attachment");
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "id": attachment.id,
-            "name": attachment.name,
-            "content_type": attachment.content_type,
-            "size": attachment.bytes.len(),
-        })),
-    ))
+    photo.ok_or_else(|| ApiError::invalid("file", "attach one image file part"))
+}
+
+/// The id of the photo a user uploads to a warning under an idempotency key: the first 32
+/// hex digits of a SHA-256, the same form as a random id, and unguessable without the key.
+fn keyed_id(username: &str, warning: &str, key: &str) -> String {
+    let digest = Sha256::digest(format!("qingfeng-attachment\n{username}\n{warning}\n{key}"));
+    hex::encode(&digest[..16])
+}
+
+/// The answer to a resent upload: the first one's, if it is the same file.
+fn replay(
+    first: Attachment,
+    name: &str,
+    bytes: &[u8],
+    key: &str,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if first.name != name || first.bytes != bytes {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            format!("Idempotency-Key {key} was already used for a different photo"),
+        ));
+    }
+    Ok((StatusCode::OK, Json(attachment_view(&first))))
+}
+
+fn attachment_view(attachment: &Attachment) -> Value {
+    json!({
+        "id": attachment.id,
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.bytes.len(),
+    })
 }
 
 /// `GET /api/attachments/{id}`: the image, to anyone who may read its warning's region.

@@ -38,10 +38,13 @@ pub async fn json(
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let view = &readable_map(&state, &actor, &code)?.view;
-    let regions: Vec<Value> = view
-        .regions
-        .iter()
-        .map(|r| json!({"code": r.code.as_str(), "name": r.name, "d": r.d, "label": r.label}))
+    let shapes = view.regions.iter().map(|r| (r, false));
+    let tiles = view.tiles.iter().map(|t| (&t.region, true));
+    let regions: Vec<Value> = shapes
+        .chain(tiles)
+        .map(|(r, tile)| {
+            json!({"code": r.code.as_str(), "name": r.name, "d": r.d, "label": r.label, "tile": tile})
+        })
         .collect();
     Ok(Json(json!({
         "code": view.code.as_str(),
@@ -66,8 +69,7 @@ fn readable_map<'a>(
 /// A strong ETag of a body.
 pub(super) fn etag_of(body: &str) -> String {
     let digest = Sha256::digest(body.as_bytes());
-    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", hex::encode(&digest[..10]))
 }
 
 /// An SVG image that browsers must revalidate (`no-cache`): 304 when the request's

@@ -139,6 +139,7 @@ fn routes(state: AppState) -> Router {
         .route("/screens/city", get(screens::city_page))
         .route("/screens/town/{code}", get(screens::town_page))
         .route("/screens/village/{code}", get(screens::village_page))
+        .route("/screens/village/sw.js", get(screens::village_worker))
         .route("/screens/audit", get(screens::audit_page))
         .route("/screens/publish", get(screens::publish_page))
         .route("/screens/assets/{file}", get(screens::asset))

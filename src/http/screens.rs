@@ -91,6 +91,17 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../screens/assets/village.js"),
     ),
     (
+        "outbox.js",
+        JS,
+        include_bytes!("../../screens/assets/outbox.js"),
+    ),
+    (
+        "sync.js",
+        JS,
+        include_bytes!("../../screens/assets/sync.js"),
+    ),
+    ("sw.js", JS, include_bytes!("../../screens/assets/sw.js")),
+    (
         "wall.css",
         CSS,
         include_bytes!("../../screens/assets/wall.css"),
@@ -207,6 +218,13 @@ async fn page(
 /// A wall's cookie lasts as long as browsers allow (400 days); the token's own expiry is
 /// what the server goes by.
 const DISPLAY_COOKIE_SECONDS: i64 = 400 * 24 * 3600;
+
+/// `GET /screens/village/sw.js`: the steward's service worker. Served beside the village
+/// pages so that its scope is theirs alone (`/screens/village/`): it keeps the page and
+/// the tasks for a tablet without network, and the walls never go through it.
+pub async fn village_worker() -> Response {
+    serve("sw.js")
+}
 
 /// `GET /screens/audit`: the audit log (审计日志), for the city office.
 pub async fn audit_page() -> Response {

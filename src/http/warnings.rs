@@ -183,7 +183,7 @@ fn non_empty(field: &str, text: &str, max_chars: usize) -> Result<String, ApiErr
     Ok(text.to_string())
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };

@@ -141,6 +141,7 @@ fn read_csv(
         .from_reader(text.as_bytes());
     let mut rows = Vec::new();
     let mut cells = 0usize;
+    let mut lines = LineCounter::default();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let mut error = ImportError::file(file_name, format!("the CSV cannot be read: {e}"));
@@ -149,15 +150,45 @@ fn read_csv(
         })?;
         // The line number is the row as a text editor or spreadsheet shows it, as long as
         // no quoted cell spans several lines.
-        let number = record
-            .position()
-            .map_or(rows.len() + 1, |p| p.line() as usize);
+        let number = record.position().map_or(rows.len() + 1, |p| {
+            lines.line_at(text.as_bytes(), p.byte() as usize)
+        });
         cells += record.len();
         check_csv_record(file_name, limits, &record, number, rows.len() + 1, cells)?;
         let cells = record.iter().map(|c| RawCell::Text(c.to_owned())).collect();
         rows.push(RawRow { number, cells });
     }
     Ok(split_header(rows))
+}
+
+/// The line a record starts on, counted from its byte offset. The csv crate's own line
+/// count is one short after CRLF line ends (what Excel on Windows writes), which would
+/// send a person to the row above the bad one. Offsets only grow, so counting from the
+/// last one keeps the whole file one pass.
+struct LineCounter {
+    offset: usize,
+    line: usize,
+}
+
+impl Default for LineCounter {
+    fn default() -> LineCounter {
+        LineCounter { offset: 0, line: 1 }
+    }
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &[u8], byte: usize) -> usize {
+        let byte = byte.min(text.len());
+        if byte > self.offset {
+            self.line += text[self.offset..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.offset = byte;
+        }
+        // A record placed on the newline that ends the line before starts after it.
+        self.line + usize::from(text.get(byte) == Some(&b'\n'))
+    }
 }
 
 /// Holds one CSV record (the `count`th, at line `number`) to the limits, with `cells` the

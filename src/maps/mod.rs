@@ -1,14 +1,18 @@
 //! Region maps: boundaries read from a GeoJSON file keyed by region code (`geojson.rs`),
 //! drawn once at start-up as SVG (`render.rs`), one map per region showing its children
-//! (a village's map shows the village itself). Shapes never change while the server runs,
+//! (a village's map shows the village itself). Children without a shape are drawn as
+//! generated tiles (`tiles.rs`), so a tree with no boundary file at all still has maps. Shapes never change while the server runs,
 //! so every map is drawn once and served from memory.
 
 pub mod geojson;
 pub mod geometry;
 pub mod render;
+pub mod tiles;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tiles_tests;
 
 use std::collections::BTreeMap;
 
@@ -44,15 +48,17 @@ impl Maps {
                 } else {
                     children.to_vec()
                 };
-                let shapes: Vec<_> = shown
+                let name_of =
+                    |code: &RegionCode| tree.get(code).map(|r| r.name.clone()).unwrap_or_default();
+                let (with_shape, without): (Vec<RegionCode>, Vec<RegionCode>) = shown
                     .iter()
-                    .filter_map(|code| {
-                        let shape = boundaries.shapes.get(code)?;
-                        let name = tree.get(code).map(|r| r.name.clone()).unwrap_or_default();
-                        Some((*code, name, shape))
-                    })
+                    .partition(|code| boundaries.shapes.contains_key(code));
+                let shapes: Vec<_> = with_shape
+                    .iter()
+                    .map(|code| (*code, name_of(code), &boundaries.shapes[code]))
                     .collect();
-                let view = render::map_view(region.code, &region.name, &shapes);
+                let shapeless: Vec<_> = without.iter().map(|code| (*code, name_of(code))).collect();
+                let view = render::mixed_view(region.code, &region.name, &shapes, &shapeless);
                 let svg = view.to_svg();
                 (region.code, RenderedMap { view, svg })
             })

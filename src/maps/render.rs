@@ -3,6 +3,7 @@
 //! (CSS or attributes), so no colour is drawn here.
 
 use super::geometry::{Point, Shape, centroid, polygon_area};
+use super::tiles::Tile;
 use crate::domain::region::RegionCode;
 
 /// The width of every map's view box; the height follows the shapes' proportions.
@@ -28,7 +29,10 @@ pub struct MapView {
     pub name: String,
     /// `0 0 WIDTH HEIGHT`.
     pub view_box: String,
+    /// The children with a boundary shape.
     pub regions: Vec<MapRegion>,
+    /// The children without one, as generated tiles below the shapes.
+    pub tiles: Vec<Tile>,
 }
 
 /// Equirectangular projection about `latitude0`: east is +x, north is −y (SVG's y points
@@ -110,7 +114,37 @@ pub fn map_view(code: RegionCode, name: &str, shapes: &[(RegionCode, String, &Sh
         name: name.to_owned(),
         view_box: format!("0 0 {} {}", WIDTH, fit.height),
         regions,
+        tiles: Vec::new(),
     }
+}
+
+/// The map of `code` from the shapes of the children that have one and generated tiles
+/// for those that do not: shapes on top, tiles below them (all tiles when no child has a
+/// shape).
+pub fn mixed_view(
+    code: RegionCode,
+    name: &str,
+    shapes: &[(RegionCode, String, &Shape)],
+    shapeless: &[(RegionCode, String)],
+) -> MapView {
+    if shapes.is_empty() && !shapeless.is_empty() {
+        let (tiles, height) = super::tiles::layout(shapeless, 0.0);
+        return MapView {
+            code,
+            name: name.to_owned(),
+            view_box: format!("0 0 {WIDTH} {height}"),
+            regions: Vec::new(),
+            tiles,
+        };
+    }
+    let mut view = map_view(code, name, shapes);
+    if !shapeless.is_empty() {
+        let top = view.height();
+        let (tiles, height) = super::tiles::layout(shapeless, top);
+        view.tiles = tiles;
+        view.view_box = format!("0 0 {WIDTH} {}", top + height);
+    }
+    view
 }
 
 /// `M x y L x y … Z` for every ring, one decimal place (a tenth of a view-box unit).
@@ -144,6 +178,15 @@ fn label_point(shape: &Shape, to_view: &impl Fn(&Point) -> Point) -> Point {
 }
 
 impl MapView {
+    /// The height of the view box.
+    pub fn height(&self) -> f64 {
+        self.view_box
+            .rsplit(' ')
+            .next()
+            .and_then(|h| h.parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// The map as a standalone SVG document.
     pub fn to_svg(&self) -> String {
         let mut svg = format!(
@@ -160,6 +203,14 @@ impl MapView {
                 region.d
             ));
         }
+        for tile in &self.tiles {
+            svg.push_str(&format!(
+                "<path class=\"region tile\" data-code=\"{}\" data-name=\"{}\" d=\"{}\"/>\n",
+                tile.region.code,
+                escape(&tile.region.name),
+                tile.region.d
+            ));
+        }
         svg.push_str("</g>\n<g class=\"labels\">\n");
         for region in &self.regions {
             let [x, y] = region.label;
@@ -167,6 +218,19 @@ impl MapView {
                 "<text class=\"label\" data-code=\"{}\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" dominant-baseline=\"central\">{}</text>\n",
                 region.code,
                 escape(&region.name)
+            ));
+        }
+        for tile in &self.tiles {
+            let [x, y] = tile.region.label;
+            let code_y = ((y + tile.font as f64 * 1.15) * 10.0).round() / 10.0;
+            svg.push_str(&format!(
+                "<text class=\"label tile fs-{font}\" data-code=\"{code}\" x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" dominant-baseline=\"central\">{}</text>\n\
+                 <text class=\"label tile code fs-{small}\" data-code=\"{code}\" x=\"{x}\" y=\"{code_y}\" text-anchor=\"middle\" dominant-baseline=\"central\">{}</text>\n",
+                escape(&tile.text),
+                tile.digits,
+                font = tile.font,
+                small = super::tiles::smaller(tile.font),
+                code = tile.region.code,
             ));
         }
         svg.push_str("</g>\n</svg>\n");

@@ -94,6 +94,13 @@ pub async fn spawn_app_at(
     spawn_app_configured(store_url, clock, bind, |_| {}).await
 }
 
+/// An app on the given store whose configuration `configure` has changed.
+pub async fn spawn_app_on_with(store_url: &str, configure: impl FnOnce(&mut Config)) -> TestApp {
+    let clock = ManualClock::new(start_time());
+    let bind = "127.0.0.1:0".parse().unwrap();
+    spawn_app_configured(store_url, clock, bind, configure).await
+}
+
 /// A fresh app on an in-memory store whose configuration `configure` has changed (limits,
 /// the session clock).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
@@ -112,8 +119,8 @@ async fn spawn_app_configured(
     let mut config = Config {
         store_url: store_url.to_string(),
         bind,
-        regions_path: root.join("seeds/regions.csv"),
-        geojson_path: root.join("seeds/regions.geojson"),
+        regions_path: Some(root.join("seeds/regions.csv")),
+        geojson_path: Some(root.join("seeds/regions.geojson")),
         lifecycle_path: root.join("workflows/lifecycle.toml"),
         rules_dir: root.join("workflows/rules"),
         demo: false,
@@ -188,6 +195,20 @@ impl TestApp {
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
+    }
+
+    /// Adds a user (password `PASSWORD`) of any role and region: for apps on another tree
+    /// than the demo city's.
+    pub async fn add_user(&self, username: &str, role: &str, region: &str) {
+        let hash = test_users()[0].password_hash.clone();
+        let user = UserRecord {
+            username: username.to_string(),
+            password_hash: hash,
+            role: role.to_string(),
+            region: region.to_string(),
+            display_name: username.to_string(),
+        };
+        self.engine.store().put_user(&user).await.unwrap();
     }
 
     /// One round of housekeeping (purges), as the server runs it every minute.
@@ -373,21 +394,35 @@ impl TestApp {
         name: &str,
         bytes: Vec<u8>,
     ) -> reqwest::Response {
+        self.attach_keyed(user, warning, name, bytes, None).await
+    }
+
+    /// The same, with an `Idempotency-Key` when `key` is given.
+    pub async fn attach_keyed(
+        &self,
+        user: &str,
+        warning: &str,
+        name: &str,
+        bytes: Vec<u8>,
+        key: Option<&str>,
+    ) -> reqwest::Response {
         let token = self.login(user).await;
         let part = reqwest::multipart::Part::bytes(bytes)
             .file_name(name.to_string())
             .mime_str("image/png")
             .unwrap();
-        self.client
+        let mut request = self
+            .client
             .post(format!(
                 "{}/api/warnings/{warning}/attachments",
                 self.address
             ))
             .bearer_auth(token)
-            .multipart(reqwest::multipart::Form::new().part("file", part))
-            .send()
-            .await
-            .unwrap()
+            .multipart(reqwest::multipart::Form::new().part("file", part));
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send().await.unwrap()
     }
 
     pub async fn warning(&self, id: &str) -> Value {

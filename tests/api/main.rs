@@ -15,6 +15,7 @@ mod lifecycle;
 mod maps;
 mod public;
 mod quotas;
+mod regions;
 mod reminders;
 mod replay;
 mod reports;

@@ -186,8 +186,8 @@ async fn a_bad_boundary_file_stops_the_start_naming_feature_and_field() {
     let config = qingfeng::app::Config {
         store_url: "mem://".into(),
         bind: "127.0.0.1:0".parse().unwrap(),
-        regions_path: root.join("seeds/regions.csv"),
-        geojson_path: path.clone(),
+        regions_path: Some(root.join("seeds/regions.csv")),
+        geojson_path: Some(path.clone()),
         lifecycle_path: root.join("workflows/lifecycle.toml"),
         rules_dir: root.join("workflows/rules"),
         ..qingfeng::app::Config::default()

@@ -113,3 +113,65 @@ async fn idempotency_records_are_kept_thirty_days_then_purged() {
     assert_eq!(app.step_housekeeping().await.idempotency_records, 0);
     app.stop().await;
 }
+
+/// A tablet resends a queued photo after a lost answer with the key it was made with: the
+/// server answers with the first upload and stores nothing, even once the warning has
+/// moved on or the quota is full; the same key with another file is refused.
+#[tokio::test]
+async fn a_photo_resent_with_its_key_is_stored_once() {
+    let app = spawn_app_with(|config| {
+        config.security.photos = PhotoQuota {
+            per_warning: 1,
+            per_user_per_day: 10,
+        };
+    })
+    .await;
+    let id = app.raise_acknowledged().await;
+    let key = Some("tablet-7f3a.photo0");
+    let send = |bytes: Vec<u8>| app.attach_keyed("liutang", &id, "a.png", bytes, key);
+    let first = send(PNG.to_vec()).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+
+    let again = send(PNG.to_vec()).await;
+    assert_eq!(
+        again.status(),
+        200,
+        "a resend is answered, not refused by the full quota"
+    );
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again, first);
+
+    let mut other = PNG.to_vec();
+    other.extend_from_slice(b"trailing bytes");
+    let changed = send(other).await;
+    assert_eq!(changed.status(), 422);
+    let problem: Value = changed.json().await.unwrap();
+    assert_eq!(problem["code"], "idempotency_key_reused");
+
+    let steward = app.login("liutang").await;
+    let photos = json!([first["id"]]);
+    let body = json!({"type": "submit_rectification", "note": "已整改", "photos": photos});
+    app.command_ok(&steward, &id, body).await;
+    let late = send(PNG.to_vec()).await;
+    assert_eq!(
+        late.status(),
+        200,
+        "a resend after the submission is still the first answer"
+    );
+
+    // The key belongs to the user who sent it: the town office's upload under the same key
+    // is its own (and refused here, the warning taking no more photos).
+    let town = app
+        .attach_keyed("qingxi", &id, "a.png", PNG.to_vec(), key)
+        .await;
+    assert_eq!(town.status(), 409);
+    let (stored, _) = app
+        .engine
+        .store()
+        .attachment_counts(&id, "liutang", app.engine.now())
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    app.stop().await;
+}

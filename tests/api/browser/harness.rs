@@ -212,7 +212,12 @@ impl Browser {
 
     /// Loads `path` of the app and waits for the document to finish loading.
     pub async fn open(&self, app: &TestApp, path: &str) {
-        let url = format!("{}{path}", app.address);
+        self.open_at(&app.address, path).await;
+    }
+
+    /// Loads `path` of the server at `base` (the app, or a cable in front of it).
+    pub async fn open_at(&self, base: &str, path: &str) {
+        let url = format!("{base}{path}");
         self.client
             .goto(&url)
             .await
@@ -374,7 +379,12 @@ impl Browser {
     /// Signs in on the sign-in page as a person would (the demo password) and waits for the
     /// screen it leads to.
     pub async fn sign_in(&self, app: &TestApp, username: &str) {
-        self.open(app, "/screens/").await;
+        self.sign_in_at(&app.address, username).await;
+    }
+
+    /// Signs in on the sign-in page of the server at `base`.
+    pub async fn sign_in_at(&self, base: &str, username: &str) {
+        self.open_at(base, "/screens/").await;
         self.type_into("#username", username).await;
         self.type_into("#password", crate::helpers::PASSWORD).await;
         self.click("#login-submit").await;
@@ -385,6 +395,16 @@ impl Browser {
         .await;
     }
 
+    /// Chromium's network emulation: offline or not, for the page (`navigator.onLine`,
+    /// the `online` and `offline` events, the page's own requests). A service worker's
+    /// requests are not covered by it, which is why tests also pull a `Cable`.
+    pub async fn set_offline(&self, offline: bool) {
+        self.client
+            .issue_cmd(NetworkConditions { offline })
+            .await
+            .unwrap_or_else(|e| panic!("setting the network offline={offline}: {e}"));
+    }
+
     /// The value of a cookie of the page, HttpOnly ones included.
     pub async fn cookie(&self, name: &str) -> Option<String> {
         self.client
@@ -392,6 +412,33 @@ impl Browser {
             .await
             .ok()
             .map(|cookie| cookie.value().to_string())
+    }
+}
+
+/// ChromeDriver's own command for network emulation (not part of WebDriver).
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/chromium/network_conditions"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        let body = json!({"network_conditions": {
+            "offline": self.offline,
+            "latency": 0,
+            "download_throughput": -1,
+            "upload_throughput": -1,
+        }});
+        (axum::http::Method::POST, Some(body.to_string()))
     }
 }
 

@@ -4,9 +4,12 @@
 
 mod artifacts;
 mod audit;
+mod cable;
 mod city;
+mod county;
 mod harness;
 mod login;
+mod offline;
 mod png;
 mod public;
 mod publish;

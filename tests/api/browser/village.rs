@@ -13,7 +13,7 @@ use crate::helpers::{TestApp, VILLAGE_LIUTANG, spawn_app};
 const NOTE: &str = "已召开村民代表会议，补签承包合同并公示";
 
 /// Polls the warning through the API until it is in `state`, and returns it.
-async fn wait_state(app: &TestApp, id: &str, state: &str) -> Value {
+pub(super) async fn wait_state(app: &TestApp, id: &str, state: &str) -> Value {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let warning = app.warning(id).await;
@@ -134,7 +134,7 @@ async fn the_village_tablet_submits_a_rectification_with_a_note_and_a_photo() {
 }
 
 /// Taps a task's command button and confirms it in the dialog that asks for a note.
-async fn command(browser: &Browser, kind: &str) {
+pub(super) async fn command(browser: &Browser, kind: &str) {
     browser
         .click(&format!("#detail button[data-command=\"{kind}\"]"))
         .await;
@@ -152,7 +152,7 @@ async fn command(browser: &Browser, kind: &str) {
 }
 
 /// The bytes behind an attachment reference, fetched as the city office.
-async fn photo_bytes(app: &TestApp, attachment: &Value) -> Vec<u8> {
+pub(super) async fn photo_bytes(app: &TestApp, attachment: &Value) -> Vec<u8> {
     let reference = attachment
         .as_str()
         .unwrap_or_else(|| panic!("an attachment is a reference string, not {attachment}"));

@@ -13,6 +13,9 @@ use serde::Serialize;
 
 use crate::domain::region::{Level, RegionCode};
 
+pub mod import;
+pub mod stored;
+
 /// One city, town or village.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Region {
@@ -38,7 +41,8 @@ pub enum RegionTreeError {
     Cell {
         file: String,
         row: usize,
-        column: &'static str,
+        /// The column's header as the file has it.
+        column: String,
         reason: String,
     },
     /// A row is malformed as a whole (wrong number of fields, bad header).
@@ -64,9 +68,14 @@ pub struct RegionTree {
 const HEADER: [&str; 3] = ["code", "name", "parent"];
 
 /// A data row that has passed the per-cell checks but not yet the checks between rows.
-struct Row {
-    number: usize,
-    region: Region,
+pub(crate) struct Row {
+    /// Its row in the file (the header is row 1).
+    pub number: usize,
+    pub region: Region,
+    /// The headers of the columns a repeated code and a wrong parent are reported in
+    /// (the code's own column for both when the parent is read from the code's digits).
+    pub code_column: String,
+    pub parent_column: String,
 }
 
 impl RegionTree {
@@ -84,8 +93,13 @@ impl RegionTree {
     /// Parses and validates region CSV text; `name_for_errors` is used as the file name
     /// in error messages.
     pub fn from_csv_str(name_for_errors: &str, text: &str) -> Result<RegionTree, RegionTreeError> {
-        let file = name_for_errors;
-        let mut rows = parse_rows(file, text)?;
+        let rows = parse_rows(name_for_errors, text)?;
+        RegionTree::from_rows(name_for_errors, rows)
+    }
+
+    /// Checks rows against each other (unique codes, one root, every parent) and builds the
+    /// tree; errors name `file` and each row's own number.
+    pub(crate) fn from_rows(file: &str, mut rows: Vec<Row>) -> Result<RegionTree, RegionTreeError> {
         let root = check_links(file, &rows)?;
         rows.sort_by_key(|row| row.region.code);
         let mut regions = BTreeMap::new();
@@ -157,21 +171,30 @@ impl RegionTree {
     pub fn is_empty(&self) -> bool {
         self.regions.is_empty()
     }
+
+    /// The tree in the `code,name,parent` form `from_csv_str` reads, sorted by code.
+    pub fn to_csv(&self) -> String {
+        let mut text = String::from("code,name,parent\n");
+        for region in self.iter() {
+            let parent = region.parent.as_ref().map_or("", RegionCode::as_str);
+            text.push_str(&format!("{},{},{parent}\n", region.code, region.name));
+        }
+        text
+    }
 }
 
 /// An error in one cell; `column` is one of the header names.
-fn cell_error(file: &str, row: usize, column: &'static str, reason: String) -> RegionTreeError {
-    let file = file.to_owned();
+pub(crate) fn cell_error(file: &str, row: usize, column: &str, reason: String) -> RegionTreeError {
     RegionTreeError::Cell {
-        file,
+        file: file.to_owned(),
         row,
-        column,
+        column: column.to_owned(),
         reason,
     }
 }
 
 /// An error in a row as a whole.
-fn row_error(file: &str, row: usize, reason: String) -> RegionTreeError {
+pub(crate) fn row_error(file: &str, row: usize, reason: String) -> RegionTreeError {
     let file = file.to_owned();
     RegionTreeError::Row { file, row, reason }
 }
@@ -231,7 +254,12 @@ fn parse_row(file: &str, number: usize, line: &str) -> Result<Row, RegionTreeErr
         parent,
         level,
     };
-    Ok(Row { number, region })
+    Ok(Row {
+        number,
+        region,
+        code_column: "code".to_owned(),
+        parent_column: "parent".to_owned(),
+    })
 }
 
 /// Checks the rows against each other: unique codes, a single city-level root, and every
@@ -243,7 +271,7 @@ fn check_links(file: &str, rows: &[Row]) -> Result<RegionCode, RegionTreeError> 
         let code = row.region.code;
         if let Some(first) = first_row.insert(code, row.number) {
             let reason = format!("{code} already appears on row {first}");
-            return Err(cell_error(file, row.number, "code", reason));
+            return Err(cell_error(file, row.number, &row.code_column, reason));
         }
         levels.insert(code, row.region.level);
     }
@@ -264,7 +292,7 @@ fn check_links(file: &str, rows: &[Row]) -> Result<RegionCode, RegionTreeError> 
                 Ok(())
             }
         };
-        reason.map_err(|reason| cell_error(file, row.number, "parent", reason))?;
+        reason.map_err(|reason| cell_error(file, row.number, &row.parent_column, reason))?;
     }
     root.map(|r| r.region.code)
         .ok_or_else(|| RegionTreeError::File {
@@ -301,99 +329,6 @@ fn check_parent(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SMALL: &str = "code,name,parent
-990102000000,测试市,
-990102001000,甲镇,990102000000
-990102001201,甲一村,990102001000
-990102001202,甲二村,990102001000
-990102002000,乙镇,990102000000
-990102002201,乙一村,990102002000
-";
-
-    fn code(s: &str) -> RegionCode {
-        RegionCode::parse(s).unwrap()
-    }
-
-    fn error_in(text: &str) -> String {
-        let err = RegionTree::from_csv_str("t.csv", text).unwrap_err();
-        err.to_string()
-    }
-
-    #[test]
-    fn a_small_tree_loads_with_its_shape_and_ancestry() {
-        let tree = RegionTree::from_csv_str("t.csv", SMALL).unwrap();
-        assert_eq!(
-            (tree.len(), tree.towns().count(), tree.villages().count()),
-            (6, 2, 3)
-        );
-        assert_eq!(tree.root().name, "测试市");
-        let town = code("990102001000");
-        assert_eq!(
-            tree.children(&town),
-            &[code("990102001201"), code("990102001202")]
-        );
-        assert!(tree.children(&code("990102001201")).is_empty());
-        assert_eq!(tree.get(&town).unwrap().level, Level::Town);
-        // Ancestors run from the region itself up to the root.
-        let chain = tree.ancestors(&code("990102002201"));
-        let expected = ["990102002201", "990102002000", "990102000000"].map(code);
-        assert_eq!(chain, expected);
-        assert!(tree.ancestors(&code("990102009000")).is_empty());
-    }
-
-    #[test]
-    fn the_seed_file_loads_with_at_least_six_towns_and_forty_villages() {
-        let tree = RegionTree::load(concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/regions.csv"));
-        let tree = tree.unwrap();
-        assert!(tree.towns().count() >= 6 && tree.villages().count() >= 40);
-        assert!(tree.iter().all(|r| r.code.as_str().starts_with("99")));
-        for town in tree.towns() {
-            let n = tree.children(&town.code).len();
-            assert!((5..=9).contains(&n), "{} has {n} villages", town.name);
-        }
-    }
-
-    #[test]
-    fn each_bad_row_is_reported_with_the_file_row_and_column() {
-        // Each line is appended to SMALL as row 8; the message must match exactly.
-        #[rustfmt::skip]
-        let cases = [
-            ("990101002001,丙村,990101002000", " column parent: 990101002000 is not a known region"),
-            ("99010200220,丙村,990102002000", " column code: region code '99010200220' must be 12 digits, found 11"),
-            ("990102001201,重复村,990102001000", " column code: 990102001201 already appears on row 4"),
-            ("990102002202, ,990102002000", " column name: name is empty"),
-            ("990102002202,乙二村,990102000000", " column parent: 990102000000 is a city, but the parent of a village must be a town"),
-            ("990102002202,乙二村,990102001000", " column parent: 990102002202 does not lie within 990102001000"),
-            ("990103000000,另一市,", " column parent: a second root; row 2 already has the root 990102000000"),
-            ("990103000000,另一市,990102000000", " column parent: 990103000000 is a city and cannot have a parent; the city is the root"),
-            ("990102003000,丙镇,", " column parent: 990102003000 is a town and needs a parent; only a city can be the root"),
-            ("990102002202,乙二村", ": expected 3 fields (code,name,parent), found 2"),
-            ("990102002202,\"乙二村\",990102002000", ": quoted fields are not supported"),
-        ];
-        for (line, reason) in cases {
-            let err = error_in(&format!("{SMALL}{line}\n"));
-            let expected = format!("t.csv row 8{reason}");
-            assert_eq!(err, expected, "for the line {line}");
-        }
-    }
-
-    #[test]
-    fn a_missing_file_a_bad_header_or_a_missing_root_is_reported() {
-        let err = RegionTree::load("no/such.csv").unwrap_err().to_string();
-        assert!(err.starts_with("cannot read no/such.csv: "), "{err}");
-        assert!(error_in("id,name,parent\n").starts_with("t.csv row 1: header must be"));
-        let expected = "t.csv: no root region: exactly one row must have an empty parent";
-        assert_eq!(error_in("code,name,parent\n"), expected);
-    }
-
-    #[test]
-    fn a_byte_order_mark_crlf_line_ends_and_any_row_order_are_accepted() {
-        let reversed: Vec<&str> = SMALL.lines().rev().take(6).collect();
-        let text = format!("\u{feff}code,name,parent\r\n{}\r\n", reversed.join("\r\n"));
-        let tree = RegionTree::from_csv_str("t.csv", &text).unwrap();
-        assert_eq!(tree.ancestors(&code("990102001202")).len(), 3);
-    }
-}
+mod import_tests;
+#[cfg(test)]
+mod tests;
