@@ -153,11 +153,19 @@ export async function requireSession() {
   }
 }
 
-/** The level of a region from its 12-digit code: city, town or village. */
+/** The level of a region from its 12-digit code: province, prefecture, city (a county),
+ * town or village. */
 export function levelOf(code) {
-  if (/^\d{6}000000$/.test(code)) return "city";
+  if (/^\d{2}0{10}$/.test(code)) return "province";
+  if (/^\d{4}0{8}$/.test(code)) return "prefecture";
+  if (/^\d{6}0{6}$/.test(code)) return "city";
   if (/^\d{9}000$/.test(code)) return "town";
   return "village";
+}
+
+/** Whether a region has a command-center cockpit (a county or any level above). */
+export function hasCockpit(code) {
+  return ["province", "prefecture", "city"].includes(levelOf(code));
 }
 
 /** The screen a user starts on, by role and region. */
@@ -170,10 +178,8 @@ export function homeFor(me) {
       return `/screens/town/${me.region}`;
     case "village_steward":
       return `/screens/village/${me.region}`;
-    default: {
-      const level = levelOf(me.region);
-      return level === "city" ? "/screens/city" : `/screens/${level}/${me.region}`;
-    }
+    default:
+      return hasCockpit(me.region) ? "/screens/city" : `/screens/${levelOf(me.region)}/${me.region}`;
   }
 }
 

@@ -1,9 +1,10 @@
-// /screens/city — the command-center cockpit. The city scope's stream keeps the counts,
-// the town map and the newest warnings current; the REST API adds what the stream does
+// /screens/city — the command-center cockpit of a county, a prefecture or a province (the
+// signed-in user's region). Its stream keeps the counts, the map of its children and the
+// newest warnings current; the map drills down level by level to a town's villages; the REST API adds what the stream does
 // not carry (today's figures, the escalation list, the evidence sentence of each warning),
 // re-read at most every few seconds after deltas.
 
-import { api, describeError, homeFor, levelOf, requireSession } from "./api.js";
+import { api, describeError, hasCockpit, homeFor, levelOf, requireSession } from "./api.js";
 import { LiveFeed } from "./live.js";
 import {
   ChartPanel, HOLDER_TEXT, MapPanel, RUNG_TEXT, STATE_TEXT, autoScroll, fitStage, fmtTime, h,
@@ -16,7 +17,7 @@ const RECENT = 20;
 fitStage();
 const header = mountHeader("清风 · 智慧监督指挥中心");
 const me = await requireSession();
-if (levelOf(me.region) !== "city") {
+if (!hasCockpit(me.region)) {
   location.replace(homeFor(me));
 }
 const city = me.region;
@@ -33,7 +34,7 @@ const state = {
   rows: new Map(), // town code → row of the city's snapshot/deltas
   recent: new Map(), // warning id → small view from the stream
   details: new Map(), // warning id → full view from the API (subject, evidence)
-  drilled: null, // {code, name} while a town's villages are shown
+  path: [], // the regions drilled into, {code, name}, the one shown last
   fresh: new Set(), // ids that arrived by delta, flashed once
 };
 
@@ -163,26 +164,45 @@ function mergeWarnings(warnings) {
   if (unknown) refreshDetails();
 }
 
-/** Drill down into a town's villages, or show a village's name when already down. */
+/** What a region's children are called on its map and chart titles. */
+const CHILDREN = { province: "各市", prefecture: "各县区", city: "各镇街", town: "各村（社区）" };
+const drilled = () => state.path.at(-1) || null;
+
+/** Drill down into a region's children, or show a village's figures when at the bottom. */
 async function pick(code, name) {
-  if (state.drilled) {
+  if (levelOf(code) === "village") {
     map.select(code);
     const row = map.rows.get(code);
     if (row) toast(`${row.name}：红 ${row.red} · 黄 ${row.yellow} · 绿 ${row.green} · 逾期 ${row.overdue}`);
     return;
   }
-  state.drilled = { code, name: name || state.rows.get(code)?.name || code };
-  $("map-back").hidden = false;
-  $("map-title").textContent = `${state.drilled.name} · 各村（社区）预警分布`;
-  $("chart-rect-title").textContent = `${state.drilled.name} · 各村整改率`;
+  state.path.push({ code, name: name || map.rows.get(code)?.name || code });
+  await showLevel();
+}
+
+/** Shows the map and charts of the region drilled into last (the cockpit's own without one). */
+async function showLevel() {
+  const top = drilled();
+  const code = top ? top.code : city;
+  const children = CHILDREN[levelOf(code)] || "";
+  $("map-back").hidden = !top;
+  $("map-back").textContent = state.path.length > 1 ? "返回上级" : "返回全市";
+  $("map-title").textContent = top ? `${top.name} · ${children}预警分布` : `${children}预警分布`;
+  $("chart-rect-title").textContent = top ? `${top.name} · ${children}整改率` : `${children}整改率`;
+  if (!top) {
+    delete document.body.dataset.drilled;
+    map.show(city, [...state.rows.values()]);
+    showCharts(city);
+    return;
+  }
   document.body.dataset.drilled = code;
-  const rows = await townRows(code);
-  if (state.drilled?.code !== code) return;
+  const rows = await childRows(code);
+  if (drilled()?.code !== code) return;
   await map.show(code, rows);
   showCharts(code);
 }
 
-async function townRows(code) {
+async function childRows(code) {
   try {
     const summary = await api(`/api/regions/${code}/summary`);
     return summary.regions;
@@ -193,20 +213,15 @@ async function townRows(code) {
 }
 
 const refreshDrilled = throttle(async () => {
-  if (!state.drilled) return;
-  const code = state.drilled.code;
-  const rows = await townRows(code);
-  if (state.drilled?.code === code) map.update(rows);
+  const top = drilled();
+  if (!top) return;
+  const rows = await childRows(top.code);
+  if (drilled()?.code === top.code) map.update(rows);
 }, 2000);
 
 function back() {
-  state.drilled = null;
-  delete document.body.dataset.drilled;
-  $("map-back").hidden = true;
-  $("map-title").textContent = "各镇街预警分布";
-  $("chart-rect-title").textContent = "各镇街整改率";
-  map.show(city, [...state.rows.values()]);
-  showCharts(city);
+  state.path.pop();
+  showLevel();
 }
 $("map-back").addEventListener("click", back);
 
@@ -214,7 +229,7 @@ function onSnapshot(message) {
   serverClock.heard(message.at);
   header.setRegion(message.name || "");
   state.rows = new Map(message.regions.map((row) => [row.code, row]));
-  if (!state.drilled) map.update(message.regions);
+  if (!drilled()) map.update(message.regions);
   showSummary(message.summary);
   state.recent = new Map(message.recent.map((w) => [w.id, w]));
   renderRecent();
@@ -223,15 +238,16 @@ function onSnapshot(message) {
   refreshEscalations();
   trend.refresh();
   rectification.refresh();
-  if (state.drilled) refreshDrilled();
+  if (drilled()) refreshDrilled();
 }
 
 function onDelta(message) {
   serverClock.heard(message.at);
   showSummary(message.summary);
   for (const row of message.regions) state.rows.set(row.code, row);
-  if (!state.drilled) map.update(message.regions);
-  else if (message.regions.some((row) => row.code === state.drilled.code)) refreshDrilled();
+  // A delta names the cockpit's children that changed; below them, re-read the level shown.
+  if (!drilled()) map.update(message.regions);
+  else refreshDrilled();
   if (message.warnings?.length) mergeWarnings(message.warnings);
   refreshToday();
   refreshEscalations();
@@ -239,6 +255,6 @@ function onDelta(message) {
   rectification.refresh();
 }
 
-map.show(city, []);
-showCharts(city);
-new LiveFeed({ scope: "city", onSnapshot, onDelta, onStale: header.setStale }).start();
+showLevel();
+// The stream of the user's own region, named by its level (`city:CODE` for a county).
+new LiveFeed({ scope: `${levelOf(city)}:${city}`, onSnapshot, onDelta, onStale: header.setStale }).start();

@@ -37,7 +37,8 @@ pub enum AuthError {
         role: Role,
         region: RegionCode,
         found: Level,
-        needed: Level,
+        /// The levels the role may be scoped to, in words ("city, prefecture or province").
+        needed: String,
     },
     #[error("password must not be empty")]
     EmptyPassword,
@@ -104,14 +105,18 @@ impl Role {
         }
     }
 
-    /// The level of region this role must be scoped to, or `None` if any level will do.
-    pub fn required_level(self) -> Option<Level> {
+    /// The levels of region this role may be scoped to, or `None` if any level will do.
+    /// The command-center roles (named for the county, where the product began) sit at
+    /// the county or at any level above it where a deployment is rooted.
+    pub fn allowed_levels(self) -> Option<&'static [Level]> {
         match self {
-            Role::CityLeader | Role::CityOffice => Some(Level::City),
-            Role::TownOffice => Some(Level::Town),
-            Role::VillageSteward => Some(Level::Village),
-            // A display can hang in the city command center, a town office or a village
-            // hall, and shows only its own region.
+            Role::CityLeader | Role::CityOffice => {
+                Some(&[Level::City, Level::Prefecture, Level::Province])
+            }
+            Role::TownOffice => Some(&[Level::Town]),
+            Role::VillageSteward => Some(&[Level::Village]),
+            // A display can hang in a command center, a town office or a village hall,
+            // and shows only its own region.
             Role::Display => None,
         }
     }
@@ -149,9 +154,15 @@ impl Actor {
         if username.trim().is_empty() {
             return Err(AuthError::EmptyUsername);
         }
-        if let Some(needed) = role.required_level() {
+        if let Some(allowed) = role.allowed_levels() {
             let found = region.level();
-            if found != needed {
+            if !allowed.contains(&found) {
+                let names: Vec<&str> = allowed.iter().map(|l| l.as_str()).collect();
+                let needed = match names.split_last() {
+                    Some((last, [])) => (*last).to_owned(),
+                    Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+                    None => String::new(),
+                };
                 return Err(AuthError::RoleRegionMismatch {
                     role,
                     region,

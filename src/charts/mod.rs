@@ -139,6 +139,8 @@ fn extract(
         ChartKind::Rectification => {
             let rates = engine.read(|p| data::rectification(p, tree, &key.region));
             let parts = match key.region.level() {
+                Level::Province => "各市",
+                Level::Prefecture => "各县区",
                 Level::City => "各镇街",
                 Level::Town => "各村社区",
                 Level::Village => "",

@@ -29,8 +29,8 @@ pub enum RegionsCommand {
     Import {
         /// The region file.
         file: PathBuf,
-        /// The county-level code to root the tree at, when the file holds more (a whole
-        /// province's table, say).
+        /// The code to root the tree at (a county, a prefecture or a province), when the
+        /// file holds more (a whole province's table, say).
         #[arg(long)]
         root: Option<String>,
         #[command(flatten)]

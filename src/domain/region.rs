@@ -13,13 +13,18 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The number of digits in a statistical division code.
 const CODE_LEN: usize = 12;
 
-/// The level of a region in Qingfeng's tree.
+/// The level of a region in Qingfeng's tree, top down.
 ///
-/// "City" here is the county-level unit (区县 or county-level city) that runs the command
-/// center; prefecture and province levels are outside the product's scope.
+/// "City" is the county-level unit (区县, county-level city or municipal district) that
+/// runs a command center, as the product started; a deployment may be rooted higher, at
+/// a prefecture (地级市, 开封市) or a province, and the levels below work the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// A province (省): its code ends in ten zeros.
+    Province,
+    /// A prefecture (地级市/州/盟): its code ends in eight zeros.
+    Prefecture,
     /// A county-level unit (区县): its code ends in six zeros.
     City,
     /// A town, township or street (镇/乡/街道): its code ends in three zeros.
@@ -32,16 +37,20 @@ impl Level {
     /// The lowercase name used in serialised data and in error messages.
     pub fn as_str(self) -> &'static str {
         match self {
+            Level::Province => "province",
+            Level::Prefecture => "prefecture",
             Level::City => "city",
             Level::Town => "town",
             Level::Village => "village",
         }
     }
 
-    /// The level directly above this one, or `None` for the city, which is the top.
+    /// The level directly above this one, or `None` for a province, which is the top.
     pub fn parent(self) -> Option<Level> {
         match self {
-            Level::City => None,
+            Level::Province => None,
+            Level::Prefecture => Some(Level::Province),
+            Level::City => Some(Level::Prefecture),
             Level::Town => Some(Level::City),
             Level::Village => Some(Level::Town),
         }
@@ -50,6 +59,8 @@ impl Level {
     /// How many leading digits a code of this level shares with everything beneath it.
     fn prefix_len(self) -> usize {
         match self {
+            Level::Province => 2,
+            Level::Prefecture => 4,
             Level::City => 6,
             Level::Town => 9,
             Level::Village => 12,
@@ -150,24 +161,33 @@ impl RegionCode {
             Level::Village
         } else if !self.all_zero(6..9) {
             Level::Town
-        } else {
+        } else if !self.all_zero(4..6) {
             Level::City
+        } else if !self.all_zero(2..4) {
+            Level::Prefecture
+        } else {
+            Level::Province
         }
     }
 
-    /// The digits that tell this region from its siblings: a village's or a town's last
-    /// three of its group, a county-level unit's six.
+    /// The digits that tell this region from its siblings: a village's or a town's three
+    /// of its group; for the levels above, the whole leading code people know them by
+    /// (410221 for 杞县, 4102 for 开封市).
     pub fn own_digits(&self) -> &str {
         let range = match self.level() {
             Level::Village => 9..12,
             Level::Town => 6..9,
             Level::City => 0..6,
+            Level::Prefecture => 0..4,
+            Level::Province => 0..2,
         };
         &self.as_str()[range]
     }
 
     /// The region above this one by its digits (a village's town, a town's county-level
-    /// unit), as the statistics bureau's codes are built; `None` for a county-level unit.
+    /// unit, a county's prefecture, a prefecture's province), as the statistics bureau's
+    /// codes are built; `None` for a province. A town of a prefecture without counties
+    /// (东莞市 441900) has the prefecture's code as its parent.
     pub fn parent_by_digits(&self) -> Option<RegionCode> {
         let keep = self.level().parent()?.prefix_len();
         let mut digits = self.0;
@@ -177,8 +197,9 @@ impl RegionCode {
 
     /// True if `self` is `ancestor` or lies beneath it in the tree.
     ///
-    /// The test compares the digits that the ancestor's level fixes: six for a city, nine
-    /// for a town and all twelve for a village, so a village is "within" only itself.
+    /// The test compares the digits that the ancestor's level fixes: two for a province,
+    /// four for a prefecture, six for a city, nine for a town and all twelve for a
+    /// village, so a village is "within" only itself.
     pub fn is_within(&self, ancestor: &RegionCode) -> bool {
         let n = ancestor.level().prefix_len();
         self.0[..n] == ancestor.0[..n]
@@ -298,9 +319,33 @@ mod tests {
 
     #[test]
     fn the_level_follows_the_trailing_zero_groups() {
+        assert_eq!(code("410000000000").level(), Level::Province);
+        assert_eq!(code("410200000000").level(), Level::Prefecture);
         assert_eq!(code("990102000000").level(), Level::City);
         assert_eq!(code("990102001000").level(), Level::Town);
         assert_eq!(code("990102001201").level(), Level::Village);
+        // 东莞市 has no counties: its towns sit directly in the prefecture.
+        assert_eq!(code("441900003000").level(), Level::Town);
+    }
+
+    #[test]
+    fn the_parent_by_digits_climbs_one_level_at_a_time() {
+        let climb = |c: &str| code(c).parent_by_digits().map(|p| p.as_str().to_owned());
+        assert_eq!(climb("410221101201").as_deref(), Some("410221101000"));
+        assert_eq!(climb("410221101000").as_deref(), Some("410221000000"));
+        assert_eq!(climb("410221000000").as_deref(), Some("410200000000"));
+        assert_eq!(climb("410200000000").as_deref(), Some("410000000000"));
+        assert_eq!(climb("410000000000"), None);
+        assert_eq!(climb("441900003000").as_deref(), Some("441900000000"));
+    }
+
+    #[test]
+    fn a_county_is_within_its_prefecture_and_province_not_a_neighbour() {
+        let county = code("410221000000");
+        assert!(county.is_within(&code("410200000000")));
+        assert!(county.is_within(&code("410000000000")));
+        assert!(!county.is_within(&code("410300000000")));
+        assert!(code("410221101201").is_within(&code("410000000000")));
     }
 
     #[test]
@@ -363,6 +408,8 @@ mod tests {
     fn each_level_knows_the_level_above_it() {
         assert_eq!(Level::Village.parent(), Some(Level::Town));
         assert_eq!(Level::Town.parent(), Some(Level::City));
-        assert_eq!(Level::City.parent(), None);
+        assert_eq!(Level::City.parent(), Some(Level::Prefecture));
+        assert_eq!(Level::Prefecture.parent(), Some(Level::Province));
+        assert_eq!(Level::Province.parent(), None);
     }
 }

@@ -356,7 +356,7 @@ impl Engine {
             .filter_map(|code| match code.level() {
                 Level::Village => Some(format!("village_steward@{code}")),
                 Level::Town => Some(format!("town_office@{code}")),
-                Level::City => None,
+                Level::City | Level::Prefecture | Level::Province => None,
             })
             .collect()
     }

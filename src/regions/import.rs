@@ -182,9 +182,9 @@ fn cut_to_root(
     let Some(root) = root else {
         return single_top(file, rows);
     };
-    if root.level() != Level::City {
+    if matches!(root.level(), Level::Town | Level::Village) {
         let reason = format!(
-            "the root {root} is a {}; a tree is rooted at a county-level unit",
+            "the root {root} is a {}; a tree is rooted at a county, a prefecture or a province",
             root.level()
         );
         return Err(whole(reason));
@@ -200,11 +200,15 @@ fn cut_to_root(
     Ok(kept)
 }
 
-/// A file without a chosen root: the one county-level unit in it is the root.
+/// A file without a chosen root: the one region whose parent is not in the file is the
+/// root (a county's table, a prefecture's, a province's).
 fn single_top(file: &str, mut rows: Vec<Row>) -> Result<Vec<Row>, RegionTreeError> {
+    let codes: std::collections::BTreeSet<RegionCode> =
+        rows.iter().map(|r| r.region.code).collect();
+    let is_top = |row: &Row| row.region.parent.is_none_or(|p| !codes.contains(&p));
     let tops: Vec<&Row> = rows
         .iter()
-        .filter(|r| r.region.level == Level::City)
+        .filter(|r| is_top(r) && r.region.level != Level::Village)
         .collect();
     if tops.len() > 1 {
         let named: Vec<String> = tops
@@ -213,7 +217,7 @@ fn single_top(file: &str, mut rows: Vec<Row>) -> Result<Vec<Row>, RegionTreeErro
             .map(|r| format!("{} {}", r.region.code, r.region.name))
             .collect();
         let reason = format!(
-            "the file holds {} county-level regions ({}{}); choose the one to run with --root",
+            "the file holds {} regions without a parent in it ({}{}); choose the one to run with --root",
             tops.len(),
             named.join(", "),
             if tops.len() > 5 { ", …" } else { "" }
@@ -223,8 +227,11 @@ fn single_top(file: &str, mut rows: Vec<Row>) -> Result<Vec<Row>, RegionTreeErro
             reason,
         });
     }
-    // A county-level row may name a prefecture above it that the tree does not hold.
-    for row in rows.iter_mut().filter(|r| r.region.level == Level::City) {
+    // The top's parent (a province above a prefecture's table) is not part of the tree.
+    for row in rows
+        .iter_mut()
+        .filter(|r| is_top(r) && r.region.level != Level::Village)
+    {
         row.region.parent = None;
     }
     Ok(rows)

@@ -1,4 +1,5 @@
-//! The region tree (city → town → village) that scopes every warning, user and screen.
+//! The region tree (province → prefecture → county → town → village, rooted at any of the
+//! upper levels) that scopes every warning, user and screen.
 //!
 //! The tree is read once at start-up from a small CSV file (`seeds/regions.csv`, header
 //! `code,name,parent`) and is immutable afterwards, so callers can share it behind an
@@ -21,7 +22,7 @@ pub mod stored;
 pub struct Region {
     pub code: RegionCode,
     pub name: String,
-    /// `None` only for the root (the city).
+    /// `None` only for the root.
     pub parent: Option<RegionCode>,
     pub level: Level,
 }
@@ -119,7 +120,7 @@ impl RegionTree {
         })
     }
 
-    /// The city at the top of the tree.
+    /// The region at the top of the tree (a county, a prefecture or a province).
     pub fn root(&self) -> &Region {
         &self.regions[&self.root]
     }
@@ -277,11 +278,11 @@ fn check_links(file: &str, rows: &[Row]) -> Result<RegionCode, RegionTreeError> 
     }
     let mut root: Option<&Row> = None;
     for row in rows {
-        let (code, level) = (row.region.code, row.region.level);
+        let code = row.region.code;
         let reason = match (row.region.parent, root) {
             (Some(parent), _) => check_parent(code, parent, &levels),
-            (None, _) if level != Level::City => Err(format!(
-                "{code} is a {level} and needs a parent; only a city can be the root"
+            (None, _) if row.region.level == Level::Village => Err(format!(
+                "{code} is a village and needs a parent; a village cannot be the root"
             )),
             (None, Some(first)) => Err(format!(
                 "a second root; row {} already has the root {}",
@@ -301,29 +302,26 @@ fn check_links(file: &str, rows: &[Row]) -> Result<RegionCode, RegionTreeError> 
         })
 }
 
-/// Checks that `parent` is known, exactly one level above `code` and an ancestor of it by
-/// its digits; the error is the reason for the parent column.
+/// Checks that `parent` is known and is the region above `code` by its digits (a
+/// village's town, a town's county, a county's prefecture, a prefecture's province); the
+/// error is the reason for the parent column.
 fn check_parent(
     code: RegionCode,
     parent: RegionCode,
     levels: &BTreeMap<RegionCode, Level>,
 ) -> Result<(), String> {
-    let level = code.level();
-    let Some(&parent_level) = levels.get(&parent) else {
-        return Err(format!("{parent} is not a known region"));
-    };
-    let Some(wanted) = level.parent() else {
+    let Some(wanted) = code.parent_by_digits() else {
         return Err(format!(
-            "{code} is a city and cannot have a parent; the city is the root"
+            "{code} is a province and cannot have a parent; a province is the top"
         ));
     };
-    if parent_level != wanted {
+    if parent != wanted {
         return Err(format!(
-            "{parent} is a {parent_level}, but the parent of a {level} must be a {wanted}"
+            "the parent of {code} is {wanted} by its digits, not {parent}"
         ));
     }
-    if !code.is_within(&parent) {
-        return Err(format!("{code} does not lie within {parent}"));
+    if !levels.contains_key(&parent) {
+        return Err(format!("{parent} is not a known region"));
     }
     Ok(())
 }

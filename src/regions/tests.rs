@@ -63,11 +63,12 @@ fn each_bad_row_is_reported_with_the_file_row_and_column() {
         ("99010200220,丙村,990102002000", " column code: region code '99010200220' must be 12 digits, found 11"),
         ("990102001201,重复村,990102001000", " column code: 990102001201 already appears on row 4"),
         ("990102002202, ,990102002000", " column name: name is empty"),
-        ("990102002202,乙二村,990102000000", " column parent: 990102000000 is a city, but the parent of a village must be a town"),
-        ("990102002202,乙二村,990102001000", " column parent: 990102002202 does not lie within 990102001000"),
+        ("990102002202,乙二村,990102000000", " column parent: the parent of 990102002202 is 990102002000 by its digits, not 990102000000"),
+        ("990102002202,乙二村,990102001000", " column parent: the parent of 990102002202 is 990102002000 by its digits, not 990102001000"),
         ("990103000000,另一市,", " column parent: a second root; row 2 already has the root 990102000000"),
-        ("990103000000,另一市,990102000000", " column parent: 990103000000 is a city and cannot have a parent; the city is the root"),
-        ("990102003000,丙镇,", " column parent: 990102003000 is a town and needs a parent; only a city can be the root"),
+        ("990103000000,另一市,990102000000", " column parent: the parent of 990103000000 is 990100000000 by its digits, not 990102000000"),
+        ("990102003000,丙镇,", " column parent: a second root; row 2 already has the root 990102000000"),
+        ("990102002203,丙村,", " column parent: 990102002203 is a village and needs a parent; a village cannot be the root"),
         ("990102002202,乙二村", ": expected 3 fields (code,name,parent), found 2"),
         ("990102002202,\"乙二村\",990102002000", ": quoted fields are not supported"),
     ];
@@ -85,6 +86,28 @@ fn a_missing_file_a_bad_header_or_a_missing_root_is_reported() {
     assert!(error_in("id,name,parent\n").starts_with("t.csv row 1: header must be"));
     let expected = "t.csv: no root region: exactly one row must have an empty parent";
     assert_eq!(error_in("code,name,parent\n"), expected);
+}
+
+#[test]
+fn a_prefecture_loads_with_its_counties_towns_and_villages() {
+    let tree = RegionTree::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/seeds/real/kaifeng-4102.csv"
+    ))
+    .unwrap();
+    assert_eq!(tree.root().name, "开封市");
+    assert_eq!(tree.root().level, Level::Prefecture);
+    assert_eq!(tree.children(&tree.root().code).len(), 9);
+    assert_eq!((tree.towns().count(), tree.villages().count()), (124, 2528));
+    let chain = tree.ancestors(&code("410221101201"));
+    let expected = [
+        "410221101201",
+        "410221101000",
+        "410221000000",
+        "410200000000",
+    ]
+    .map(code);
+    assert_eq!(chain, expected);
 }
 
 #[test]

@@ -151,12 +151,13 @@ fn small_view(tree: &RegionTree, w: &Warning) -> Value {
     })
 }
 
-/// A changed warning in a delta. The city wall merges deltas into its list of the newest
+/// A changed warning in a delta. The cockpit merges deltas into its list of the newest
 /// warnings, which shows title, place, time, rule and colour; town and village walls
 /// re-read their lists from the API when a delta names a warning, so they need only which
 /// warning changed and how it stands. Snapshots carry the full [`small_view`].
 fn brief(tree: &RegionTree, level: Level, w: &Warning) -> Value {
-    if level == Level::City {
+    // The command-center cockpit (a county's, a prefecture's or a province's) lists them.
+    if matches!(level, Level::City | Level::Prefecture | Level::Province) {
         json!({
             "id": w.id,
             "region": w.region.as_str(),

@@ -1,6 +1,8 @@
-//! Which part of the region tree a live stream shows: `city`, `town:CODE` or
-//! `village:CODE`. A scope is a region code whose level the client named explicitly, so a
-//! typo that points a town wall at a village is refused instead of silently narrowing it.
+//! Which part of the region tree a live stream shows: `city` (the root of the tree, the
+//! command center's), or `LEVEL:CODE` for any region (`prefecture:`, `city:` for a
+//! county, `town:`, `village:`, `province:`). A scope is a region code whose level the
+//! client named explicitly, so a typo that points a town wall at a village is refused
+//! instead of silently narrowing it.
 
 use std::fmt;
 
@@ -10,14 +12,22 @@ use crate::domain::region::{Level, RegionCode};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Scope {
     code: RegionCode,
+    /// Whether it is the root of the tree, which is labelled `city` however high the
+    /// tree is rooted (a function of the code for a given tree, so two screens of the
+    /// same region always share one label).
+    root: bool,
 }
 
 /// Why a `scope=` value was refused; every variant is a client mistake (422).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeError {
-    #[error("scope is required: city, town:CODE or village:CODE")]
+    #[error(
+        "scope is required: city, town:CODE or village:CODE (or province:, prefecture:, city: with a code)"
+    )]
     Missing,
-    #[error("unknown scope '{0}'; use city, town:CODE or village:CODE")]
+    #[error(
+        "unknown scope '{0}'; use city, town:CODE or village:CODE (or province:, prefecture:, city: with a code)"
+    )]
     UnknownKind(String),
     #[error("scope {kind}: {reason}")]
     BadCode { kind: &'static str, reason: String },
@@ -29,31 +39,36 @@ pub enum ScopeError {
     },
 }
 
-impl Scope {
-    /// The scope of a region (its level is read from the code).
-    pub fn of(code: RegionCode) -> Scope {
-        Scope { code }
-    }
+const LEVELS: [Level; 5] = [
+    Level::Province,
+    Level::Prefecture,
+    Level::City,
+    Level::Town,
+    Level::Village,
+];
 
-    /// Parses `city`, `town:CODE` or `village:CODE`; `city` means the root of the tree,
-    /// which the caller passes in because the code of the city is data, not syntax.
-    pub fn parse(input: &str, city: &RegionCode) -> Result<Scope, ScopeError> {
+impl Scope {
+    /// Parses `city` (the root of the tree, whose code the caller passes in because it
+    /// is data, not syntax) or `LEVEL:CODE`.
+    pub fn parse(input: &str, root: &RegionCode) -> Result<Scope, ScopeError> {
         if input.is_empty() {
             return Err(ScopeError::Missing);
         }
         if input == "city" {
-            return Ok(Scope::of(*city));
+            return Ok(Scope {
+                code: *root,
+                root: true,
+            });
         }
         let (kind, code) = input
             .split_once(':')
             .ok_or_else(|| ScopeError::UnknownKind(input.to_string()))?;
-        let (kind, named) = match kind {
-            "town" => ("town", Level::Town),
-            "village" => ("village", Level::Village),
-            _ => return Err(ScopeError::UnknownKind(input.to_string())),
-        };
+        let named = LEVELS
+            .into_iter()
+            .find(|level| level.as_str() == kind)
+            .ok_or_else(|| ScopeError::UnknownKind(input.to_string()))?;
         let code = RegionCode::parse(code).map_err(|e| ScopeError::BadCode {
-            kind,
+            kind: named.as_str(),
             reason: e.to_string(),
         })?;
         if code.level() != named {
@@ -63,7 +78,10 @@ impl Scope {
                 named,
             });
         }
-        Ok(Scope::of(code))
+        Ok(Scope {
+            code,
+            root: code == *root,
+        })
     }
 
     pub fn code(&self) -> &RegionCode {
@@ -78,10 +96,10 @@ impl Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.code.level() {
-            Level::City => f.write_str("city"),
-            level => write!(f, "{}:{}", level.as_str(), self.code),
+        if self.root {
+            return f.write_str("city");
         }
+        write!(f, "{}:{}", self.code.level().as_str(), self.code)
     }
 }
 
@@ -106,6 +124,21 @@ mod tests {
     }
 
     #[test]
+    fn a_prefectures_counties_and_the_prefecture_itself_are_scopes() {
+        let root = code("410200000000");
+        assert_eq!(Scope::parse("city", &root).unwrap().label(), "city");
+        let county = Scope::parse("city:410221000000", &root).unwrap();
+        assert_eq!(county.label(), "city:410221000000");
+        assert_eq!(county.code(), &code("410221000000"));
+        let same_root = Scope::parse("prefecture:410200000000", &root).unwrap();
+        assert_eq!(
+            same_root.label(),
+            "city",
+            "the root is labelled city however it was named"
+        );
+    }
+
+    #[test]
     fn a_scope_whose_code_is_of_another_level_is_refused() {
         let err = Scope::parse("town:990102100202", &code(CITY)).unwrap_err();
         assert_eq!(err.to_string(), "990102100202 is a village, not a town");
@@ -117,7 +150,13 @@ mod tests {
     fn malformed_scopes_are_refused_with_what_was_expected() {
         let city = code(CITY);
         assert_eq!(Scope::parse("", &city), Err(ScopeError::Missing));
-        for input in ["province", "town", "county:990102000000", "City"] {
+        for input in [
+            "province",
+            "town",
+            "county:990102000000",
+            "City",
+            "region:990102000000",
+        ] {
             let err = Scope::parse(input, &city).unwrap_err();
             assert_eq!(err, ScopeError::UnknownKind(input.to_string()));
         }

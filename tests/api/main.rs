@@ -13,6 +13,7 @@ mod hostile;
 mod imports;
 mod lifecycle;
 mod maps;
+mod prefecture;
 mod public;
 mod quotas;
 mod regions;

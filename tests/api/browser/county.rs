@@ -93,3 +93,62 @@ async fn assert_tiles_apart(browser: &super::harness::Browser) {
         .await;
     assert_eq!(overlapping, json!([]), "tile names overlap");
 }
+
+/// 开封市's wall: its nine counties as tiles, drilled through 杞县 and 五里河镇 down to
+/// 史庄村 and back up one level at a time; 杞县's own office, in the same deployment,
+/// gets its county's cockpit.
+#[tokio::test]
+async fn a_prefecture_wall_drills_down_through_every_level_and_a_county_office_sees_its_own() {
+    use crate::prefecture::{KAIFENG, QIXIAN, kaifeng_app};
+    let app = kaifeng_app().await;
+    let office = app.login("kaifeng-office").await;
+    let raised = app.raise(&office, SHIZHUANG, "high").await;
+    assert_eq!(raised.status(), 201);
+    let wall = app.login("kaifeng-wall").await;
+
+    with_browser("prefecture-tiles", |browser| async move {
+        browser
+            .open(&app, &format!("/screens/city?token={wall}"))
+            .await;
+        wait_stale(&browser, false).await;
+        wait_level(&browser, QIXIAN, Some("red")).await;
+        assert_eq!(browser.count("path.region.tile").await, 9, "nine counties");
+        assert_tiles_apart(&browser).await;
+        browser.screenshot("prefecture").await;
+
+        for (code, child) in [(QIXIAN, WULIHE), (WULIHE, SHIZHUANG)] {
+            browser
+                .click_shape(&format!("path.region[data-code=\"{code}\"]"))
+                .await;
+            wait_level(&browser, child, Some("red")).await;
+            assert_tiles_apart(&browser).await;
+            browser.screenshot(&format!("in-{code}")).await;
+        }
+        browser.click("#map-back").await;
+        wait_level(&browser, WULIHE, Some("red")).await;
+        browser.click("#map-back").await;
+        wait_level(&browser, QIXIAN, Some("red")).await;
+        assert!(
+            browser
+                .eval("return document.getElementById('map-back').hidden", vec![])
+                .await
+                == json!(true)
+        );
+
+        // The county's own office signs in on the same server and gets 杞县's cockpit.
+        browser.click("#logout").await;
+        browser.sign_in(&app, "qixian-office").await;
+        wait_stale(&browser, false).await;
+        wait_level(&browser, WULIHE, Some("red")).await;
+        assert_eq!(browser.count("path.region.tile").await, 22, "杞县's towns");
+        assert_eq!(
+            browser
+                .count(&format!("path.region[data-code=\"{KAIFENG}\"]"))
+                .await,
+            0
+        );
+        browser.screenshot("county-office").await;
+        app.stop().await;
+    })
+    .await;
+}
