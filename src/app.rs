@@ -124,9 +124,22 @@ impl App {
             }
         }
         if config.demo {
+            // A fresh demo on the demo clock starts its life 90 days ago and lives through
+            // them, so its trends and escalations read like a real county's at once.
+            let fresh = engine.store().head_position().await? == 0;
+            let past = accelerated.as_ref().filter(|_| fresh);
+            let now = chrono::Utc::now();
+            if let Some(clock) = past {
+                clock.jump_to(now - chrono::Duration::days(crate::demo::PAST_DAYS));
+            }
             crate::demo::seed(&engine, &catalogue)
                 .await
                 .context("seeding the demo district")?;
+            if let Some(clock) = past {
+                crate::demo::live_through_past(&engine, clock, now)
+                    .await
+                    .context("living through the demo's past")?;
+            }
         }
         let listener = TcpListener::bind(config.bind)
             .await

@@ -69,6 +69,12 @@ impl AcceleratedClock {
         self.speed
     }
 
+    /// Sets the clock to `at`, from where it runs on at its speed. The demo's past is
+    /// lived through by setting it step by step before anyone reads it.
+    pub fn jump_to(&self, at: DateTime<Utc>) {
+        *self.origin.lock().expect("clock lock poisoned") = (Utc::now(), at);
+    }
+
     /// Moves the clock forward to `at` if it is behind it. A restarted demo has stored
     /// events from a virtual future; time must not run backwards past them, or deadlines
     /// already missed would be due again and durations would turn negative.

@@ -2,6 +2,8 @@
 //! state, raised and moved through the real engine so the log is genuine. Seeding runs
 //! once: a store that already holds events is left alone.
 
+mod past;
+
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -16,6 +18,7 @@ use crate::rules::catalogue::Catalogue;
 use crate::scan::run_scan;
 use crate::store::UserRecord;
 use crate::workflow::{Command, Severity};
+pub use past::{PAST_DAYS, PastReport, live_through_past};
 
 /// Clues a town office might raise by hand, with the subject they concern.
 const CLUES: [(&str, &str, Severity); 8] = [

@@ -82,3 +82,55 @@ async fn the_simulation_moves_warnings_through_the_whole_lifecycle() {
     }
     app.stop().await;
 }
+
+/// A fresh demo on the demo clock starts 90 days ago and lives through them: its last 30
+/// days hold warnings raised on many different days, and warnings closed, dismissed and
+/// under secondary supervision, none of it later than the clock's now.
+#[tokio::test]
+async fn a_fresh_demo_has_a_past_of_ninety_days() {
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.demo = true;
+        config.simulation_speed = Some(1440.0);
+    })
+    .await;
+    let now = app.engine.now();
+    let (days_raised, closed, dismissed, supervised, oldest, newest) = app.engine.read(|p| {
+        let month_ago = now - Duration::days(30);
+        let days: BTreeSet<_> = p
+            .warnings
+            .values()
+            .filter(|w| w.raised_at >= month_ago)
+            .map(|w| qingfeng::charts::data::shanghai_day(w.raised_at))
+            .collect();
+        let count = |step: Step| p.warnings.values().filter(|w| w.step == step).count();
+        let supervised = p
+            .warnings
+            .values()
+            .filter(|w| w.under_supervision())
+            .count();
+        let oldest = p.warnings.values().map(|w| w.raised_at).min().unwrap();
+        let newest = p.warnings.values().map(|w| w.updated_at).max().unwrap();
+        (
+            days.len(),
+            count(Step::Closed),
+            count(Step::Dismissed),
+            supervised,
+            oldest,
+            newest,
+        )
+    });
+    assert!(
+        days_raised >= 10,
+        "warnings raised on {days_raised} of the last 30 days"
+    );
+    assert!(
+        closed > 0 && dismissed > 0 && supervised > 0,
+        "{closed} closed, {dismissed} dismissed, {supervised} supervised"
+    );
+    assert!(
+        now - oldest >= Duration::days(89),
+        "the first warnings are 90 days old: {oldest}"
+    );
+    assert!(newest <= app.engine.now(), "nothing happened after now");
+    app.stop().await;
+}
