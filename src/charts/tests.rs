@@ -97,6 +97,11 @@ fn rectification_is_rolled_up_per_child_and_leaves_dismissed_warnings_out() {
         ..Counts::default()
     };
     counts.by_step.insert(Step::Dismissed, 1);
+    // The projection keeps each region's subtree counts as it folds; set them as folding
+    // this village's warnings would have.
+    for region in [LIUTANG, QINGXI, CITY] {
+        projection.rolled.insert(code(region), counts.clone());
+    }
     projection.counts.insert(code(LIUTANG), counts);
     let rates = data::rectification(&projection, &tree, &code(CITY));
     assert_eq!(rates.len(), 7);

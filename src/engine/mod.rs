@@ -5,8 +5,12 @@
 
 mod findings;
 mod fingerprint;
+mod queries;
+#[cfg(test)]
+mod queries_tests;
 
 pub use findings::{FindingOutcome, RuleFinding};
+pub use queries::Page;
 
 use std::sync::{Arc, RwLock};
 
@@ -241,19 +245,6 @@ impl Engine {
             Some(w) if can_read(actor, &w.region) => Ok(w),
             _ => Err(EngineError::NotFound(id.to_string())),
         }
-    }
-
-    /// The warnings the actor may read that match the filter, newest first.
-    pub fn list(&self, actor: &Actor, filter: &WarningFilter) -> Vec<Warning> {
-        let mut found: Vec<Warning> = self.read(|p| {
-            p.warnings
-                .values()
-                .filter(|w| can_read(actor, &w.region) && matches(w, filter))
-                .cloned()
-                .collect()
-        });
-        found.sort_by(|a, b| b.raised_at.cmp(&a.raised_at).then(b.id.cmp(&a.id)));
-        found
     }
 
     /// The events of a warning, oldest first.
@@ -608,7 +599,7 @@ struct PreparedKey {
     replay: Option<Outcome>,
 }
 
-fn matches(w: &Warning, f: &WarningFilter) -> bool {
+pub(crate) fn matches(w: &Warning, f: &WarningFilter) -> bool {
     f.region.as_ref().is_none_or(|r| w.region.is_within(r))
         && f.colour.is_none_or(|c| w.colour() == c)
         && f.step.is_none_or(|s| w.step == s)

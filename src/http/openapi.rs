@@ -17,7 +17,7 @@ pub fn spec() -> Value {
     let auth = json!([{"bearer": []}]);
     let states: Vec<&str> = Step::ALL.iter().map(|s| s.as_str()).collect();
     let list_parameters: Vec<Value> = [
-        "region", "level", "state", "rule", "overdue", "limit", "offset",
+        "region", "level", "state", "rule", "overdue", "limit", "after",
     ]
     .iter()
     .map(|p| json!({"name": p, "in": "query", "required": false, "schema": {"type": "string"}}))
@@ -74,7 +74,7 @@ pub fn spec() -> Value {
                     "responses": {"201": warning, "200": warning, "403": problem, "422": problem}},
                 "get": {"summary": "List readable warnings", "security": auth,
                     "parameters": list_parameters,
-                    "responses": {"200": {"description": "`{total, offset, limit, items}`"}, "422": problem}}},
+                    "responses": {"200": {"description": "`{total, limit, next, items}`: a page, newest first; pass `next` as `after` for the page after it (null on the last); `total` counts every match"}, "422": problem}}},
             "/api/warnings/{id}": {"get": {"summary": "One warning with its full history", "security": auth,
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": warning, "404": problem}}},
@@ -93,7 +93,8 @@ pub fn spec() -> Value {
                 "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "The summary", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Summary"}}}}, "404": problem}}},
             "/api/overdue": {"get": {"summary": "Overdue and supervised warnings, longest overdue first", "security": auth,
-                "parameters": [{"name": "region", "in": "query", "schema": {"type": "string"}}], "responses": {"200": {"description": "`{total, items}`"}}}},
+                "parameters": [{"name": "region", "in": "query", "schema": {"type": "string"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}, {"name": "after", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "`{total, limit, next, items}`; pass `next` as `after` for the page after"}, "422": problem}}},
             "/maps/{code}.svg": {"get": {"summary": "Map of a region's children (a village: itself) as SVG; each shape is `<path class=\"region\" data-code data-name>`, each label `<text class=\"label\" data-code>`; no colours. Bearer or qingfeng_token cookie", "security": auth,
                 "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}}],
                 "responses": {"200": {"description": "The map", "content": {"image/svg+xml": {}}}, "304": {"description": "Unchanged"}, "404": problem}}},

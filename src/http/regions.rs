@@ -9,11 +9,10 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
-use super::views::{days_between, warning_view};
 use crate::auth::{Actor, can_read};
 use crate::domain::region::RegionCode;
-use crate::engine::WarningFilter;
 use crate::projections::Counts;
+use crate::projections::OverdueKey;
 
 /// `GET /api/regions`: the regions the actor may read.
 pub async fn tree(State(state): State<AppState>, AuthUser(actor): AuthUser) -> Json<Value> {
@@ -79,8 +78,11 @@ fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
 #[serde(deny_unknown_fields)]
 pub struct OverdueQuery {
     pub region: Option<String>,
-    /// At most this many items (default 200, at most 1,000), after skipping `offset`.
+    /// At most this many items (default 200, at most 1,000).
     pub limit: Option<usize>,
+    /// The previous page's `next`: this page starts after it.
+    pub after: Option<String>,
+    /// Refused: pages are reached by `after`.
     pub offset: Option<usize>,
 }
 
@@ -94,33 +96,23 @@ pub async fn overdue(
         Some(code) => Some(readable_region(&state, &actor, &code)?),
         None => None,
     };
-    let now = state.engine.now();
-    let mut found: Vec<_> = state
-        .engine
-        .list(
-            &actor,
-            &WarningFilter {
-                region,
-                ..Default::default()
-            },
-        )
-        .into_iter()
-        .filter(|w| w.is_overdue() || w.under_supervision())
-        .collect();
-    found.sort_by_key(|w| {
-        std::cmp::Reverse(w.overdue_since.map(|s| days_between(s, now)).unwrap_or(0))
-    });
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
-    let offset = query.offset.unwrap_or(0);
-    let items: Vec<Value> = found
-        .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|w| warning_view(&state.engine, &actor, w, None))
-        .collect();
-    Ok(Json(
-        json!({ "total": found.len(), "offset": offset, "limit": limit, "items": items }),
-    ))
+    super::warnings::no_offset(query.offset)?;
+    let after = query
+        .after
+        .as_deref()
+        .map(|text| {
+            OverdueKey::from_cursor(text).ok_or_else(|| {
+                ApiError::invalid("after", "after must be the `next` of a previous page")
+            })
+        })
+        .transpose()?;
+    let page = state
+        .engine
+        .overdue_page(&actor, region, after.as_ref(), limit);
+    Ok(Json(super::warnings::page_view(
+        &state, &actor, page, limit,
+    )))
 }
 
 pub(super) fn readable_region(

@@ -10,8 +10,11 @@ use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
 use super::views::warning_view;
+use crate::auth::Actor;
 use crate::domain::region::RegionCode;
+use crate::engine::Page;
 use crate::engine::{NewWarning, WarningFilter};
+use crate::projections::ListKey;
 use crate::workflow::{Colour, Command, Severity, Step};
 
 #[derive(Debug, Deserialize)]
@@ -71,10 +74,14 @@ pub struct ListQuery {
     pub rule: Option<String>,
     pub overdue: Option<bool>,
     pub limit: Option<usize>,
+    /// The previous page's `next`: this page starts after it.
+    pub after: Option<String>,
+    /// Refused: pages are reached by `after`, so that a deep page costs what the first does.
     pub offset: Option<usize>,
 }
 
-/// `GET /api/warnings`: the warnings the actor may read, newest first.
+/// `GET /api/warnings`: the warnings the actor may read, newest first, a page at a time
+/// (`next` is the cursor of the page after; `total` how many match in all).
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
@@ -93,17 +100,41 @@ pub async fn list(
         overdue: query.overdue,
     };
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
-    let offset = query.offset.unwrap_or(0);
-    let found = state.engine.list(&actor, &filter);
-    let items: Vec<Value> = found
+    no_offset(query.offset)?;
+    let after = query
+        .after
+        .as_deref()
+        .map(|text| {
+            ListKey::from_cursor(text).ok_or_else(|| {
+                ApiError::invalid("after", "after must be the `next` of a previous page")
+            })
+        })
+        .transpose()?;
+    let page = state
+        .engine
+        .list_page(&actor, &filter, after.as_ref(), limit);
+    Ok(Json(page_view(&state, &actor, page, limit)))
+}
+
+/// A page as JSON: `{total, limit, next, items}`.
+pub(super) fn page_view(state: &AppState, actor: &Actor, page: Page, limit: usize) -> Value {
+    let items: Vec<Value> = page
+        .items
         .iter()
-        .skip(offset)
-        .take(limit)
-        .map(|w| warning_view(&state.engine, &actor, w, None))
+        .map(|w| warning_view(&state.engine, actor, w, None))
         .collect();
-    Ok(Json(
-        json!({ "total": found.len(), "offset": offset, "limit": limit, "items": items }),
-    ))
+    json!({ "total": page.total, "limit": limit, "next": page.next, "items": items })
+}
+
+/// Lists are paged by cursor; an `offset` is refused with what to do instead.
+pub(super) fn no_offset(offset: Option<usize>) -> Result<(), ApiError> {
+    match offset {
+        None => Ok(()),
+        Some(_) => Err(ApiError::invalid(
+            "offset",
+            "lists are paged by cursor: pass the previous page's `next` as `after`",
+        )),
+    }
 }
 
 /// `GET /api/warnings/{id}`: one warning with its full history.

@@ -4,11 +4,13 @@
 
 pub mod activity;
 pub mod counts;
+pub mod index;
 pub mod replay;
 pub mod snapshot;
 pub mod warnings;
 
 pub use activity::Activity;
 pub use counts::{Counts, Summary};
+pub use index::{ListIndex, ListKey, OverdueKey};
 pub use snapshot::Snapshot;
 pub use warnings::{Projection, ProjectionFault};

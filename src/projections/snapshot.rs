@@ -1,11 +1,10 @@
 //! Checkpoints of the warnings projection: its position and every warning, so a restart
-//! folds only the events after the checkpoint instead of the whole log. Counts and the
-//! subject index are derived again from the warnings, so a checkpoint cannot disagree with
+//! folds only the events after the checkpoint instead of the whole log. Counts, the list
+//! indexes and the subject index are derived again from the warnings, so a checkpoint cannot disagree with
 //! itself.
 
 use serde::{Deserialize, Serialize};
 
-use super::counts::Contribution;
 use super::warnings::Projection;
 use crate::workflow::Warning;
 
@@ -45,12 +44,7 @@ impl Projection {
         let mut projection = Projection::default();
         projection.position = snapshot.position;
         for warning in snapshot.warnings {
-            projection
-                .counts
-                .entry(warning.region)
-                .or_default()
-                .add(&Contribution::of(&warning), 1);
-            projection.warnings.insert(warning.id.clone(), warning);
+            projection.restore(warning);
         }
         for (rule, subject, id) in snapshot.by_subject {
             projection.by_subject.insert((rule, subject), id);

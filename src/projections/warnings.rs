@@ -12,6 +12,7 @@ use crate::store::RecordedEvent;
 use crate::workflow::{Fact, Warning};
 
 use super::counts::{Contribution, Counts};
+use super::index::{ListIndex, Placed};
 
 /// An event the projection could not apply. Never expected: the engine only appends events
 /// the state machine accepted. Kept (not panicked on) so one bad event cannot stop a wall.
@@ -29,6 +30,11 @@ pub struct Projection {
     pub warnings: HashMap<String, Warning>,
     /// Counts of the warnings raised on exactly this region (not rolled up).
     pub counts: HashMap<RegionCode, Counts>,
+    /// Counts over each region's whole subtree (every ancestor by the code's digits),
+    /// kept as events are folded so a region's summary is one lookup.
+    pub rolled: HashMap<RegionCode, Counts>,
+    /// The ordered indexes lists are paged through.
+    pub index: ListIndex,
     pub faults: Vec<ProjectionFault>,
     /// The newest warning each rule raised for each subject: `(rule, subject) → id`.
     pub by_subject: HashMap<(String, String), String>,
@@ -100,9 +106,10 @@ impl Projection {
         // refuses an event.
         let (before, warning) = match self.warnings.get_mut(&event.stream) {
             Some(warning) => {
-                let before = Contribution::of(warning);
+                let before = (Contribution::of(warning), Placed::of(warning));
                 warning.apply(fact, event.at)?;
-                (Some(before), warning)
+                self.index.update(&before.1, warning);
+                (Some(before.0), warning)
             }
             None => {
                 let raised = Warning::from_raised(&event.stream, &fact, event.at)
@@ -111,16 +118,19 @@ impl Projection {
                     self.by_subject
                         .insert((rule.clone(), subject.clone()), event.stream.clone());
                 }
+                self.index.insert(&raised);
                 let warning = self.warnings.entry(event.stream.clone()).or_insert(raised);
                 (None, warning)
             }
         };
         let (version, region, after) = (warning.version, warning.region, Contribution::of(warning));
-        let counts = self.counts.entry(region).or_default();
-        if let Some(before) = &before {
-            counts.add(before, -1);
-        }
-        counts.add(&after, 1);
+        count(
+            &mut self.counts,
+            &mut self.rolled,
+            region,
+            before.as_ref(),
+            &after,
+        );
         if version != event.version {
             return Err(format!(
                 "warning is at version {version} after event version {}",
@@ -132,12 +142,43 @@ impl Projection {
 
     /// Counts rolled up over `region` and everything under it.
     pub fn rolled_up(&self, region: &RegionCode) -> Counts {
-        let mut total = Counts::default();
-        for (code, counts) in &self.counts {
-            if code.is_within(region) {
-                total.merge(counts);
-            }
+        self.rolled.get(region).cloned().unwrap_or_default()
+    }
+
+    /// Enters a warning restored from a checkpoint into the counts and indexes.
+    pub(crate) fn restore(&mut self, warning: Warning) {
+        let contribution = Contribution::of(&warning);
+        count(
+            &mut self.counts,
+            &mut self.rolled,
+            warning.region,
+            None,
+            &contribution,
+        );
+        self.index.insert(&warning);
+        self.warnings.insert(warning.id.clone(), warning);
+    }
+}
+
+/// Moves a warning's contribution from `before` (none when just raised) to `after` in its
+/// region's own counts and in the rolled-up counts of the region and each ancestor.
+fn count(
+    counts: &mut HashMap<RegionCode, Counts>,
+    rolled: &mut HashMap<RegionCode, Counts>,
+    region: RegionCode,
+    before: Option<&Contribution>,
+    after: &Contribution,
+) {
+    let change = |counts: &mut Counts| {
+        if let Some(before) = before {
+            counts.add(before, -1);
         }
-        total
+        counts.add(after, 1);
+    };
+    change(counts.entry(region).or_default());
+    let mut code = Some(region);
+    while let Some(at) = code {
+        change(rolled.entry(at).or_default());
+        code = at.parent_by_digits();
     }
 }

@@ -300,3 +300,40 @@ async fn a_retried_command_returns_the_first_result_and_writes_nothing() {
     assert_eq!(other.status(), 422);
     app.stop().await;
 }
+
+/// A list is paged by cursor: the pages of `limit=2` give every warning once, newest
+/// first, each page naming the next; a cursor that is not one and an offset are refused.
+#[tokio::test]
+async fn the_warning_list_is_paged_by_cursor() {
+    let app = crate::helpers::spawn_app().await;
+    let mut raised = Vec::new();
+    for _ in 0..5 {
+        raised.push(app.raise_ok(crate::helpers::VILLAGE_LIUTANG).await);
+        app.clock.advance(chrono::Duration::minutes(1));
+    }
+    raised.reverse();
+    let token = app.login("city").await;
+    let mut seen = Vec::new();
+    let mut path = "/api/warnings?limit=2".to_string();
+    loop {
+        let page = app.get_json(&token, &path).await;
+        assert_eq!(page["total"], 5);
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["id"].as_str().unwrap().to_string());
+        }
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/warnings?limit=2&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, raised, "every warning once, newest first");
+    for bad in [
+        "/api/warnings?after=nonsense",
+        "/api/warnings?offset=2",
+        "/api/overdue?after=x.y",
+    ] {
+        let response = app.get(&token, bad).await;
+        assert_eq!(response.status(), 422, "{bad}");
+    }
+    app.stop().await;
+}

@@ -54,6 +54,19 @@ async fn the_simulation_moves_warnings_through_the_whole_lifecycle() {
             "no warning is {step:?}: {kinds:?}"
         );
     }
+    // The list indexes and the subtree counts, moved event by event through sixty days of
+    // commands and timers, are what entering every warning afresh gives.
+    app.engine.read(|p| {
+        let rebuilt = qingfeng::projections::Projection::from_snapshot(p.snapshot()).unwrap();
+        assert!(
+            rebuilt.index == p.index,
+            "the list indexes drifted from the warnings"
+        );
+        assert!(
+            rebuilt.rolled == p.rolled,
+            "the subtree counts drifted from the warnings"
+        );
+    });
     // Every change went through the log: the events of the warnings raised above name
     // the stewards of their villages, their town office and the scheduler.
     let mut actors = BTreeSet::new();

@@ -1,0 +1,179 @@
+//! Ordered indexes over the projection's warnings, so that a page of a list costs about
+//! the page and not the whole log: every warning is in the set of each region it lies in
+//! (its own and each ancestor by the code's digits), of its state, of its colour and of
+//! its rule, each set ordered newest raised first. A page of a filtered list walks the
+//! smallest set that covers one of the filter's conditions, from the cursor, and checks
+//! the other conditions on each warning it meets.
+//!
+//! The overdue list has its own order (longest overdue first) and its own set: the red
+//! warnings that are overdue or under secondary supervision.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::region::RegionCode;
+use crate::workflow::{Colour, Step, Warning};
+
+/// Where a warning sorts in every list: newest raised first, then by id (descending), as
+/// lists have always been ordered. Also the cursor of a page.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ListKey {
+    raised: Reverse<DateTime<Utc>>,
+    id: Reverse<String>,
+}
+
+impl ListKey {
+    pub fn of(warning: &Warning) -> ListKey {
+        ListKey {
+            raised: Reverse(warning.raised_at),
+            id: Reverse(warning.id.clone()),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id.0
+    }
+
+    /// The cursor's text: `MICROS.ID` (the raise time in microseconds since 1970, the id).
+    pub fn to_cursor(&self) -> String {
+        format!("{}.{}", self.raised.0.timestamp_micros(), self.id.0)
+    }
+
+    /// Reads a cursor written by `to_cursor`; `None` if it is not one.
+    pub fn from_cursor(text: &str) -> Option<ListKey> {
+        let (micros, id) = text.split_once('.')?;
+        let raised = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        let valid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic());
+        valid.then(|| ListKey {
+            raised: Reverse(raised),
+            id: Reverse(id.to_owned()),
+        })
+    }
+}
+
+/// Where a warning sorts in the overdue list: the longest overdue first (overdue since
+/// the earliest), those under supervision but not overdue after them, then by id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OverdueKey {
+    since: DateTime<Utc>,
+    id: String,
+}
+
+impl OverdueKey {
+    /// The key of a warning that belongs on the overdue list, else `None`.
+    pub fn of(warning: &Warning) -> Option<OverdueKey> {
+        (warning.is_overdue() || warning.under_supervision()).then(|| OverdueKey {
+            since: warning.overdue_since.unwrap_or(DateTime::<Utc>::MAX_UTC),
+            id: warning.id.clone(),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The cursor's text: `MICROS.ID` (overdue since, in microseconds since 1970; the id).
+    pub fn to_cursor(&self) -> String {
+        format!("{}.{}", self.since.timestamp_micros(), self.id)
+    }
+
+    /// Reads a cursor written by `to_cursor`; `None` if it is not one.
+    pub fn from_cursor(text: &str) -> Option<OverdueKey> {
+        let (micros, id) = text.split_once('.')?;
+        let since = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        let valid = !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic());
+        valid.then(|| OverdueKey {
+            since,
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// What of a warning its index entries depend on and may change with an event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placed {
+    step: Step,
+    colour: Colour,
+    overdue: Option<OverdueKey>,
+}
+
+impl Placed {
+    pub fn of(warning: &Warning) -> Placed {
+        Placed {
+            step: warning.step,
+            colour: warning.colour(),
+            overdue: OverdueKey::of(warning),
+        }
+    }
+}
+
+/// The indexes. Region and rule never change after a warning is raised; state, colour and
+/// the overdue entry move with its events.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListIndex {
+    pub by_region: HashMap<RegionCode, BTreeSet<ListKey>>,
+    pub by_step: HashMap<Step, BTreeSet<ListKey>>,
+    pub by_colour: HashMap<Colour, BTreeSet<ListKey>>,
+    /// `None` holds the warnings raised by hand.
+    pub by_rule: HashMap<Option<String>, BTreeSet<ListKey>>,
+    pub overdue: BTreeSet<OverdueKey>,
+}
+
+impl ListIndex {
+    /// Enters a newly raised warning.
+    pub fn insert(&mut self, warning: &Warning) {
+        let key = ListKey::of(warning);
+        let mut region = Some(warning.region);
+        while let Some(code) = region {
+            self.by_region.entry(code).or_default().insert(key.clone());
+            region = code.parent_by_digits();
+        }
+        let rule = warning.rule().map(str::to_owned);
+        self.by_rule.entry(rule).or_default().insert(key.clone());
+        self.place(&key, &Placed::of(warning));
+    }
+
+    /// Moves a warning whose event changed it from `before` to where it now belongs.
+    pub fn update(&mut self, before: &Placed, warning: &Warning) {
+        let after = Placed::of(warning);
+        if *before == after {
+            return;
+        }
+        let key = ListKey::of(warning);
+        remove(&mut self.by_step, &before.step, &key);
+        remove(&mut self.by_colour, &before.colour, &key);
+        if let Some(overdue) = &before.overdue {
+            self.overdue.remove(overdue);
+        }
+        self.place(&key, &after);
+    }
+
+    fn place(&mut self, key: &ListKey, placed: &Placed) {
+        self.by_step
+            .entry(placed.step)
+            .or_default()
+            .insert(key.clone());
+        self.by_colour
+            .entry(placed.colour)
+            .or_default()
+            .insert(key.clone());
+        if let Some(overdue) = &placed.overdue {
+            self.overdue.insert(overdue.clone());
+        }
+    }
+}
+
+fn remove<K: std::hash::Hash + Eq>(
+    index: &mut HashMap<K, BTreeSet<ListKey>>,
+    at: &K,
+    key: &ListKey,
+) {
+    if let Some(set) = index.get_mut(at) {
+        set.remove(key);
+        if set.is_empty() {
+            index.remove(at);
+        }
+    }
+}
