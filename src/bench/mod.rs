@@ -4,3 +4,4 @@
 pub mod abuse;
 pub mod fanout;
 pub mod public;
+pub mod reads;

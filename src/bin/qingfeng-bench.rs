@@ -75,6 +75,9 @@ enum Bench {
     Abuse(qingfeng::bench::abuse::AbuseArgs),
     /// Phones browsing the public pages of a million published payments, with a /healthz floor.
     Public(qingfeng::bench::public::PublicArgs),
+    /// List pages, summaries and snapshots of a generated province at two scales, with the
+    /// linear list as the baseline.
+    Reads(qingfeng::bench::reads::ReadsArgs),
     /// The bare broadcast server `fanout` runs in a child process.
     #[command(hide = true)]
     FanoutFloor {
@@ -105,6 +108,7 @@ async fn bench() -> anyhow::Result<()> {
         Bench::Fanout(args) => qingfeng::bench::fanout::run(args).await,
         Bench::Abuse(args) => qingfeng::bench::abuse::run(args).await,
         Bench::Public(args) => qingfeng::bench::public::run(args).await,
+        Bench::Reads(args) => qingfeng::bench::reads::run(args).await,
         Bench::FanoutFloor { regions } => {
             qingfeng::bench::fanout::floor::serve(RegionTree::load(regions)?).await
         }

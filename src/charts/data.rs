@@ -23,6 +23,13 @@ pub struct DayCount {
     pub rectified: u32,
 }
 
+/// The first moment of the `days` days ending with `today` (midnight in Asia/Shanghai).
+pub fn window_start(today: NaiveDate, days: u32) -> DateTime<Utc> {
+    let first = today - Duration::days(i64::from(days.max(1)) - 1);
+    let midnight = first.and_hms_opt(0, 0, 0).expect("midnight exists");
+    midnight.and_utc() - Duration::hours(8)
+}
+
 /// One entry per day of the `days` days ending with `today`, oldest first, counting the
 /// warnings of `region`'s subtree raised that day and those whose rectification was
 /// verified that day.

@@ -128,8 +128,17 @@ fn extract(
         .unwrap_or_default();
     match key.kind {
         ChartKind::Trend => {
-            let days =
-                engine.read(|p| data::trend(p.warnings.values(), &key.region, today, key.days));
+            // Only what was raised or verified within the window counts; the indexes
+            // give just that, so a trend costs its window, not the whole log.
+            let from = data::window_start(today, key.days);
+            let days = engine.read(|p| {
+                data::trend(
+                    p.active_since(&key.region, from),
+                    &key.region,
+                    today,
+                    key.days,
+                )
+            });
             let title = format!("{name} 近{}日预警趋势", key.days);
             (
                 fingerprint(&key, &days),

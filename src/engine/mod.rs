@@ -11,6 +11,7 @@ mod queries_tests;
 
 pub use findings::{FindingOutcome, RuleFinding};
 pub use queries::Page;
+pub(crate) use queries::{overdue_page, page};
 
 use std::sync::{Arc, RwLock};
 

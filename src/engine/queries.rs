@@ -19,8 +19,20 @@ pub struct Page {
     pub items: Vec<Warning>,
     /// The cursor of the next page, if there is one.
     pub next: Option<String>,
-    /// How many warnings match in all.
-    pub total: usize,
+    /// How many warnings match in all, when that is known without walking them: from the
+    /// kept counts, or from an index small enough to walk (`COUNTED_UP_TO`). A filter
+    /// whose matches could only be counted by walking a large index has `None`.
+    pub total: Option<usize>,
+}
+
+impl Page {
+    /// No warning matches: known without walking anything.
+    fn empty() -> Page {
+        Page {
+            total: Some(0),
+            ..Page::default()
+        }
+    }
 }
 
 impl Engine {
@@ -34,7 +46,7 @@ impl Engine {
         limit: usize,
     ) -> Page {
         let Some(region) = scope(actor, filter.region) else {
-            return Page::default();
+            return Page::empty();
         };
         self.read(|p| page(p, region, filter, after, limit))
     }
@@ -49,33 +61,35 @@ impl Engine {
         limit: usize,
     ) -> Page {
         let Some(region) = scope(actor, region) else {
-            return Page::default();
+            return Page::empty();
         };
-        self.read(|p| {
-            let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-            let within = |key: &&OverdueKey| {
-                p.warnings
-                    .get(key.id())
-                    .is_some_and(|w| w.region.is_within(&region))
-            };
-            let total = p.index.overdue.iter().filter(within).count();
-            let mut keys = p
-                .index
-                .overdue
-                .range((start, Bound::Unbounded))
-                .filter(within);
-            let items: Vec<Warning> = keys
-                .by_ref()
-                .take(limit)
-                .filter_map(|key| p.warnings.get(key.id()).cloned())
-                .collect();
-            let next = keys.next().and(items.last()).and_then(OverdueKey::of);
-            Page {
-                items,
-                next: next.map(|key| key.to_cursor()),
-                total,
-            }
-        })
+        self.read(|p| overdue_page(p, region, after, limit))
+    }
+}
+
+/// One page of the overdue list within `region` (already narrowed to what the actor may
+/// read): the region's own overdue set, walked in its order from the cursor.
+pub(crate) fn overdue_page(
+    p: &Projection,
+    region: RegionCode,
+    after: Option<&OverdueKey>,
+    limit: usize,
+) -> Page {
+    let Some(listed) = p.index.overdue.get(&region) else {
+        return Page::empty();
+    };
+    let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+    let mut keys = listed.range((start, Bound::Unbounded));
+    let items: Vec<Warning> = keys
+        .by_ref()
+        .take(limit)
+        .filter_map(|key| p.warnings.get(key.id()).cloned())
+        .collect();
+    let next = keys.next().and(items.last()).and_then(OverdueKey::of);
+    Page {
+        items,
+        next: next.map(|key| key.to_cursor()),
+        total: Some(listed.len()),
     }
 }
 
@@ -92,7 +106,7 @@ fn scope(actor: &Actor, asked: Option<RegionCode>) -> Option<RegionCode> {
 }
 
 /// One page of `filter` within `region` (already narrowed to what the actor may read).
-pub(super) fn page(
+pub(crate) fn page(
     p: &Projection,
     region: RegionCode,
     filter: &WarningFilter,
@@ -112,7 +126,7 @@ pub(super) fn page(
     }
     // A condition with no set at all has no warnings: the page is empty.
     let Some(sets) = sets.into_iter().collect::<Option<Vec<_>>>() else {
-        return Page::default();
+        return Page::empty();
     };
     let smallest = sets
         .into_iter()
@@ -131,14 +145,19 @@ pub(super) fn page(
         .filter_map(|key| p.warnings.get(key.id()).cloned())
         .collect();
     let next = keys.next().and(items.last()).map(ListKey::of);
-    let total =
-        counted(p, region, filter).unwrap_or_else(|| smallest.iter().filter(matching).count());
+    let total = counted(p, region, filter).or_else(|| {
+        (smallest.len() <= COUNTED_UP_TO).then(|| smallest.iter().filter(matching).count())
+    });
     Page {
         items,
         next: next.map(|key| key.to_cursor()),
         total,
     }
 }
+
+/// The largest index walked to count a filter's matches: what a page may cost beyond
+/// itself, whatever the size of the log.
+pub const COUNTED_UP_TO: usize = 5_000;
 
 /// The number of matches from the region's rolled-up counts, when the filter has at most
 /// one condition they count (a colour, a state, overdue); otherwise `None`.

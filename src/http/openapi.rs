@@ -74,7 +74,7 @@ pub fn spec() -> Value {
                     "responses": {"201": warning, "200": warning, "403": problem, "422": problem}},
                 "get": {"summary": "List readable warnings", "security": auth,
                     "parameters": list_parameters,
-                    "responses": {"200": {"description": "`{total, limit, next, items}`: a page, newest first; pass `next` as `after` for the page after it (null on the last); `total` counts every match"}, "422": problem}}},
+                    "responses": {"200": {"description": "`{total, limit, next, items}`: a page, newest first; pass `next` as `after` for the page after it (null on the last); `total` counts every match, or is null when only walking more than 5,000 warnings could count them"}, "422": problem}}},
             "/api/warnings/{id}": {"get": {"summary": "One warning with its full history", "security": auth,
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"200": warning, "404": problem}}},

@@ -1,12 +1,14 @@
 //! What happened within a region since a moment (the wall's "today"): warnings raised and
-//! rectifications verified. A linear pass over the warnings, for summaries read on demand;
-//! the incremental counts do not hold it because "today" moves with the clock.
+//! rectifications verified. Read from the ordered indexes (the region's newest warnings,
+//! the newest verifications), so it costs what happened since, not the whole log; the
+//! incremental counts do not hold it because "today" moves with the clock.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Projection;
 use crate::domain::region::RegionCode;
+use crate::workflow::Warning;
 
 /// Counts of what happened within a region since a moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -20,14 +22,28 @@ pub struct Activity {
 
 impl Projection {
     pub fn activity_since(&self, region: &RegionCode, since: DateTime<Utc>) -> Activity {
-        let mut activity = Activity::default();
-        for warning in self.warnings.values() {
-            if !warning.region.is_within(region) {
-                continue;
-            }
-            activity.raised += i64::from(warning.raised_at >= since);
-            activity.rectified += i64::from(warning.verified_at.is_some_and(|at| at >= since));
-        }
-        activity
+        let raised = self.index.raised_since(region, since).count() as i64;
+        let rectified = self
+            .index
+            .verified_since(since)
+            .filter_map(|id| self.warnings.get(id))
+            .filter(|w| w.region.is_within(region))
+            .count() as i64;
+        Activity { raised, rectified }
+    }
+
+    /// The warnings within `region` raised or verified at or after `since`, each once:
+    /// all a trend from `since` on needs.
+    pub fn active_since(&self, region: &RegionCode, since: DateTime<Utc>) -> Vec<&Warning> {
+        let raised = self.index.raised_since(region, since);
+        let verified = self.index.verified_since(since).filter(|id| {
+            self.warnings
+                .get(*id)
+                .is_some_and(|w| w.region.is_within(region) && w.raised_at < since)
+        });
+        raised
+            .chain(verified)
+            .filter_map(|id| self.warnings.get(id))
+            .collect()
     }
 }

@@ -97,6 +97,8 @@ pub struct Placed {
     step: Step,
     colour: Colour,
     overdue: Option<OverdueKey>,
+    /// When its rectification was verified, while that stands (a relapse clears it).
+    verified: Option<(DateTime<Utc>, String)>,
 }
 
 impl Placed {
@@ -105,6 +107,7 @@ impl Placed {
             step: warning.step,
             colour: warning.colour(),
             overdue: OverdueKey::of(warning),
+            verified: warning.verified_at.map(|at| (at, warning.id.clone())),
         }
     }
 }
@@ -118,21 +121,23 @@ pub struct ListIndex {
     pub by_colour: HashMap<Colour, BTreeSet<ListKey>>,
     /// `None` holds the warnings raised by hand.
     pub by_rule: HashMap<Option<String>, BTreeSet<ListKey>>,
-    pub overdue: BTreeSet<OverdueKey>,
+    /// The overdue list of each region's subtree (each ancestor by the code's digits).
+    pub overdue: HashMap<RegionCode, BTreeSet<OverdueKey>>,
+    /// Verified rectifications by the time they were verified (the wall's "rectified
+    /// today" and the trend's daily rectifications read a recent stretch of it).
+    pub verified: BTreeSet<(DateTime<Utc>, String)>,
 }
 
 impl ListIndex {
     /// Enters a newly raised warning.
     pub fn insert(&mut self, warning: &Warning) {
         let key = ListKey::of(warning);
-        let mut region = Some(warning.region);
-        while let Some(code) = region {
+        for code in ancestry(warning.region) {
             self.by_region.entry(code).or_default().insert(key.clone());
-            region = code.parent_by_digits();
         }
         let rule = warning.rule().map(str::to_owned);
         self.by_rule.entry(rule).or_default().insert(key.clone());
-        self.place(&key, &Placed::of(warning));
+        self.place(&key, warning.region, &Placed::of(warning));
     }
 
     /// Moves a warning whose event changed it from `before` to where it now belongs.
@@ -145,12 +150,22 @@ impl ListIndex {
         remove(&mut self.by_step, &before.step, &key);
         remove(&mut self.by_colour, &before.colour, &key);
         if let Some(overdue) = &before.overdue {
-            self.overdue.remove(overdue);
+            for code in ancestry(warning.region) {
+                if let Some(set) = self.overdue.get_mut(&code) {
+                    set.remove(overdue);
+                    if set.is_empty() {
+                        self.overdue.remove(&code);
+                    }
+                }
+            }
         }
-        self.place(&key, &after);
+        if let Some(verified) = &before.verified {
+            self.verified.remove(verified);
+        }
+        self.place(&key, warning.region, &after);
     }
 
-    fn place(&mut self, key: &ListKey, placed: &Placed) {
+    fn place(&mut self, key: &ListKey, region: RegionCode, placed: &Placed) {
         self.by_step
             .entry(placed.step)
             .or_default()
@@ -160,9 +175,43 @@ impl ListIndex {
             .or_default()
             .insert(key.clone());
         if let Some(overdue) = &placed.overdue {
-            self.overdue.insert(overdue.clone());
+            for code in ancestry(region) {
+                self.overdue
+                    .entry(code)
+                    .or_default()
+                    .insert(overdue.clone());
+            }
+        }
+        if let Some(verified) = &placed.verified {
+            self.verified.insert(verified.clone());
         }
     }
+
+    /// The warnings within `region` raised at or after `since`, newest first (ids).
+    pub fn raised_since<'a>(
+        &'a self,
+        region: &RegionCode,
+        since: DateTime<Utc>,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        self.by_region
+            .get(region)
+            .into_iter()
+            .flatten()
+            .take_while(move |key| key.raised.0 >= since)
+            .map(ListKey::id)
+    }
+
+    /// The warnings (anywhere) whose standing verification was at or after `since` (ids).
+    pub fn verified_since(&self, since: DateTime<Utc>) -> impl Iterator<Item = &str> + '_ {
+        self.verified
+            .range((since, String::new())..)
+            .map(|(_, id)| id.as_str())
+    }
+}
+
+/// A region and each region above it by the code's digits.
+pub fn ancestry(region: RegionCode) -> impl Iterator<Item = RegionCode> {
+    std::iter::successors(Some(region), RegionCode::parent_by_digits)
 }
 
 fn remove<K: std::hash::Hash + Eq>(

@@ -5,6 +5,8 @@
 pub mod activity;
 pub mod counts;
 pub mod index;
+#[cfg(test)]
+mod index_tests;
 pub mod replay;
 pub mod snapshot;
 pub mod warnings;
