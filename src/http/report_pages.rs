@@ -46,8 +46,10 @@ pub fn report_form(
             label for="region" { "反映哪里" }
             select #region name="region" required {
                 option value="" { "请选择村（社区）" }
-                @for town in regions.children(&regions.root().code).iter().filter_map(|c| regions.get(c)) {
-                    optgroup label=(town.name) {
+                // Every town of the tree, however deep it is rooted; below a county the
+                // group names the county too (杞县 · 五里河镇).
+                @for town in regions.towns() {
+                    optgroup label=(town_label(regions, town)) {
                         @for village in regions.children(&town.code).iter().filter_map(|c| regions.get(c)) {
                             option value=(village.code.as_str()) selected[draft.region == village.code.as_str()] { (village.name) }
                         }
@@ -109,5 +111,18 @@ pub fn receipt_body(receipt: &str, stage: usize, reply: Option<&str>, fresh: boo
             }
         }
         p { a.button href=(format!("/public/report/{receipt}")) { "刷新进度" } }
+    }
+}
+
+/// A town's group label in the village select: its name, after its county's when the
+/// tree is rooted above the county.
+fn town_label(regions: &crate::regions::RegionTree, town: &crate::regions::Region) -> String {
+    match town
+        .parent
+        .filter(|p| *p != regions.root().code)
+        .and_then(|p| regions.get(&p))
+    {
+        Some(county) => format!("{} · {}", county.name, town.name),
+        None => town.name.clone(),
     }
 }

@@ -124,3 +124,22 @@ fn command_center_roles_sit_at_a_county_or_above_and_town_offices_at_towns() {
     );
     assert!(Actor::new("town", Role::TownOffice, code(QIXIAN)).is_err());
 }
+
+/// 我要反映 on a prefecture: every village is offered, grouped by its county and town.
+#[tokio::test]
+async fn the_report_form_offers_every_village_of_a_prefecture_by_county_and_town() {
+    let app = kaifeng_app().await;
+    let (status, page) = app.get_page("/public/report").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(r#"<optgroup label="杞县 · 五里河镇">"#),
+        "grouped by county and town"
+    );
+    assert!(page.contains(&format!(r#"<option value="{SHIZHUANG}">"#)));
+    assert_eq!(
+        page.matches("<option value=\"4102").count(),
+        2528,
+        "every village"
+    );
+    app.stop().await;
+}
