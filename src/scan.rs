@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 
@@ -46,7 +46,7 @@ pub struct ScanReport {
 /// The calendar day in Asia/Shanghai (UTC+8, no daylight saving) of the engine's clock:
 /// the day the rules judge "as of".
 pub fn today(engine: &Engine) -> NaiveDate {
-    (engine.now() + Duration::hours(8)).date_naive()
+    crate::domain::date::shanghai_day(engine.now())
 }
 
 /// Loads all datasets from the store into memory.

@@ -10,10 +10,7 @@ use crate::rules::RuleParams;
 use crate::rules::catalogue::{Catalogue, Domain};
 use crate::workflow::{Colour, Step, Warning};
 
-/// The calendar day in Asia/Shanghai (UTC+8, no daylight saving) of an instant.
-pub fn shanghai_day(at: DateTime<Utc>) -> NaiveDate {
-    (at + Duration::hours(8)).date_naive()
-}
+pub use crate::domain::date::shanghai_day;
 
 /// Warnings raised and rectifications verified on one day.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -25,9 +22,7 @@ pub struct DayCount {
 
 /// The first moment of the `days` days ending with `today` (midnight in Asia/Shanghai).
 pub fn window_start(today: NaiveDate, days: u32) -> DateTime<Utc> {
-    let first = today - Duration::days(i64::from(days.max(1)) - 1);
-    let midnight = first.and_hms_opt(0, 0, 0).expect("midnight exists");
-    midnight.and_utc() - Duration::hours(8)
+    crate::domain::date::shanghai_midnight(today - Duration::days(i64::from(days.max(1)) - 1))
 }
 
 /// One entry per day of the `days` days ending with `today`, oldest first, counting the

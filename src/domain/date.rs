@@ -8,10 +8,25 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::resident_id::half_width;
+
+/// Asia/Shanghai is UTC+8 all year (China keeps no daylight saving time).
+const SHANGHAI: Duration = Duration::hours(8);
+
+/// The calendar day in Asia/Shanghai of an instant: the day a wall calls "today", the day
+/// a scan judges as of, the day a trend counts in. The one place that turns instants into
+/// China's days.
+pub fn shanghai_day(at: DateTime<Utc>) -> NaiveDate {
+    (at + SHANGHAI).date_naive()
+}
+
+/// The instant a day begins in Asia/Shanghai (its midnight, in UTC).
+pub fn shanghai_midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc() - SHANGHAI
+}
 
 /// Parses `YYYY-MM-DD`, `YYYY/MM/DD` or `YYYY年M月D日` (month and day may have one digit).
 ///

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use axum::Json;
 use axum::extract::{Query, State};
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, SubsecRound, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use serde_json::{Value, json};
 
 use super::AppState;
@@ -20,8 +20,6 @@ use crate::store::MAX_AUDIT_PAGE;
 
 /// The page size when `limit` is not given.
 const DEFAULT_LIMIT: usize = 100;
-/// Dates (`YYYY-MM-DD`) are days in Asia/Shanghai (UTC+8, no daylight saving).
-const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
 
 /// The parameters of one request, checked.
 #[derive(Debug, PartialEq)]
@@ -139,14 +137,8 @@ fn parse_bound(text: &str, field: &str) -> Result<Bound, ApiError> {
             format!("{field} must be a date (YYYY-MM-DD) or an RFC 3339 time, not {text:?}"),
         )
     })?;
-    let china = FixedOffset::east_opt(CHINA_OFFSET_SECONDS).expect("UTC+8 is a valid offset");
-    let midnight = date
-        .and_time(NaiveTime::MIN)
-        .and_local_timezone(china)
-        .single()
-        .expect("a fixed offset has one midnight");
     Ok(Bound {
-        start: midnight.with_timezone(&Utc),
+        start: crate::domain::date::shanghai_midnight(date),
         whole_day: true,
     })
 }

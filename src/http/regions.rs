@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -66,12 +66,8 @@ pub async fn summary(
 /// Midnight of the engine clock's day in Asia/Shanghai (UTC+8, no daylight saving), the
 /// day a city's wall calls "today" (the same day the scan judges as of).
 fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
-    let shanghai = Duration::hours(8);
-    let midnight = (now + shanghai)
-        .date_naive()
-        .and_time(NaiveTime::MIN)
-        .and_utc();
-    midnight - shanghai
+    use crate::domain::date::{shanghai_day, shanghai_midnight};
+    shanghai_midnight(shanghai_day(now))
 }
 
 #[derive(Debug, Deserialize)]
