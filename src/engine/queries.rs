@@ -79,13 +79,11 @@ pub(crate) fn overdue_page(
         return Page::empty();
     };
     let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-    let mut keys = listed.range((start, Bound::Unbounded));
-    let items: Vec<Warning> = keys
-        .by_ref()
-        .take(limit)
-        .filter_map(|key| p.warnings.get(key.id()).cloned())
-        .collect();
-    let next = keys.next().and(items.last()).and_then(OverdueKey::of);
+    let keys = listed.range((start, Bound::Unbounded)).map(OverdueKey::id);
+    let (items, more) = take_page(p, keys, limit);
+    let next = more
+        .then(|| items.last().and_then(OverdueKey::of))
+        .flatten();
     Page {
         items,
         next: next.map(|key| key.to_cursor()),
@@ -138,13 +136,12 @@ pub(crate) fn page(
             .is_some_and(|w| w.region.is_within(&region) && super::matches(w, filter))
     };
     let start = after.map_or(Bound::Unbounded, Bound::Excluded);
-    let mut keys = smallest.range((start, Bound::Unbounded)).filter(matching);
-    let items: Vec<Warning> = keys
-        .by_ref()
-        .take(limit)
-        .filter_map(|key| p.warnings.get(key.id()).cloned())
-        .collect();
-    let next = keys.next().and(items.last()).map(ListKey::of);
+    let keys = smallest
+        .range((start, Bound::Unbounded))
+        .filter(matching)
+        .map(ListKey::id);
+    let (items, more) = take_page(p, keys, limit);
+    let next = more.then(|| items.last().map(ListKey::of)).flatten();
     let total = counted(p, region, filter).or_else(|| {
         (smallest.len() <= COUNTED_UP_TO).then(|| smallest.iter().filter(matching).count())
     });
@@ -153,6 +150,20 @@ pub(crate) fn page(
         next: next.map(|key| key.to_cursor()),
         total,
     }
+}
+
+/// The warnings of the first `limit` ids, and whether any id is left after them.
+fn take_page<'a>(
+    p: &Projection,
+    mut ids: impl Iterator<Item = &'a str>,
+    limit: usize,
+) -> (Vec<Warning>, bool) {
+    let items = ids
+        .by_ref()
+        .take(limit)
+        .filter_map(|id| p.warnings.get(id).cloned())
+        .collect();
+    (items, ids.next().is_some())
 }
 
 /// The largest index walked to count a filter's matches: what a page may cost beyond

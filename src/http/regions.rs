@@ -94,15 +94,7 @@ pub async fn overdue(
     };
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     super::warnings::no_offset(query.offset)?;
-    let after = query
-        .after
-        .as_deref()
-        .map(|text| {
-            OverdueKey::from_cursor(text).ok_or_else(|| {
-                ApiError::invalid("after", "after must be the `next` of a previous page")
-            })
-        })
-        .transpose()?;
+    let after = super::warnings::cursor(query.after.as_deref(), OverdueKey::from_cursor)?;
     let page = state
         .engine
         .overdue_page(&actor, region, after.as_ref(), limit);

@@ -101,15 +101,7 @@ pub async fn list(
     };
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     no_offset(query.offset)?;
-    let after = query
-        .after
-        .as_deref()
-        .map(|text| {
-            ListKey::from_cursor(text).ok_or_else(|| {
-                ApiError::invalid("after", "after must be the `next` of a previous page")
-            })
-        })
-        .transpose()?;
+    let after = cursor(query.after.as_deref(), ListKey::from_cursor)?;
     let page = state
         .engine
         .list_page(&actor, &filter, after.as_ref(), limit);
@@ -124,6 +116,20 @@ pub(super) fn page_view(state: &AppState, actor: &Actor, page: Page, limit: usiz
         .map(|w| warning_view(&state.engine, actor, w, None))
         .collect();
     json!({ "total": page.total, "limit": limit, "next": page.next, "items": items })
+}
+
+/// The `after` of a page request, read by `parse` (422 if it is not a `next` we gave).
+pub(super) fn cursor<K>(
+    after: Option<&str>,
+    parse: fn(&str) -> Option<K>,
+) -> Result<Option<K>, ApiError> {
+    after
+        .map(|text| {
+            parse(text).ok_or_else(|| {
+                ApiError::invalid("after", "after must be the `next` of a previous page")
+            })
+        })
+        .transpose()
 }
 
 /// Lists are paged by cursor; an `offset` is refused with what to do instead.
