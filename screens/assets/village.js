@@ -80,7 +80,11 @@ function byUrgency(a, b) {
 const loadTasks = throttle(async () => {
   try {
     const { items } = await api(`/api/warnings?region=${code}&limit=500`);
-    state.tasks = items.filter((w) => w.level !== "green").sort(byUrgency);
+    // A copy the service worker served (a slow or absent network) may be older than what
+    // this page already knows: a task never goes back to an older version.
+    const known = new Map(state.tasks.map((w) => [w.id, w]));
+    const newest = items.map((w) => (known.get(w.id)?.version > w.version ? known.get(w.id) : w));
+    state.tasks = newest.filter((w) => w.level !== "green").sort(byUrgency);
     keepDetails();
     if (!state.selected && state.tasks.length) {
       state.selected = state.tasks[0].id;
@@ -193,6 +197,9 @@ const sendVia = (w) => async (body, key) => {
 };
 
 function renderDetail(server) {
+  // Never back to an older version of the task (a copy served while the network was slow),
+  // which would also throw away a rectification form being filled in.
+  if (state.detail?.id === server.id && server.version < state.detail.version) server = state.detail;
   state.detail = server;
   const queued = queuedFor(state.pending, server.id);
   const w = expected(server, queued);
