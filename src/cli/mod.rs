@@ -284,9 +284,12 @@ async fn replay(args: StoreArgs) -> anyhow::Result<()> {
     let mut projection = Projection::default();
     crate::projections::replay::fold_log(&store, &mut projection).await?;
     let elapsed = started.elapsed();
+    // Every warning counts in exactly one province's subtree.
     let mut total = crate::projections::Counts::default();
-    for counts in projection.counts.values() {
-        total.merge(counts);
+    for (code, counts) in &projection.rolled {
+        if code.parent_by_digits().is_none() {
+            total.merge(counts);
+        }
     }
     let summary = total.summary();
     println!(
@@ -307,6 +310,13 @@ async fn replay(args: StoreArgs) -> anyhow::Result<()> {
     );
     store.shutdown().await;
     Ok(())
+}
+
+/// Who a command-line change is recorded as in the audit log: the operating-system user
+/// who ran it (the command line has no signed-in user).
+fn cli_actor() -> String {
+    let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
+    format!("cli:{os_user}")
 }
 
 /// The security settings from `--security FILE`, or the defaults.

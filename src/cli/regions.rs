@@ -16,7 +16,6 @@ use super::StoreArgs;
 use crate::audit::{AuditAction, AuditEntry};
 use crate::domain::region::{Level, RegionCode};
 use crate::import::limits::ImportLimits;
-use crate::projections::Projection;
 use crate::regions::RegionTree;
 use crate::regions::import::import;
 use crate::store::{Store, StoredRegionTree};
@@ -110,8 +109,8 @@ async fn keep(store: &Store, source: &str, tree: &RegionTree) -> anyhow::Result<
                 .join(", ")
         );
     }
-    let mut projection = Projection::default();
-    crate::projections::replay::fold_log(store, &mut projection).await?;
+    // From the checkpoint and what came after it, as the server starts.
+    let projection = crate::engine::current_projection(store).await?;
     let lost: Vec<&RegionCode> = projection
         .warnings
         .values()
@@ -124,11 +123,10 @@ async fn keep(store: &Store, source: &str, tree: &RegionTree) -> anyhow::Result<
             lost.len()
         );
     }
-    let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
     let record = StoredRegionTree {
         csv: tree.to_csv(),
         source: source.to_owned(),
-        by: format!("cli:{os_user}"),
+        by: super::cli_actor(),
         at: chrono::Utc::now(),
     };
     store.put_region_tree(&record).await?;

@@ -50,8 +50,7 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<()> {
 /// Appends a record of a command-line change to the audit log, by the operating-system
 /// user who ran the command (the command line has no signed-in user).
 async fn audit(store: &Store, action: AuditAction, username: &str, detail: &str) {
-    let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
-    let actor = format!("cli:{os_user}");
+    let actor = super::cli_actor();
     let target = format!("user {username}");
     let entry = AuditEntry::new(chrono::Utc::now(), &actor, action, &target).with_detail(detail);
     crate::audit::record(store, entry).await;

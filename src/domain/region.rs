@@ -195,6 +195,12 @@ impl RegionCode {
         Some(RegionCode(digits))
     }
 
+    /// This region and each region above it by its digits, up to its province: every
+    /// subtree it counts in.
+    pub fn and_ancestors(self) -> impl Iterator<Item = RegionCode> {
+        std::iter::successors(Some(self), RegionCode::parent_by_digits)
+    }
+
     /// True if `self` is `ancestor` or lies beneath it in the tree.
     ///
     /// The test compares the digits that the ancestor's level fixes: two for a province,

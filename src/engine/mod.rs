@@ -123,9 +123,7 @@ impl Engine {
         settings: Arc<LifecycleSettings>,
         regions: Arc<RegionTree>,
     ) -> Result<Engine, EngineError> {
-        let mut projection = restore_checkpoint(&store).await;
-        // The bulk of the log is folded before anyone can watch, reading pages in parallel.
-        crate::projections::replay::fold_log(&store, &mut projection).await?;
+        let projection = current_projection(&store).await?;
         let engine = Engine {
             store,
             changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
@@ -554,6 +552,14 @@ impl Engine {
 
 /// Where the projection checkpoint is kept in the store's meta table.
 const CHECKPOINT_KEY: &str = "projection.warnings";
+
+/// The projection as the log now stands: the stored checkpoint, then the events after it.
+/// The bulk of the log is folded before anyone can watch, reading pages in parallel.
+pub async fn current_projection(store: &Store) -> Result<Projection, EngineError> {
+    let mut projection = restore_checkpoint(store).await;
+    crate::projections::replay::fold_log(store, &mut projection).await?;
+    Ok(projection)
+}
 
 /// The projection from the stored checkpoint, or empty (fold the whole log) if there is
 /// none or it cannot be read; a bad checkpoint costs time, never correctness.

@@ -1,5 +1,6 @@
 //! Per-region counts of warnings by colour and state, secondary supervision and
-//! rectification figures. Kept per exact region code and rolled up the tree on query.
+//! rectification figures. Kept for every region's whole subtree, changed as each event
+//! is folded (see `Projection::rolled`).
 
 use std::collections::BTreeMap;
 

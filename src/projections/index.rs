@@ -132,7 +132,7 @@ impl ListIndex {
     /// Enters a newly raised warning.
     pub fn insert(&mut self, warning: &Warning) {
         let key = ListKey::of(warning);
-        for code in ancestry(warning.region) {
+        for code in warning.region.and_ancestors() {
             self.by_region.entry(code).or_default().insert(key.clone());
         }
         let rule = warning.rule().map(str::to_owned);
@@ -150,7 +150,7 @@ impl ListIndex {
         remove(&mut self.by_step, &before.step, &key);
         remove(&mut self.by_colour, &before.colour, &key);
         if let Some(overdue) = &before.overdue {
-            for code in ancestry(warning.region) {
+            for code in warning.region.and_ancestors() {
                 if let Some(set) = self.overdue.get_mut(&code) {
                     set.remove(overdue);
                     if set.is_empty() {
@@ -175,7 +175,7 @@ impl ListIndex {
             .or_default()
             .insert(key.clone());
         if let Some(overdue) = &placed.overdue {
-            for code in ancestry(region) {
+            for code in region.and_ancestors() {
                 self.overdue
                     .entry(code)
                     .or_default()
@@ -207,11 +207,6 @@ impl ListIndex {
             .range((since, String::new())..)
             .map(|(_, id)| id.as_str())
     }
-}
-
-/// A region and each region above it by the code's digits.
-pub fn ancestry(region: RegionCode) -> impl Iterator<Item = RegionCode> {
-    std::iter::successors(Some(region), RegionCode::parent_by_digits)
 }
 
 fn remove<K: std::hash::Hash + Eq>(

@@ -28,8 +28,6 @@ pub struct Projection {
     /// The position of the last applied event.
     pub position: u64,
     pub warnings: HashMap<String, Warning>,
-    /// Counts of the warnings raised on exactly this region (not rolled up).
-    pub counts: HashMap<RegionCode, Counts>,
     /// Counts over each region's whole subtree (every ancestor by the code's digits),
     /// kept as events are folded so a region's summary is one lookup.
     pub rolled: HashMap<RegionCode, Counts>,
@@ -124,13 +122,7 @@ impl Projection {
             }
         };
         let (version, region, after) = (warning.version, warning.region, Contribution::of(warning));
-        count(
-            &mut self.counts,
-            &mut self.rolled,
-            region,
-            before.as_ref(),
-            &after,
-        );
+        count(&mut self.rolled, region, before.as_ref(), &after);
         if version != event.version {
             return Err(format!(
                 "warning is at version {version} after event version {}",
@@ -148,37 +140,25 @@ impl Projection {
     /// Enters a warning restored from a checkpoint into the counts and indexes.
     pub(crate) fn restore(&mut self, warning: Warning) {
         let contribution = Contribution::of(&warning);
-        count(
-            &mut self.counts,
-            &mut self.rolled,
-            warning.region,
-            None,
-            &contribution,
-        );
+        count(&mut self.rolled, warning.region, None, &contribution);
         self.index.insert(&warning);
         self.warnings.insert(warning.id.clone(), warning);
     }
 }
 
-/// Moves a warning's contribution from `before` (none when just raised) to `after` in its
-/// region's own counts and in the rolled-up counts of the region and each ancestor.
+/// Moves a warning's contribution from `before` (none when just raised) to `after` in the
+/// subtree counts of its region and of each region above it.
 fn count(
-    counts: &mut HashMap<RegionCode, Counts>,
     rolled: &mut HashMap<RegionCode, Counts>,
     region: RegionCode,
     before: Option<&Contribution>,
     after: &Contribution,
 ) {
-    let change = |counts: &mut Counts| {
+    for code in region.and_ancestors() {
+        let counts = rolled.entry(code).or_default();
         if let Some(before) = before {
             counts.add(before, -1);
         }
         counts.add(after, 1);
-    };
-    change(counts.entry(region).or_default());
-    let mut code = Some(region);
-    while let Some(at) = code {
-        change(rolled.entry(at).or_default());
-        code = at.parent_by_digits();
     }
 }

@@ -101,6 +101,19 @@ pub async fn spawn_app_on_with(store_url: &str, configure: impl FnOnce(&mut Conf
     spawn_app_configured(store_url, clock, bind, configure).await
 }
 
+/// A fresh app on one of the official trees of `seeds/real/` (`qixian-410221.csv`,
+/// `kaifeng-4102.csv`), with no boundary file, as a real county starts.
+pub async fn spawn_app_on_real_tree(file: &str) -> TestApp {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds/real")
+        .join(file);
+    spawn_app_with(|config| {
+        config.regions_path = Some(path);
+        config.geojson_path = None;
+    })
+    .await
+}
+
 /// A fresh app on an in-memory store whose configuration `configure` has changed (limits,
 /// the session clock).
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app_on_real_tree};
 
 pub const KAIFENG: &str = "410200000000";
 pub const QIXIAN: &str = "410221000000";
@@ -15,12 +15,7 @@ pub const LONGTING_VILLAGE: &str = "410202001009";
 
 /// An app on the 开封市 tree (no boundary file) with an office at each level.
 pub async fn kaifeng_app() -> TestApp {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let app = spawn_app_with(|config| {
-        config.regions_path = Some(root.join("seeds/real/kaifeng-4102.csv"));
-        config.geojson_path = None;
-    })
-    .await;
+    let app = spawn_app_on_real_tree("kaifeng-4102.csv").await;
     app.add_user("kaifeng-office", "city_office", KAIFENG).await;
     app.add_user("kaifeng-wall", "display", KAIFENG).await;
     app.add_user("qixian-office", "city_office", QIXIAN).await;

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::harness::with_browser;
 use super::{wait_level, wait_stale};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app_on_real_tree};
 
 const COUNTY: &str = "410221000000";
 /// 五里河镇, and 史庄村 in it (the village of the article).
@@ -15,12 +15,7 @@ const WULIHE: &str = "410221101000";
 const SHIZHUANG: &str = "410221101201";
 
 async fn county_app() -> TestApp {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let app = spawn_app_with(|config| {
-        config.regions_path = Some(root.join("seeds/real/qixian-410221.csv"));
-        config.geojson_path = None;
-    })
-    .await;
+    let app = spawn_app_on_real_tree("qixian-410221.csv").await;
     app.add_user("qixian-office", "city_office", COUNTY).await;
     app.add_user("qixian-wall", "display", COUNTY).await;
     app
