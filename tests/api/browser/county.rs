@@ -18,6 +18,8 @@ async fn county_app() -> TestApp {
     let app = spawn_app_on_real_tree("qixian-410221.csv").await;
     app.add_user("qixian-office", "city_office", COUNTY).await;
     app.add_user("qixian-wall", "display", COUNTY).await;
+    app.add_user("shizhuang", "village_steward", SHIZHUANG)
+        .await;
     app
 }
 
@@ -66,6 +68,15 @@ async fn a_county_without_boundary_files_gets_tile_maps_that_drill_down() {
         browser.click("#map-back").await;
         wait_level(&browser, WULIHE, Some("red")).await;
         browser.screenshot("county-4k").await;
+
+        // 史庄村's steward, on a phone, sees the task in one readable column.
+        browser.fit_viewport(390, 844).await;
+        browser.click("#logout").await;
+        browser.sign_in(&app, "shizhuang").await;
+        wait_stale(&browser, false).await;
+        browser.find("#tasks li[data-warning-id]").await;
+        super::public::assert_phone_friendly(&browser, "史庄村's tasks").await;
+        browser.screenshot("shizhuang-phone").await;
         app.stop().await;
     })
     .await;
