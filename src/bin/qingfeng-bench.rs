@@ -388,7 +388,7 @@ async fn replay(events: usize) -> anyhow::Result<()> {
     let store = durable_store(&dir).await?;
     let started = Instant::now();
     let mut projection = Projection::default();
-    qingfeng::projections::replay::fold_log(&store, &mut projection).await?;
+    qingfeng::engine::fold_log(&store, &mut projection).await?;
     let seconds = started.elapsed().as_secs_f64();
     anyhow::ensure!(
         projection.faults.is_empty(),

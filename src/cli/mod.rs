@@ -282,7 +282,7 @@ async fn replay(args: StoreArgs) -> anyhow::Result<()> {
     let store = Store::connect(&args.store).await?;
     let started = Instant::now();
     let mut projection = Projection::default();
-    crate::projections::replay::fold_log(&store, &mut projection).await?;
+    crate::engine::fold_log(&store, &mut projection).await?;
     let elapsed = started.elapsed();
     // Every warning counts in exactly one province's subtree.
     let mut total = crate::projections::Counts::default();

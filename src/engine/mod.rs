@@ -3,12 +3,14 @@
 //! warning, append with the expected version and the idempotency key in one transaction,
 //! then fold the committed events into the projection before answering.
 
+mod checkpoints;
 mod findings;
 mod fingerprint;
 mod queries;
 #[cfg(test)]
 mod queries_tests;
 
+pub use checkpoints::{current_projection, fold_log};
 pub use findings::{FindingOutcome, RuleFinding};
 pub use queries::Page;
 pub(crate) use queries::{overdue_page, page};
@@ -113,6 +115,8 @@ pub struct Engine {
     settings: Arc<LifecycleSettings>,
     regions: Arc<RegionTree>,
     projection: RwLock<Projection>,
+    /// This instance's checkpoints, taken one at a time.
+    checkpoints: tokio::sync::Mutex<checkpoints::CheckpointLog>,
 }
 
 impl Engine {
@@ -123,7 +127,7 @@ impl Engine {
         settings: Arc<LifecycleSettings>,
         regions: Arc<RegionTree>,
     ) -> Result<Engine, EngineError> {
-        let projection = current_projection(&store).await?;
+        let (projection, checkpoint_log) = checkpoints::restore(&store).await?;
         let engine = Engine {
             store,
             changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
@@ -132,19 +136,10 @@ impl Engine {
             settings,
             regions,
             projection: RwLock::new(projection),
+            checkpoints: tokio::sync::Mutex::new(checkpoint_log),
         };
         engine.catch_up().await?;
         Ok(engine)
-    }
-
-    /// Stores a checkpoint of the projection so the next start folds only newer events.
-    pub async fn save_checkpoint(&self) -> Result<u64, EngineError> {
-        let snapshot = self.read(|p| p.snapshot());
-        let position = snapshot.position;
-        let value = serde_json::to_value(&snapshot)
-            .map_err(|e| StoreError::Database(format!("checkpoint does not serialize: {e}")))?;
-        self.store.put_meta(CHECKPOINT_KEY, &value).await?;
-        Ok(position)
     }
 
     pub fn store(&self) -> &Store {
@@ -547,46 +542,6 @@ impl Engine {
             request_hash,
             replay,
         }))
-    }
-}
-
-/// Where the projection checkpoint is kept in the store's meta table.
-const CHECKPOINT_KEY: &str = "projection.warnings";
-
-/// The projection as the log now stands: the stored checkpoint, then the events after it.
-/// The bulk of the log is folded before anyone can watch, reading pages in parallel.
-pub async fn current_projection(store: &Store) -> Result<Projection, EngineError> {
-    let mut projection = restore_checkpoint(store).await;
-    crate::projections::replay::fold_log(store, &mut projection).await?;
-    Ok(projection)
-}
-
-/// The projection from the stored checkpoint, or empty (fold the whole log) if there is
-/// none or it cannot be read; a bad checkpoint costs time, never correctness.
-async fn restore_checkpoint(store: &Store) -> Projection {
-    let stored = match store.get_meta(CHECKPOINT_KEY).await {
-        Ok(Some(value)) => value,
-        Ok(None) => return Projection::default(),
-        Err(error) => {
-            tracing::warn!(%error, "checkpoint unreadable; replaying the whole log");
-            return Projection::default();
-        }
-    };
-    let restored = serde_json::from_value::<crate::projections::Snapshot>(stored)
-        .ok()
-        .and_then(Projection::from_snapshot);
-    match restored {
-        Some(projection) => {
-            tracing::info!(
-                position = projection.position,
-                "projection restored from checkpoint"
-            );
-            projection
-        }
-        None => {
-            tracing::warn!("checkpoint has an old format; replaying the whole log");
-            Projection::default()
-        }
     }
 }
 

@@ -3,16 +3,15 @@
 //! replay of the log always rebuilds exactly the live state.
 
 pub mod activity;
+pub mod checkpoint;
 pub mod counts;
 pub mod index;
 #[cfg(test)]
 mod index_tests;
-pub mod replay;
-pub mod snapshot;
 pub mod warnings;
 
 pub use activity::Activity;
+pub use checkpoint::{CHECKPOINT_FORMAT, CheckpointChunk, CheckpointLoader};
 pub use counts::{Counts, Summary};
 pub use index::{ListIndex, ListKey, OverdueKey};
-pub use snapshot::Snapshot;
 pub use warnings::{Projection, ProjectionFault};

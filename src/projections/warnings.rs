@@ -11,6 +11,7 @@ use crate::domain::region::RegionCode;
 use crate::store::RecordedEvent;
 use crate::workflow::{Fact, Warning};
 
+use super::checkpoint::Changed;
 use super::counts::{Contribution, Counts};
 use super::index::{ListIndex, Placed};
 
@@ -38,6 +39,8 @@ pub struct Projection {
     pub by_subject: HashMap<(String, String), String>,
     /// Events offered ahead of a gap, waiting for the gap to be filled.
     pending: BTreeMap<u64, RecordedEvent>,
+    /// The warnings changed since the last checkpoint took them.
+    pub(super) changed: Changed,
 }
 
 impl Projection {
@@ -99,6 +102,10 @@ impl Projection {
     fn fold(&mut self, event: &RecordedEvent) -> Result<(), String> {
         let fact = Fact::deserialize(&event.data)
             .map_err(|e| format!("unreadable {} event: {e}", event.kind))?;
+        if self.already_holds(event, &fact) {
+            return Ok(());
+        }
+        self.changed.mark(&event.stream);
         // The warning is changed in place (a replay folds millions of events); only its
         // contribution to the counts is kept from before. `apply` changes nothing when it
         // refuses an event.
@@ -130,6 +137,23 @@ impl Projection {
             ));
         }
         Ok(())
+    }
+
+    /// Whether the warning restored from a checkpoint already includes `event` (checkpoints
+    /// may hold warnings as they stood after the position the fold resumes from). Its
+    /// raising still names it the newest warning of its rule subject, as folding it would.
+    fn already_holds(&mut self, event: &RecordedEvent, fact: &Fact) -> bool {
+        let holds = self
+            .warnings
+            .get(&event.stream)
+            .is_some_and(|w| w.version >= event.version);
+        if let (true, Fact::Raised { origin, .. }) = (holds, fact)
+            && let crate::workflow::Origin::Rule { rule, subject } = origin
+        {
+            self.by_subject
+                .insert((rule.clone(), subject.clone()), event.stream.clone());
+        }
+        holds
     }
 
     /// Counts rolled up over `region` and everything under it.

@@ -15,7 +15,8 @@
 //! | `counter:position`              | the last position written, checked and set by every append |
 //! | `command:⟨key⟩`                 | an idempotency record: request hash and first result       |
 //! | `timer:[stream, version]`       | a timer set (or cleared) by the append that left the stream at `version`; the newest is the stream's, indexed on `due` |
-//! | `user:⟨name⟩`, `token:⟨hash⟩`, `meta:⟨key⟩` | users, login tokens, checkpoints/settings      |
+//! | `user:⟨name⟩`, `token:⟨hash⟩`, `meta:⟨key⟩` | users, login tokens, settings                  |
+//! | `checkpoint:[position, nonce]`, `checkpoint_chunk:[position, nonce, n]` | the projection's checkpoints: a marker and its chunks of warnings as JSON text (`projection_checkpoints.rs`) |
 //! | `login_guard:⟨name⟩`             | an account's recent wrong passwords and lock               |
 //! | `attachment:⟨id⟩`               | a photo of a warning: metadata and base64 bytes            |
 //! | `ds_⟨kind⟩:⟨bucket⟩`            | imported dataset rows hashed by key into 1024 buckets (`datasets.rs`) |
@@ -33,6 +34,7 @@ mod checkpoints;
 mod datasets;
 mod events;
 mod migrate;
+mod projection_checkpoints;
 mod publications;
 mod region_tree;
 mod reports;
@@ -64,6 +66,7 @@ pub use attachments::{Attachment, AttachmentInfo};
 pub use audit::{AuditPage, AuditTamper, MAX_AUDIT_PAGE};
 pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
+pub use projection_checkpoints::CheckpointMarker;
 pub use publications::PublicationRecord;
 pub use region_tree::StoredRegionTree;
 pub use reports::ReportRecord;

@@ -6,6 +6,7 @@ mod helpers;
 mod access;
 mod audit;
 mod browser;
+mod checkpoints;
 mod demo_data;
 mod durability;
 mod health;

@@ -116,15 +116,13 @@ async fn a_restart_resumes_from_the_checkpoint_and_equals_a_full_replay() {
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
     app.command_ok(&steward, &id, json!({"type": "acknowledge"}))
         .await;
-    let checkpoint = app
-        .engine
-        .store()
-        .get_meta("projection.warnings")
-        .await
-        .unwrap()
-        .unwrap();
+    let markers = app.engine.store().checkpoint_markers().await.unwrap();
     assert_eq!(
-        checkpoint["position"], 6,
+        markers
+            .iter()
+            .map(|m| (m.position, m.full, m.rows))
+            .collect::<Vec<_>>(),
+        [(6, true, 3)],
         "the checkpoint holds the three warnings of the first run"
     );
     let events = app.engine.store().read_all(0, 1000).await.unwrap();

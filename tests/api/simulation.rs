@@ -57,7 +57,9 @@ async fn the_simulation_moves_warnings_through_the_whole_lifecycle() {
     // The list indexes and the subtree counts, moved event by event through sixty days of
     // commands and timers, are what entering every warning afresh gives.
     app.engine.read(|p| {
-        let rebuilt = qingfeng::projections::Projection::from_snapshot(p.snapshot()).unwrap();
+        let mut loader = qingfeng::projections::CheckpointLoader::default();
+        loader.add(p.checkpoint_chunk(&p.warning_ids()));
+        let rebuilt = loader.finish(p.position);
         assert!(
             rebuilt.index == p.index,
             "the list indexes drifted from the warnings"
