@@ -5,3 +5,4 @@ pub mod abuse;
 pub mod fanout;
 pub mod public;
 pub mod reads;
+pub mod scale;

@@ -78,6 +78,9 @@ enum Bench {
     /// List pages, summaries and snapshots of a generated province at two scales, with the
     /// linear list as the baseline.
     Reads(qingfeng::bench::reads::ReadsArgs),
+    /// The real server on a generated province with a million warnings: reads over HTTP and
+    /// WebSocket, memory, stop and restarts, at two scales.
+    Scale(qingfeng::bench::scale::ScaleArgs),
     /// The bare broadcast server `fanout` runs in a child process.
     #[command(hide = true)]
     FanoutFloor {
@@ -109,6 +112,7 @@ async fn bench() -> anyhow::Result<()> {
         Bench::Abuse(args) => qingfeng::bench::abuse::run(args).await,
         Bench::Public(args) => qingfeng::bench::public::run(args).await,
         Bench::Reads(args) => qingfeng::bench::reads::run(args).await,
+        Bench::Scale(args) => qingfeng::bench::scale::run(args).await,
         Bench::FanoutFloor { regions } => {
             qingfeng::bench::fanout::floor::serve(RegionTree::load(regions)?).await
         }

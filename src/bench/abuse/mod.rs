@@ -68,6 +68,7 @@ pub async fn run(args: AbuseArgs) -> anyhow::Result<()> {
         binary: server::binary_beside_this_one("qingfeng")?,
         store: format!("surrealkv://{}", dir.path().join("abuse.db").display()),
         log: dir.path().join("server.log"),
+        extra: Vec::new(),
     };
     let mut server = launcher.start("127.0.0.1:0".parse()?, true).await?;
     let base = format!("http://{}", server.addr);

@@ -113,6 +113,7 @@ async fn measure_server(
         binary: server::binary_beside_this_one("qingfeng")?,
         store: format!("surrealkv://{}", dir.path().join("fanout.db").display()),
         log: std::env::temp_dir().join("qingfeng-fanout-server.log"),
+        extra: Vec::new(),
     };
     let _ = std::fs::remove_file(&launcher.log);
     let server = launcher.start("127.0.0.1:0".parse()?, true).await?;

@@ -35,6 +35,8 @@ pub struct Launcher {
     pub binary: PathBuf,
     pub store: String,
     pub log: PathBuf,
+    /// More arguments for `serve` (a region tree, say).
+    pub extra: Vec<String>,
 }
 
 impl Launcher {
@@ -60,6 +62,7 @@ impl Launcher {
             // Every screen of the bench shares one token and one address, far beyond the
             // caps a real deployment needs; only the open-file reserve still applies.
             .args(["--ws-per-token", UNCAPPED, "--ws-per-address", UNCAPPED])
+            .args(&self.extra)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -101,6 +104,12 @@ impl Server {
 
     pub fn resident_bytes(&self) -> anyhow::Result<u64> {
         system::resident_bytes(self.pid)
+    }
+
+    /// SIGKILL: the server stops at once, saving nothing.
+    pub async fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill().await.context("killing the server")?;
+        Ok(())
     }
 
     /// SIGTERM, then waits for the exit (the server saves its checkpoint first).

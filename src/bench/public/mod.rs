@@ -64,6 +64,7 @@ pub async fn run(args: PublicArgs) -> anyhow::Result<()> {
         binary: server::binary_beside_this_one("qingfeng")?,
         store: format!("surrealkv://{}", dir.path().join("public.db").display()),
         log: dir.path().join("server.log"),
+        extra: Vec::new(),
     };
     let mut server = launcher.start("127.0.0.1:0".parse()?, true).await?;
     let office = Api::login(server.addr, "jiwei", "qingfeng-demo").await?;

@@ -18,6 +18,14 @@ pub fn now() -> DateTime<Utc> {
 /// 清风省（演示）: province 99, 16 prefectures of 10 counties, each county of towns of 22
 /// villages, as many towns as make about `villages` villages.
 pub fn province(villages: usize) -> anyhow::Result<RegionTree> {
+    Ok(RegionTree::from_csv_str(
+        "the generated province",
+        &province_csv(villages),
+    )?)
+}
+
+/// The generated province in the `code,name,parent` form `serve --regions` reads.
+pub fn province_csv(villages: usize) -> String {
     let towns_per_county = (villages / (16 * 10 * 22)).clamp(1, 99);
     let mut csv = String::from("code,name,parent\n990000000000,清风省（演示）,\n");
     for prefecture in 1..=16 {
@@ -41,12 +49,12 @@ pub fn province(villages: usize) -> anyhow::Result<RegionTree> {
             }
         }
     }
-    Ok(RegionTree::from_csv_str("the generated province", &csv)?)
+    csv
 }
 
 /// A third of the warnings open, the rest closed or dismissed, as a county's log looks
 /// after a year; a fifth of the open red ones overdue.
-const STEPS: [(Step, u32); 9] = [
+pub(crate) const STEPS: [(Step, u32); 9] = [
     (Step::Raised, 8),
     (Step::Acknowledged, 6),
     (Step::Rectifying, 8),
@@ -58,7 +66,7 @@ const STEPS: [(Step, u32); 9] = [
     (Step::Investigation, 2),
 ];
 
-const RULES: [&str; 12] = [
+pub(crate) const RULES: [&str; 12] = [
     "vehicle_owner",
     "deceased_recipient",
     "duplicate_payment",

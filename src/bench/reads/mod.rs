@@ -12,7 +12,7 @@
 //! `qingfeng-bench fanout` and `public` measure; what is measured here is the part that
 //! grew with the log.
 
-mod data;
+pub(crate) mod data;
 
 use std::time::Instant;
 
