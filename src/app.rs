@@ -106,6 +106,7 @@ impl App {
             .clone()
             .or_else(|| source.file().and_then(boundaries_beside));
         let maps = load_maps(geojson.as_deref(), &regions)?;
+        let demo_users = crate::demo::users_file(source.file());
         let accelerated = config
             .simulation_speed
             .map(|speed| AcceleratedClock::new(chrono::Utc::now(), speed));
@@ -132,11 +133,11 @@ impl App {
             if let Some(clock) = past {
                 clock.jump_to(now - chrono::Duration::days(crate::demo::PAST_DAYS));
             }
-            crate::demo::seed(&engine, &catalogue)
+            crate::demo::seed(&engine, &catalogue, &demo_users)
                 .await
                 .context("seeding the demo district")?;
             if let Some(clock) = past {
-                crate::demo::live_through_past(&engine, clock, now)
+                crate::demo::live_through_past(&engine, clock, now, &demo_users)
                     .await
                     .context("living through the demo's past")?;
             }
@@ -149,7 +150,7 @@ impl App {
         let follower = (config.follow_log && engine.store().is_shared())
             .then(|| Follower::new(engine.clone()));
         let seed = engine.store().head_position().await?;
-        let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed));
+        let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed, &demo_users));
         crate::ws::fd_limit::raise_for_server();
         let hub = crate::ws::Hub::start(&engine, config.ws.clone());
         let public = Arc::new(crate::public::PublicSite::default());

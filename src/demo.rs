@@ -1,10 +1,12 @@
-//! The demo district: users from `seeds/demo-users.csv` and a spread of warnings in every
-//! state, raised and moved through the real engine so the log is genuine. Seeding runs
-//! once: a store that already holds events is left alone.
+//! The demo district, on any region tree: users from the file beside the tree (or, for the
+//! demo city, `seeds/demo-users.csv`), datasets generated for the tree's villages with
+//! anomalies planted and scanned, and a spread of warnings in every state, raised and moved
+//! through the real engine so the log is genuine. Seeding runs once: a store that already
+//! holds events is left alone.
 
 mod past;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
@@ -64,6 +66,15 @@ const CLUES: [(&str, &str, Severity); 8] = [
     ),
 ];
 
+/// The demo users of a tree: `NAME.users.csv` beside its file `NAME.csv` if there is one
+/// (`seeds/real/qixian-410221.users.csv` for 杞县), else the demo city's.
+pub fn users_file(tree_file: Option<&Path>) -> PathBuf {
+    tree_file
+        .map(|file| file.with_extension("users.csv"))
+        .filter(|beside| beside.is_file())
+        .unwrap_or_else(|| PathBuf::from("seeds/demo-users.csv"))
+}
+
 /// Reads and hashes the demo users. Errors name the row.
 pub fn load_users(path: &Path, regions: &RegionTree) -> anyhow::Result<Vec<UserRecord>> {
     let text =
@@ -111,8 +122,8 @@ pub fn new_user(
 }
 
 /// Seeds the demo users and warnings unless the store already has events.
-pub async fn seed(engine: &Engine, catalogue: &Catalogue) -> anyhow::Result<()> {
-    let users = load_users(Path::new("seeds/demo-users.csv"), engine.regions())?;
+pub async fn seed(engine: &Engine, catalogue: &Catalogue, users: &Path) -> anyhow::Result<()> {
+    let users = load_users(users, engine.regions())?;
     for user in &users {
         if engine.store().get_user(&user.username).await?.is_none() {
             engine.store().put_user(user).await?;
@@ -141,20 +152,22 @@ pub async fn seed(engine: &Engine, catalogue: &Catalogue) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Imports `seeds/demo/*.csv` (generated with planted anomalies, see its README) and scans,
-/// so the demo starts with the warnings the rules raise.
+/// Imports the demo datasets generated for the tree's villages with planted anomalies (for
+/// the demo city exactly the files of `seeds/demo/`, see its README) and scans, so the demo
+/// starts with the warnings the rules raise.
 async fn import_demo_datasets(engine: &Engine, catalogue: &Catalogue) -> anyhow::Result<()> {
+    let generated = crate::datagen::generate(&crate::datagen::demo::config(engine.regions()));
     for kind in DatasetKind::ALL {
-        let path = format!("seeds/demo/{}.csv", kind.as_str());
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {path}"))?;
+        let name = format!("{}.csv", kind.as_str());
+        let bytes = generated.file(kind).as_bytes().to_vec();
         import_files(
             engine.store(),
             engine.regions(),
             kind,
-            &[(path.clone(), bytes)],
+            &[(name.clone(), bytes)],
         )
         .await
-        .with_context(|| format!("importing {path}"))?;
+        .with_context(|| format!("importing the generated {name}"))?;
     }
     let report = run_scan(engine, catalogue).await?;
     let raised: u64 = report.rules.iter().map(|r| r.raised).sum();

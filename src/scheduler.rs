@@ -55,7 +55,7 @@ impl Scheduler {
                 let key = format!("timer:{}:{}:{}", timer.stream, timer.version, timer.kind);
                 let current = self
                     .engine
-                    .read(|p| p.warnings.get(&timer.stream).map(|w| w.version));
+                    .read(|p| p.warnings.get(timer.stream.as_str()).map(|w| w.version));
                 let Some(current) = current else {
                     // Another instance may have raised it a moment ago; the next step retries.
                     tracing::warn!(stream = %timer.stream, "a timer names a warning not yet projected here");

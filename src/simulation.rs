@@ -76,12 +76,9 @@ struct Cast {
 }
 
 impl Cast {
-    fn new(engine: &Engine) -> Cast {
+    fn new(engine: &Engine, users: &std::path::Path) -> Cast {
         let mut names = HashMap::new();
-        let users = crate::demo::load_users(
-            std::path::Path::new("seeds/demo-users.csv"),
-            engine.regions(),
-        );
+        let users = crate::demo::load_users(users, engine.regions());
         for user in users.unwrap_or_default() {
             if let (Ok(role), Ok(region)) = (Role::parse(&user.role), user.region.parse()) {
                 names.insert((region, role), user.username);
@@ -136,8 +133,10 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    pub fn new(engine: Arc<Engine>, seed: u64) -> Simulation {
-        let cast = Cast::new(&engine);
+    /// A simulation acting as the demo users of `users` (a `demo::users_file`) where
+    /// they have a role, and as stand-ins elsewhere.
+    pub fn new(engine: Arc<Engine>, seed: u64, users: &std::path::Path) -> Simulation {
+        let cast = Cast::new(&engine, users);
         Simulation {
             engine,
             cast,
@@ -195,7 +194,7 @@ impl Simulation {
             p.warnings
                 .values()
                 .filter(|w| !matches!(w.step, Step::Closed | Step::Dismissed | Step::Investigation))
-                .cloned()
+                .map(|w| Warning::clone(w))
                 .collect()
         });
         // The projection's map has no order; sorting keeps a seeded run reproducible.

@@ -161,8 +161,9 @@ fn extract(
             )
         }
         ChartKind::Domains => {
-            let counts =
-                engine.read(|p| data::domains(p.warnings.values(), catalogue, &key.region));
+            let counts = engine.read(|p| {
+                data::domains(p.warnings.values().map(Box::as_ref), catalogue, &key.region)
+            });
             let title = format!("{name} 预警领域分布");
             (
                 fingerprint(&key, &counts),

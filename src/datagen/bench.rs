@@ -122,7 +122,12 @@ async fn scan_all(engine: &Engine, catalogue: &Catalogue) -> anyhow::Result<(Val
         "scan: {seconds:.2} s (load {:.2} s, compute {:.2} s, apply {:.2} s)",
         report.load_seconds, report.compute_seconds, report.apply_seconds
     );
-    let raised = engine.read(|p| p.by_subject.keys().cloned().collect());
+    let raised = engine.read(|p| {
+        p.by_subject
+            .iter()
+            .map(|(rule, subject, _)| (rule.to_owned(), subject.to_owned()))
+            .collect()
+    });
     let figures = json!({
         "scan_seconds": seconds,
         "scan_load_seconds": report.load_seconds,

@@ -36,10 +36,11 @@ pub async fn live_through_past(
     engine: &Arc<Engine>,
     clock: &AcceleratedClock,
     until: DateTime<Utc>,
+    users: &std::path::Path,
 ) -> anyhow::Result<PastReport> {
     let started = std::time::Instant::now();
     let scheduler = Scheduler::new(engine.clone());
-    let simulation = Simulation::new(engine.clone(), SEED);
+    let simulation = Simulation::new(engine.clone(), SEED, users);
     simulation.step().await?; // notes the starting time
     let mut report = PastReport::default();
     let mut at = engine.now();

@@ -43,12 +43,11 @@ impl Engine {
     /// Applies one finding. Idempotent: a scan run twice, or on two instances at once,
     /// raises one warning per subject.
     pub async fn apply_finding(&self, finding: RuleFinding) -> Result<FindingOutcome, EngineError> {
-        let key = (finding.rule.clone(), finding.subject.clone());
         let existing = self.read(|p| {
             p.by_subject
-                .get(&key)
+                .get(&finding.rule, &finding.subject)
                 .and_then(|id| p.warnings.get(id))
-                .cloned()
+                .map(|w| crate::workflow::Warning::clone(w))
         });
         let previous_version = match &existing {
             Some(w) if w.step == Step::Observation => {

@@ -197,10 +197,10 @@ impl Engine {
         // Nobody is watching (no screens, a CLI): skip copying warnings for nobody.
         let watched = self.changes.receiver_count() > 0;
         for event in applied.into_iter().filter(|_| watched) {
-            if let Some(warning) = projection.warnings.get(&event.stream) {
+            if let Some(warning) = projection.warnings.get(event.stream.as_str()) {
                 let change = Change {
                     event,
-                    warning: warning.clone(),
+                    warning: Warning::clone(warning),
                 };
                 // Sending fails only when nobody listens, which is fine.
                 let _ = self.changes.send(Arc::new(change));
@@ -229,7 +229,7 @@ impl Engine {
     }
 
     pub fn warning(&self, id: &str) -> Option<Warning> {
-        self.read(|p| p.warnings.get(id).cloned())
+        self.read(|p| p.warnings.get(id).map(|w| Warning::clone(w)))
     }
 
     /// A warning the actor may read; unreadable warnings are reported as not found so

@@ -161,7 +161,7 @@ fn take_page<'a>(
     let items = ids
         .by_ref()
         .take(limit)
-        .filter_map(|id| p.warnings.get(id).cloned())
+        .filter_map(|id| p.warnings.get(id).map(|w| Warning::clone(w)))
         .collect();
     (items, ids.next().is_some())
 }

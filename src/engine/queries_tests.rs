@@ -84,6 +84,7 @@ fn expected(p: &Projection, region: RegionCode, filter: &WarningFilter) -> Vec<S
     let mut found: Vec<&Warning> = p
         .warnings
         .values()
+        .map(Box::as_ref)
         .filter(|w| w.region.is_within(&region) && super::matches(w, filter))
         .collect();
     found.sort_by(|a, b| b.raised_at.cmp(&a.raised_at).then(b.id.cmp(&a.id)));

@@ -43,7 +43,7 @@ impl Projection {
         });
         raised
             .chain(verified)
-            .filter_map(|id| self.warnings.get(id))
+            .filter_map(|id| self.warnings.get(id).map(Box::as_ref))
             .collect()
     }
 }

@@ -10,6 +10,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use compact_str::CompactString;
+
 use serde::{Deserialize, Serialize};
 
 use super::warnings::Projection;
@@ -62,23 +64,24 @@ impl Projection {
 
     /// Every warning's id, for a checkpoint of the whole projection.
     pub fn warning_ids(&self) -> Vec<String> {
-        self.warnings.keys().cloned().collect()
+        self.warnings.keys().map(CompactString::to_string).collect()
     }
 
     /// The named warnings as they stand now (ids no longer known are left out).
     pub fn checkpoint_chunk(&self, ids: &[String]) -> CheckpointChunk {
         let mut chunk = CheckpointChunk::default();
         for id in ids {
-            let Some(warning) = self.warnings.get(id) else {
+            let Some(warning) = self.warnings.get(id.as_str()) else {
                 continue;
             };
-            if let crate::workflow::Origin::Rule { rule, subject } = &warning.origin {
-                let key = (rule.clone(), subject.clone());
-                if self.by_subject.get(&key) == Some(id) {
-                    chunk.subjects.push((key.0, key.1, id.clone()));
-                }
+            if let crate::workflow::Origin::Rule { rule, subject } = &warning.origin
+                && self.by_subject.get(rule, subject) == Some(id.as_str())
+            {
+                chunk
+                    .subjects
+                    .push((rule.clone(), subject.clone(), id.clone()));
             }
-            chunk.warnings.push(warning.clone());
+            chunk.warnings.push(Warning::clone(warning));
         }
         chunk
     }
@@ -87,8 +90,8 @@ impl Projection {
 /// Puts a projection back together from checkpoint chunks read oldest checkpoint first.
 #[derive(Default)]
 pub struct CheckpointLoader {
-    warnings: HashMap<String, Warning>,
-    subjects: HashMap<(String, String), String>,
+    warnings: HashMap<CompactString, Box<Warning>>,
+    subjects: super::SubjectIndex,
 }
 
 impl CheckpointLoader {
@@ -96,25 +99,27 @@ impl CheckpointLoader {
     /// (the later one on a tie), and a later chunk's subject entries replace earlier ones.
     pub fn add(&mut self, chunk: CheckpointChunk) {
         for warning in chunk.warnings {
-            match self.warnings.get(&warning.id) {
+            match self.warnings.get(warning.id.as_str()) {
                 Some(kept) if kept.version > warning.version => {}
                 _ => {
-                    self.warnings.insert(warning.id.clone(), warning);
+                    self.warnings
+                        .insert(CompactString::from(warning.id.as_str()), Box::new(warning));
                 }
             }
         }
         for (rule, subject, id) in chunk.subjects {
-            self.subjects.insert((rule, subject), id);
+            self.subjects.set(&rule, &subject, &id);
         }
     }
 
     /// The projection at `position`: every warning entered into the counts and indexes.
+    /// The warnings stay where they were loaded (a million of them moved into another
+    /// table would hold both tables at once).
     pub fn finish(self, position: u64) -> Projection {
         let mut projection = Projection::default();
         projection.position = position;
-        for (_, warning) in self.warnings {
-            projection.restore(warning);
-        }
+        projection.warnings = self.warnings;
+        projection.enter_all();
         projection.by_subject = self.subjects;
         projection
     }

@@ -63,7 +63,7 @@ proptest! {
         }
         let region = code(REGIONS[region]);
         let since = start() + Duration::hours(since_hours);
-        let within: Vec<&Warning> = p.warnings.values().filter(|w| w.region.is_within(&region)).collect();
+        let within: Vec<&Warning> = p.warnings.values().map(Box::as_ref).filter(|w| w.region.is_within(&region)).collect();
         let raised = within.iter().filter(|w| w.raised_at >= since).count() as i64;
         let rectified = within.iter().filter(|w| w.verified_at.is_some_and(|at| at >= since)).count() as i64;
         let activity = p.activity_since(&region, since);
@@ -71,8 +71,36 @@ proptest! {
 
         let today = crate::charts::data::shanghai_day(since);
         let from = window_start(today, 30);
-        let all = trend(p.warnings.values(), &region, today, 30);
+        let all = trend(p.warnings.values().map(Box::as_ref), &region, today, 30);
         let indexed = trend(p.active_since(&region, from), &region, today, 30);
         prop_assert_eq!(indexed, all);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(50))]
+    #[test]
+    fn building_the_indexes_whole_equals_inserting_each_warning(
+        specs in prop::collection::vec((0..VILLAGES.len(), 0..1200i64, prop::option::of(0..400i64), any::<bool>()), 0..80),
+    ) {
+        let warnings: Vec<Warning> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, (village, raised, verified, overdue))| {
+                let mut w = warning(i, *village, *raised, *verified);
+                if *overdue {
+                    w.overdue_since = Some(w.deadline);
+                }
+                if i % 3 == 0 {
+                    w.origin = Origin::Rule { rule: format!("rule_{}", i % 2), subject: format!("s{i}") };
+                }
+                w
+            })
+            .collect();
+        let mut inserted = super::ListIndex::default();
+        for w in &warnings {
+            inserted.insert(w);
+        }
+        prop_assert_eq!(super::ListIndex::build(warnings.iter()), inserted);
     }
 }

@@ -8,10 +8,12 @@ pub mod counts;
 pub mod index;
 #[cfg(test)]
 mod index_tests;
+pub mod subjects;
 pub mod warnings;
 
 pub use activity::Activity;
 pub use checkpoint::{CHECKPOINT_FORMAT, CheckpointChunk, CheckpointLoader};
 pub use counts::{Counts, Summary};
 pub use index::{ListIndex, ListKey, OverdueKey};
+pub use subjects::SubjectIndex;
 pub use warnings::{Projection, ProjectionFault};

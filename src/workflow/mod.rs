@@ -4,12 +4,14 @@
 
 pub mod command;
 mod decide;
+pub mod evidence;
 pub mod fact;
 pub mod machine;
 pub mod settings;
 pub mod warning;
 
 pub use command::{Command, CommandKind, Issuer, Rejection, SystemCommand};
+pub use evidence::Evidence;
 pub use fact::{Fact, Origin, Rung, Severity, SupervisionLevel};
 pub use settings::LifecycleSettings;
 pub use warning::{Colour, NextTimer, Step, TimerKind, Warning};

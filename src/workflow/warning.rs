@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::evidence::Evidence;
 use super::fact::{Fact, Origin, Rung, Severity, SupervisionLevel};
 use crate::domain::region::RegionCode;
 
@@ -158,7 +159,7 @@ pub struct Warning {
     pub severity: Severity,
     pub subject: String,
     pub origin: Origin,
-    pub evidence: serde_json::Value,
+    pub evidence: Evidence,
     pub step: Step,
     /// The number of events in the stream; the expected version of the next append.
     pub version: u64,
@@ -227,7 +228,7 @@ impl Warning {
             severity: *severity,
             subject: subject.clone(),
             origin: origin.clone(),
-            evidence: evidence.clone(),
+            evidence: Evidence::from_value(evidence),
             step: if *reminder {
                 Step::Reminder
             } else {

@@ -86,7 +86,7 @@ pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirt
         let changed: Vec<&Warning> = dirty
             .warnings
             .iter()
-            .filter_map(|id| p.warnings.get(id))
+            .filter_map(|id| p.warnings.get(id.as_str()).map(Box::as_ref))
             .collect();
         let omitted = changed.len().saturating_sub(DELTA_WARNINGS);
         let warnings: Vec<Value> = keep_newest(changed, DELTA_WARNINGS)
@@ -196,7 +196,7 @@ fn newest<'p>(p: &'p Projection, code: &RegionCode, n: usize) -> Vec<&'p Warning
         .into_iter()
         .flatten()
         .take(n)
-        .filter_map(|key| p.warnings.get(key.id()))
+        .filter_map(|key| p.warnings.get(key.id()).map(Box::as_ref))
         .collect()
 }
 

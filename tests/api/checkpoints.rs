@@ -164,8 +164,8 @@ async fn warnings_stored_ahead_of_their_checkpoint_are_not_folded_twice() {
     assert!(restarted.faults.is_empty(), "{:?}", restarted.faults);
     assert_eq!(restarted, replayed(&app).await);
     assert_eq!(
-        restarted.by_subject[&("lease_expiring".into(), "contract:HT-1".into())],
-        second
+        restarted.by_subject.get("lease_expiring", "contract:HT-1"),
+        Some(second.as_str())
     );
     app.stop().await;
 }

@@ -88,7 +88,12 @@ async fn the_demo_city_raises_exactly_its_planted_anomalies() {
     assert_eq!(by_rule, expected);
 
     // The API view carries the rule but not its subject key; the projection has both.
-    let raised: Keys = app.engine.read(|p| p.by_subject.keys().cloned().collect());
+    let raised: Keys = app.engine.read(|p| {
+        p.by_subject
+            .iter()
+            .map(|(rule, subject, _)| (rule.to_owned(), subject.to_owned()))
+            .collect()
+    });
     let extra: Vec<_> = raised.difference(&truth).collect();
     let missed: Vec<_> = truth.difference(&raised).collect();
     assert!(

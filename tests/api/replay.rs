@@ -95,7 +95,7 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
     assert_eq!(summary.total, 15);
     assert_eq!(summary.yellow, 5, "four in observation, one open reminder");
     assert_eq!(summary.open_by_state.get("reminder"), Some(&1));
-    assert_eq!(live.warnings[&reminders[1]].step.as_str(), "raised");
+    assert_eq!(live.warnings[reminders[1].as_str()].step.as_str(), "raised");
     assert!(summary.overdue > 0);
     app.stop().await;
 }

@@ -27,7 +27,11 @@ async fn the_simulation_moves_warnings_through_the_whole_lifecycle() {
         let body: serde_json::Value = response.json().await.unwrap();
         ids.push(body["id"].as_str().unwrap().to_string());
     }
-    let simulation = Simulation::new(app.engine.clone(), 42);
+    let simulation = Simulation::new(
+        app.engine.clone(),
+        42,
+        std::path::Path::new("seeds/demo-users.csv"),
+    );
     simulation.step().await.unwrap();
     let mut commands = 0;
     let mut raised = 0;
@@ -108,6 +112,66 @@ async fn a_fresh_demo_has_a_past_of_ninety_days() {
         config.simulation_speed = Some(1440.0);
     })
     .await;
+    assert_a_past_of_ninety_days(&app);
+    app.stop().await;
+}
+
+/// 杞县 is a demo too: its own users (the file beside its tree), datasets generated for its
+/// 600 villages and scanned, and the same ninety days of past.
+#[tokio::test]
+async fn the_real_county_of_qixian_runs_as_a_demo_with_its_own_users_data_and_past() {
+    let tree =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/real/qixian-410221.csv");
+    let app = crate::helpers::spawn_app_with(|config| {
+        config.demo = true;
+        config.simulation_speed = Some(1440.0);
+        config.regions_path = Some(tree);
+        config.geojson_path = None;
+    })
+    .await;
+    assert_a_past_of_ninety_days(&app);
+    let (towns, by_rule) = app.engine.read(|p| {
+        let towns: BTreeSet<String> = p
+            .warnings
+            .values()
+            .map(|w| w.region.as_str()[..9].to_string())
+            .collect();
+        (towns.len(), p.by_subject.len())
+    });
+    assert!(towns >= 15, "warnings in {towns} of 22 towns");
+    assert!(by_rule >= 20, "the scan raised {by_rule} rule subjects");
+    // 史庄村's steward signs in with the demo password and sees only the village's tasks.
+    let login: serde_json::Value = app
+        .client
+        .post(format!("{}/api/auth/login", app.address))
+        .json(&serde_json::json!({"username": "shizhuang", "password": "qingfeng-demo"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let steward = login["token"].as_str().expect("the demo steward signs in");
+    let page: serde_json::Value = app
+        .client
+        .get(format!("{}/api/warnings?limit=200", app.address))
+        .bearer_auth(steward)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{page}");
+    assert!(
+        items.iter().all(|w| w["region"] == "410221101201"),
+        "{page}"
+    );
+    app.stop().await;
+}
+
+fn assert_a_past_of_ninety_days(app: &crate::helpers::TestApp) {
     let now = app.engine.now();
     let (days_raised, closed, dismissed, supervised, oldest, newest) = app.engine.read(|p| {
         let month_ago = now - Duration::days(30);
@@ -147,5 +211,4 @@ async fn a_fresh_demo_has_a_past_of_ninety_days() {
         "the first warnings are 90 days old: {oldest}"
     );
     assert!(newest <= app.engine.now(), "nothing happened after now");
-    app.stop().await;
 }

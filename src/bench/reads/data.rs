@@ -124,7 +124,7 @@ fn warning(
         severity: Severity::High,
         subject: format!("subject-{i}"),
         origin,
-        evidence: serde_json::Value::Null,
+        evidence: serde_json::json!({"plate": format!("豫B{i:05}"), "owner": format!("对象{i}")}),
         deadline: raised + Duration::days(7),
         reminder: step == Step::Reminder,
     };

@@ -244,6 +244,7 @@ fn linear_first_page(p: &Projection, code: RegionCode) -> usize {
     let mut found: Vec<&Warning> = p
         .warnings
         .values()
+        .map(Box::as_ref)
         .filter(|w| w.region.is_within(&code))
         .collect();
     found.sort_by(|a, b| b.raised_at.cmp(&a.raised_at).then(b.id.cmp(&a.id)));

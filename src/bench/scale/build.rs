@@ -29,6 +29,7 @@ pub const PASSWORD: &str = "qingfeng-bench-scale";
 const WRITERS: usize = 64;
 
 /// What building the store took.
+#[derive(Default)]
 pub struct Built {
     pub events: u64,
     pub write_s: f64,

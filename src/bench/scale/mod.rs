@@ -40,11 +40,17 @@ pub struct ScaleArgs {
     /// Warnings raised through the API before the kill: the tail a restart folds.
     #[arg(long, default_value_t = 500)]
     pub tail: usize,
+    /// Keep the stores in this directory, and reuse one a run before built there (its
+    /// build figures are then left out): for measuring the server again without waiting.
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 pub async fn run(args: ScaleArgs) -> anyhow::Result<()> {
-    let dir = tempfile::tempdir()?;
-    let regions = build::write_tree(dir.path(), args.villages)?;
+    let temporary = tempfile::tempdir()?;
+    let dir = args.dir.as_deref().unwrap_or(temporary.path());
+    std::fs::create_dir_all(dir)?;
+    let regions = build::write_tree(dir, args.villages)?;
     let tree = RegionTree::load(&regions)?;
     eprintln!(
         "province: {} regions, {} villages",
@@ -52,7 +58,7 @@ pub async fn run(args: ScaleArgs) -> anyhow::Result<()> {
         tree.villages().count()
     );
     for warnings in [args.small, args.warnings] {
-        let line = one_scale(&args, dir.path(), &regions, &tree, warnings).await?;
+        let line = one_scale(&args, dir, &regions, &tree, warnings).await?;
         println!("{line}");
     }
     Ok(())
@@ -82,6 +88,7 @@ async fn one_scale(
     };
     let bind: SocketAddr = "127.0.0.1:0".parse()?;
     let (server, start_s) = timed_start(&launcher, bind).await?;
+    let started_rss_mb = server.resident_bytes()? as f64 / 1_048_576.0;
     let bind = server.addr;
     let api = Api::login(bind, build::USERNAME, build::PASSWORD).await?;
     let reads = probe::measure(&api, bind, tree, args.repeats).await?;
@@ -112,7 +119,7 @@ async fn one_scale(
         "list_p99_ms": worst("list"), "deep_p99_ms": worst("deep"),
         "filtered_p99_ms": worst("filtered"), "overdue_p99_ms": worst("overdue"),
         "summary_p99_ms": worst("summary"), "snapshot_p99_ms": worst("snapshot"),
-        "rss_mb": rss_mb.round(), "stop_s": round(stop_s), "restart_s": round(restart_s),
+        "rss_mb": rss_mb.round(), "rss_at_start_mb": started_rss_mb.round(), "stop_s": round(stop_s), "restart_s": round(restart_s),
         "restart_after_kill_s": round(restart_after_kill_s),
         "total_after_restarts": total,
         "reads": reads.iter().map(probe::Timed::json).collect::<Vec<_>>(),
