@@ -37,7 +37,8 @@ pub async fn json(
     AuthUser(actor): AuthUser,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let view = &readable_map(&state, &actor, &code)?.view;
+    let map = readable_map(&state, &actor, &code)?;
+    let view = &map.view;
     let shapes = view.regions.iter().map(|r| (r, false));
     let tiles = view.tiles.iter().map(|t| (&t.region, true));
     let regions: Vec<Value> = shapes
@@ -54,11 +55,11 @@ pub async fn json(
     })))
 }
 
-fn readable_map<'a>(
-    state: &'a AppState,
+fn readable_map(
+    state: &AppState,
     actor: &Actor,
     code: &str,
-) -> Result<&'a RenderedMap, ApiError> {
+) -> Result<std::sync::Arc<RenderedMap>, ApiError> {
     let code = readable_region(state, actor, code)?;
     state
         .maps
