@@ -54,7 +54,7 @@ pub fn province_csv(villages: usize) -> String {
 
 /// A third of the warnings open, the rest closed or dismissed, as a county's log looks
 /// after a year; a fifth of the open red ones overdue.
-pub(crate) const STEPS: [(Step, u32); 9] = [
+const STEPS: [(Step, u32); 9] = [
     (Step::Raised, 8),
     (Step::Acknowledged, 6),
     (Step::Rectifying, 8),
@@ -66,7 +66,7 @@ pub(crate) const STEPS: [(Step, u32); 9] = [
     (Step::Investigation, 2),
 ];
 
-pub(crate) const RULES: [&str; 12] = [
+const RULES: [&str; 12] = [
     "vehicle_owner",
     "deceased_recipient",
     "duplicate_payment",
@@ -81,27 +81,50 @@ pub(crate) const RULES: [&str; 12] = [
     "public_report",
 ];
 
+/// What a generated warning is: where, when, how far along, from which rule (none: by
+/// hand), and whether it is overdue.
+pub(crate) struct Draw {
+    pub village: RegionCode,
+    pub raised: DateTime<Utc>,
+    pub step: Step,
+    pub rule: Option<&'static str>,
+    pub overdue: bool,
+}
+
+/// Draws a warning over `villages`: raised within the year, its step by the weights of
+/// `STEPS`, nine in ten from a rule, one in five of the red ones overdue.
+pub(crate) fn draw(rng: &mut StdRng, villages: &[RegionCode]) -> Draw {
+    let village = villages[rng.gen_range(0..villages.len())];
+    let raised = now() - Duration::minutes(rng.gen_range(0..365 * 24 * 60));
+    let weights: u32 = STEPS.iter().map(|(_, w)| w).sum();
+    let mut pick = rng.gen_range(0..weights);
+    let step = STEPS
+        .iter()
+        .find(|(_, w)| {
+            let hit = pick < *w;
+            pick = pick.saturating_sub(*w);
+            hit
+        })
+        .map_or(Step::Closed, |(s, _)| *s);
+    let rule = (rng.gen_range(0..10) > 0).then(|| RULES[rng.gen_range(0..RULES.len())]);
+    let overdue = rng.gen_range(0..5) == 0;
+    Draw {
+        village,
+        raised,
+        step,
+        rule,
+        overdue,
+    }
+}
+
 /// `n` warnings over the villages of `tree`, entered as a restart enters a checkpoint.
 pub fn projection(tree: &RegionTree, n: usize, seed: u64) -> Projection {
     let villages: Vec<RegionCode> = tree.villages().map(|r| r.code).collect();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut projection = Projection::default();
-    let weights: u32 = STEPS.iter().map(|(_, w)| w).sum();
     for i in 0..n {
-        let village = villages[rng.gen_range(0..villages.len())];
-        let raised = now() - Duration::minutes(rng.gen_range(0..365 * 24 * 60));
-        let mut pick = rng.gen_range(0..weights);
-        let step = STEPS
-            .iter()
-            .find(|(_, w)| {
-                let hit = pick < *w;
-                pick = pick.saturating_sub(*w);
-                hit
-            })
-            .map_or(Step::Closed, |(s, _)| *s);
-        let rule = (rng.gen_range(0..10) > 0).then(|| RULES[rng.gen_range(0..RULES.len())]);
-        let overdue = rng.gen_range(0..5) == 0;
-        projection.restore(warning(i, village, raised, step, rule, overdue));
+        let d = draw(&mut rng, &villages);
+        projection.restore(warning(i, d.village, d.raised, d.step, d.rule, d.overdue));
     }
     projection
 }

@@ -9,11 +9,11 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde_json::json;
 
-use crate::bench::reads::data::{RULES, STEPS, now};
+use crate::bench::reads::data::{draw, now};
 use crate::clock::ManualClock;
 use crate::domain::region::RegionCode;
 use crate::engine::Engine;
@@ -101,22 +101,9 @@ pub fn write_tree(dir: &Path, villages: usize) -> anyhow::Result<std::path::Path
 /// Warning `n`: its village, step, rule and time drawn from a generator seeded by `n`, so
 /// every run and every writer agree.
 fn request(n: usize, villages: &[RegionCode]) -> AppendRequest {
-    let mut rng = StdRng::seed_from_u64(n as u64);
-    let village = villages[rng.gen_range(0..villages.len())];
-    let raised = now() - Duration::minutes(rng.gen_range(0..365 * 24 * 60));
-    let weights: u32 = STEPS.iter().map(|(_, w)| w).sum();
-    let mut pick = rng.gen_range(0..weights);
-    let step = STEPS
-        .iter()
-        .find(|(_, w)| {
-            let hit = pick < *w;
-            pick = pick.saturating_sub(*w);
-            hit
-        })
-        .map_or(Step::Closed, |(s, _)| *s);
-    let rule = (rng.gen_range(0..10) > 0).then(|| RULES[rng.gen_range(0..RULES.len())]);
-    let overdue = rng.gen_range(0..5) == 0;
-    let facts = lifecycle(n, village, raised, step, rule, overdue);
+    let d = draw(&mut StdRng::seed_from_u64(n as u64), villages);
+    let raised = d.raised;
+    let facts = lifecycle(n, d.village, raised, d.step, d.rule, d.overdue);
     AppendRequest {
         stream: format!("W{}-{n:07}", raised.format("%Y%m%d")),
         expected_version: 0,
