@@ -135,7 +135,7 @@ pub fn request_token(parts: &Parts) -> Option<String> {
 
 /// The session cookie's token, if the request carries one.
 pub fn session_cookie(parts: &Parts) -> Option<String> {
-    cookie(parts, SESSION_COOKIE).filter(|t| !t.is_empty())
+    cookie(&parts.headers, SESSION_COOKIE)
 }
 
 pub fn bearer(parts: &Parts) -> Option<String> {
@@ -146,14 +146,38 @@ pub fn bearer(parts: &Parts) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
-    let header = parts
-        .headers
-        .get(axum::http::header::COOKIE)?
-        .to_str()
-        .ok()?;
-    header.split(';').find_map(|pair| {
-        let (key, value) = pair.trim().split_once('=')?;
-        (key == name).then(|| value.to_string())
-    })
+/// A cookie's non-empty value from the request headers, whichever `Cookie` header holds it:
+/// the one reader of cookies for pages, the API and the live stream's upgrade request.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_string())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, header};
+
+    use super::cookie;
+
+    #[test]
+    fn the_token_cookie_is_found_among_other_cookies_and_headers() {
+        let mut headers = HeaderMap::new();
+        headers.append(header::COOKIE, "theme=dark".parse().unwrap());
+        headers.append(
+            header::COOKIE,
+            "lang=zh; qingfeng_token=abc".parse().unwrap(),
+        );
+        assert_eq!(cookie(&headers, "qingfeng_token").as_deref(), Some("abc"));
+        assert_eq!(cookie(&headers, "other"), None);
+        let mut empty = HeaderMap::new();
+        empty.insert(header::COOKIE, "qingfeng_token=".parse().unwrap());
+        assert_eq!(cookie(&empty, "qingfeng_token"), None);
+    }
 }

@@ -50,7 +50,7 @@ pub use scope::{Scope, ScopeError};
 pub use stats::{ConnectionStats, HubStats, ScopeStats, WsCounters};
 
 use axum::extract::{Query, Request, State, rejection::QueryRejection};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -103,7 +103,9 @@ pub async fn upgrade(
     let token = in_url
         .clone()
         .or_else(|| crate::http::auth::bearer(&parts))
-        .or_else(|| cookie(&parts.headers, "qingfeng_token"))
+        // Browsers send the page's cookies with the upgrade request: how a signed-in wall
+        // authenticates without a query token.
+        .or_else(|| crate::http::auth::cookie(&parts.headers, "qingfeng_token"))
         .ok_or_else(|| {
             ApiError::unauthorized(
                 "sign in first: send the qingfeng_token cookie, an Authorization header, or a display's token=",
@@ -201,20 +203,6 @@ fn resume_point(query: &StreamQuery) -> Result<Option<(String, u64)>, ApiError> 
     Ok(query.epoch.clone().map(|epoch| (epoch, since)))
 }
 
-/// A cookie's value from the request headers (browsers send the page's cookies with the
-/// upgrade request, which is how a signed-in wall authenticates without a query token).
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|header| header.split(';'))
-        .find_map(|pair| {
-            let (key, value) = pair.trim().split_once('=')?;
-            (key == name && !value.is_empty()).then(|| value.to_string())
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,16 +227,5 @@ mod tests {
     fn a_since_that_is_not_a_number_is_refused() {
         let err = resume_point(&query(Some("ab12"), Some("-1"))).unwrap_err();
         assert_eq!(err.status, 422);
-    }
-
-    #[test]
-    fn the_token_cookie_is_found_among_other_cookies() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::COOKIE,
-            "theme=dark; qingfeng_token=abc".parse().unwrap(),
-        );
-        assert_eq!(cookie(&headers, "qingfeng_token").as_deref(), Some("abc"));
-        assert_eq!(cookie(&headers, "other"), None);
     }
 }
