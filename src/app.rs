@@ -105,6 +105,7 @@ impl App {
             .geojson_path
             .clone()
             .or_else(|| source.file().and_then(boundaries_beside));
+        let regions = Arc::new(regions);
         let maps = load_maps(geojson.as_deref(), &regions)?;
         let demo_users = crate::demo::users_file(source.file());
         let accelerated = config
@@ -114,7 +115,7 @@ impl App {
             Some(clock) => Arc::new(clock.clone()),
             None => config.clock.clone(),
         };
-        let engine = Engine::start(store, clock, Arc::new(settings), Arc::new(regions))
+        let engine = Engine::start(store, clock, Arc::new(settings), regions)
             .await
             .context("catching the projection up with the log")?;
         let engine = Arc::new(engine);
@@ -259,14 +260,14 @@ pub fn boundaries_beside(regions_path: &std::path::Path) -> Option<PathBuf> {
     beside.is_file().then_some(beside)
 }
 
-fn load_maps(path: Option<&std::path::Path>, regions: &RegionTree) -> anyhow::Result<Maps> {
+fn load_maps(path: Option<&std::path::Path>, regions: &Arc<RegionTree>) -> anyhow::Result<Maps> {
     let Some(path) = path else {
         tracing::info!("no boundary file: every map is drawn as tiles");
-        return Ok(Maps::build(regions, &Boundaries::default()));
+        return Ok(Maps::build(regions.clone(), Boundaries::default()));
     };
     let boundaries = Boundaries::load(path, regions)
         .with_context(|| format!("loading the region boundaries {}", path.display()))?;
-    let maps = Maps::build(regions, &boundaries);
+    let maps = Maps::build(regions.clone(), boundaries);
     if !maps.missing.is_empty() {
         tracing::info!(
             missing = maps.missing.len(),

@@ -34,6 +34,17 @@ pub enum Level {
 }
 
 impl Level {
+    /// Every level, from the top.
+    pub const ALL: [Level; 5] = [
+        Level::Province,
+        Level::Prefecture,
+        Level::City,
+        Level::Town,
+        Level::Village,
+    ];
+}
+
+impl Level {
     /// The lowercase name used in serialised data and in error messages.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -22,8 +22,6 @@ const CHUNK_WARNINGS: usize = 2_000;
 const READ_AHEAD: usize = 4;
 /// Events per page read while folding the log.
 const EVENT_PAGE: u64 = 10_000;
-/// Where the single-record checkpoint of format 2 was kept; removed once a chunked one exists.
-const OLD_CHECKPOINT_KEY: &str = "projection.warnings";
 
 /// What this instance knows of its own checkpoints.
 #[derive(Debug, Default)]
@@ -104,9 +102,6 @@ impl Engine {
         if full {
             log.rows_since_full = 0;
             self.store.remove_checkpoints_before(position).await?;
-            self.store
-                .put_meta(OLD_CHECKPOINT_KEY, &serde_json::Value::Null)
-                .await?;
         } else {
             log.rows_since_full += marker.rows;
         }

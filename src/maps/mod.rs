@@ -35,7 +35,7 @@ pub struct RenderedMap {
 /// same few maps again and again, so the most recently used are kept.
 pub struct Maps {
     tree: Arc<RegionTree>,
-    boundaries: Arc<Boundaries>,
+    boundaries: Boundaries,
     drawn: quick_cache::sync::Cache<RegionCode, Arc<RenderedMap>>,
     /// Regions of the tree without a shape.
     pub missing: Vec<RegionCode>,
@@ -54,13 +54,14 @@ impl std::fmt::Debug for Maps {
 }
 
 impl Maps {
-    /// The maps of every region of the tree, drawn as they are asked for.
-    pub fn build(tree: &RegionTree, boundaries: &Boundaries) -> Maps {
+    /// The maps of every region of the tree (the one the engine shares), drawn as they are
+    /// asked for.
+    pub fn build(tree: Arc<RegionTree>, boundaries: Boundaries) -> Maps {
         Maps {
-            tree: Arc::new(tree.clone()),
-            boundaries: Arc::new(boundaries.clone()),
+            missing: boundaries.missing(&tree),
+            tree,
+            boundaries,
             drawn: quick_cache::sync::Cache::new(MAPS_KEPT),
-            missing: boundaries.missing(tree),
         }
     }
 

@@ -172,7 +172,7 @@ fn the_demo_maps_show_the_children_of_each_region_inside_the_view_box() {
     ));
     let boundaries = Boundaries::load(path, &tree).expect("the demo boundaries load");
     assert!(boundaries.missing(&tree).is_empty());
-    let maps = Maps::build(&tree, &boundaries);
+    let maps = Maps::build(std::sync::Arc::new(tree.clone()), boundaries.clone());
     let city = maps.get(&tree.root().code).unwrap();
     assert_eq!(city.view.regions.len(), 7);
     let height: f64 = city

@@ -69,7 +69,7 @@ fn every_child_is_a_tile_ordered_by_code_inside_the_view_box_and_apart() {
 #[test]
 fn a_county_without_a_boundary_file_has_a_tile_map_at_every_level() {
     let tree = qixian();
-    let maps = Maps::build(&tree, &Boundaries::default());
+    let maps = Maps::build(std::sync::Arc::new(tree.clone()), Boundaries::default());
     let county = maps.get(&code("410221000000")).unwrap();
     assert!(county.view.regions.is_empty());
     assert_eq!(
@@ -116,7 +116,7 @@ fn children_without_a_shape_are_tiles_below_the_shapes() {
         r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"code":"990102100000"}},"geometry":{{"type":"Polygon","coordinates":{square}}}}}]}}"#
     );
     let boundaries = Boundaries::from_str("one.geojson", &text, &tree).unwrap();
-    let maps = Maps::build(&tree, &boundaries);
+    let maps = Maps::build(std::sync::Arc::new(tree.clone()), boundaries.clone());
     let city = &maps.get(&code("990102000000")).unwrap().view;
     assert_eq!(city.regions.len(), 1, "青溪镇 has its shape");
     let towns = tree.children(&code("990102000000")).len();

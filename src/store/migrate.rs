@@ -56,6 +56,15 @@ const TWO_TO_THREE: &str = "
 
 /// Migrates the store to the current format if it is older; does nothing otherwise.
 pub(super) async fn run(db: &Surreal<Any>) -> Result<(), StoreError> {
+    // The projection's checkpoint was one record before it came in chunks
+    // (`projection_checkpoints.rs`); at a million warnings that record is half a gigabyte
+    // nothing reads any more.
+    let mut response = db
+        .query("DELETE meta:⟨projection.warnings⟩ RETURN NONE")
+        .await?;
+    if let Some(error) = first_error(&mut response) {
+        return Err(error);
+    }
     let mut response = db.query(OLD_TABLES).await?;
     let old: Vec<bool> = response.take(1)?;
     let (format_one, format_two) = (old.first() == Some(&true), old.get(1) == Some(&true));

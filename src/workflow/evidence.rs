@@ -8,41 +8,54 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-/// A warning's evidence as compact JSON text (`null` when there is none).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Evidence(Box<str>);
+/// A warning's evidence as compact JSON text (`null` when there is none), written out as it
+/// is, without parsing or copying it again.
+#[derive(Clone)]
+pub struct Evidence(Box<RawValue>);
 
 impl Evidence {
     pub fn from_value(value: &serde_json::Value) -> Evidence {
-        Evidence(value.to_string().into_boxed_str())
+        let raw = serde_json::value::to_raw_value(value).unwrap_or_else(|_| null());
+        Evidence(raw)
     }
 
     /// The evidence as a JSON value.
     pub fn to_value(&self) -> serde_json::Value {
-        serde_json::from_str(&self.0).unwrap_or(serde_json::Value::Null)
+        serde_json::from_str(self.as_json()).unwrap_or(serde_json::Value::Null)
     }
 
     pub fn as_json(&self) -> &str {
-        &self.0
+        self.0.get()
     }
+}
+
+fn null() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).expect("null is JSON")
 }
 
 impl Default for Evidence {
     fn default() -> Evidence {
-        Evidence("null".into())
+        Evidence(null())
     }
 }
 
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Evidence) -> bool {
+        self.as_json() == other.as_json()
+    }
+}
+
+impl Eq for Evidence {}
+
 impl std::fmt::Debug for Evidence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_json())
     }
 }
 
 impl Serialize for Evidence {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let raw = RawValue::from_string(self.0.to_string()).map_err(serde::ser::Error::custom)?;
-        raw.serialize(serializer)
+        self.0.serialize(serializer)
     }
 }
 

@@ -39,13 +39,7 @@ pub enum ScopeError {
     },
 }
 
-const LEVELS: [Level; 5] = [
-    Level::Province,
-    Level::Prefecture,
-    Level::City,
-    Level::Town,
-    Level::Village,
-];
+const LEVELS: [Level; 5] = Level::ALL;
 
 impl Scope {
     /// Parses `city` (the root of the tree, whose code the caller passes in because it

@@ -5,32 +5,16 @@
 
 use std::sync::Arc;
 
-use qingfeng::domain::region::RegionCode;
-use qingfeng::engine::{Engine, FindingOutcome, RuleFinding};
+use qingfeng::engine::Engine;
 use qingfeng::projections::{CHECKPOINT_FORMAT, Projection};
 use qingfeng::store::CheckpointMarker;
-use qingfeng::workflow::Severity;
 use serde_json::json;
 
-use crate::helpers::{TestApp, VILLAGE_LIUTANG, spawn_app};
+use crate::helpers::{TestApp, spawn_app};
 
 /// Raises a warning through a rule, so the subject index has something to restore.
 async fn raise_finding(app: &TestApp, n: usize) -> String {
-    let finding = RuleFinding {
-        rule: "lease_expiring".into(),
-        subject: format!("contract:HT-{n}"),
-        region: RegionCode::parse(VILLAGE_LIUTANG).unwrap(),
-        title: "合同即将到期未重新发包".into(),
-        summary: format!("合同HT-{n}即将到期"),
-        evidence: json!({}),
-        severity: Severity::Low,
-        deadline_days: 30,
-        reminder: false,
-    };
-    match app.engine.apply_finding(finding).await.unwrap() {
-        FindingOutcome::Raised(id) => id,
-        other => panic!("a new subject raises, got {other:?}"),
-    }
+    app.raise_lease_finding(n, 30, false).await
 }
 
 /// The projection a second engine builds from the same store: a restart after a kill
@@ -60,6 +44,9 @@ fn shape(markers: &[CheckpointMarker]) -> Vec<(bool, u64)> {
 #[tokio::test]
 async fn a_start_after_a_kill_reads_the_chain_of_checkpoints_and_the_events_after_it() {
     let app = spawn_app().await;
+    // A fresh store has no checkpoint (and reading them is no error).
+    let markers = app.engine.store().checkpoint_markers().await.unwrap();
+    assert!(markers.is_empty(), "{markers:?}");
     let steward = app.login("liutang").await;
     let mut ids = Vec::new();
     for n in 0..6 {

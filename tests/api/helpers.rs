@@ -248,16 +248,46 @@ impl TestApp {
 
     /// Signs the user in again: a token of its own, beside any other.
     pub async fn new_session(&self, username: &str) -> String {
+        self.sign_in_with(username, PASSWORD).await
+    }
+
+    /// Signs in with a password of the user's own (a demo user's, say); returns the token.
+    pub async fn sign_in_with(&self, username: &str, password: &str) -> String {
         let response = self
             .client
             .post(format!("{}/api/auth/login", self.address))
-            .json(&json!({"username": username, "password": PASSWORD}))
+            .json(&json!({"username": username, "password": password}))
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "login of {username}");
         let body: Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Applies the finding of the lease rule for contract HT-`n` in 柳塘村 (a reminder or
+    /// a red warning); returns the id of the warning it raised.
+    pub async fn raise_lease_finding(
+        &self,
+        n: usize,
+        deadline_days: u32,
+        reminder: bool,
+    ) -> String {
+        let finding = qingfeng::engine::RuleFinding {
+            rule: "lease_expiring".into(),
+            subject: format!("contract:HT-{n}"),
+            region: qingfeng::domain::region::RegionCode::parse(VILLAGE_LIUTANG).unwrap(),
+            title: "合同即将到期未重新发包".into(),
+            summary: format!("合同HT-{n}即将到期"),
+            evidence: json!({}),
+            severity: qingfeng::workflow::Severity::Low,
+            deadline_days,
+            reminder,
+        };
+        match self.engine.apply_finding(finding).await.unwrap() {
+            qingfeng::engine::FindingOutcome::Raised(id) => id,
+            other => panic!("a new subject raises, got {other:?}"),
+        }
     }
 
     /// Signs the token out; returns the status.

@@ -1,10 +1,7 @@
 //! The live projection equals a full replay of the log.
 
 use chrono::Duration;
-use qingfeng::domain::region::RegionCode;
-use qingfeng::engine::{FindingOutcome, RuleFinding};
 use qingfeng::projections::Projection;
-use qingfeng::workflow::Severity;
 use serde_json::json;
 
 use crate::helpers::{VILLAGE_LIUTANG, VILLAGE_SHIMEN, spawn_app};
@@ -43,21 +40,7 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
     // Three yellow reminders: one closed, one left to expire (5 days), one left open.
     let mut reminders = Vec::new();
     for (n, days) in [(1, 60), (2, 5), (3, 60)] {
-        let finding = RuleFinding {
-            rule: "lease_expiring".into(),
-            subject: format!("contract:HT-{n}"),
-            region: RegionCode::parse(VILLAGE_LIUTANG).unwrap(),
-            title: "合同即将到期未重新发包".into(),
-            summary: format!("合同HT-{n}即将到期"),
-            evidence: json!({}),
-            severity: Severity::Low,
-            deadline_days: days,
-            reminder: true,
-        };
-        let FindingOutcome::Raised(id) = app.engine.apply_finding(finding).await.unwrap() else {
-            panic!("a new subject raises")
-        };
-        reminders.push(id);
+        reminders.push(app.raise_lease_finding(n, days, true).await);
     }
     app.command_ok(
         &liutang,

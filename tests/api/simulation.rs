@@ -141,27 +141,8 @@ async fn the_real_county_of_qixian_runs_as_a_demo_with_its_own_users_data_and_pa
     assert!(towns >= 15, "warnings in {towns} of 22 towns");
     assert!(by_rule >= 20, "the scan raised {by_rule} rule subjects");
     // 史庄村's steward signs in with the demo password and sees only the village's tasks.
-    let login: serde_json::Value = app
-        .client
-        .post(format!("{}/api/auth/login", app.address))
-        .json(&serde_json::json!({"username": "shizhuang", "password": "qingfeng-demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let steward = login["token"].as_str().expect("the demo steward signs in");
-    let page: serde_json::Value = app
-        .client
-        .get(format!("{}/api/warnings?limit=200", app.address))
-        .bearer_auth(steward)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let steward = app.sign_in_with("shizhuang", "qingfeng-demo").await;
+    let page = app.get_json(&steward, "/api/warnings?limit=200").await;
     let items = page["items"].as_array().unwrap();
     assert!(!items.is_empty(), "{page}");
     assert!(

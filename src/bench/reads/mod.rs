@@ -28,8 +28,9 @@ use crate::projections::{ListKey, Projection};
 use crate::regions::RegionTree;
 use crate::workflow::{Colour, Step, Warning};
 
+/// The two scales and the province both `reads` and `scale` measure.
 #[derive(Args, Debug)]
-pub struct ReadsArgs {
+pub struct Scales {
     /// Warnings at the large scale.
     #[arg(long, default_value_t = 1_000_000)]
     pub warnings: usize,
@@ -39,6 +40,12 @@ pub struct ReadsArgs {
     /// Villages in the generated province (about).
     #[arg(long, default_value_t = 52_000)]
     pub villages: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ReadsArgs {
+    #[command(flatten)]
+    pub scales: Scales,
     /// Times each read is repeated (on regions drawn at random of its level).
     #[arg(long, default_value_t = 200)]
     pub repeats: usize,
@@ -49,11 +56,11 @@ const PAGE: usize = 50;
 const DEEP: usize = 20;
 
 pub async fn run(args: ReadsArgs) -> anyhow::Result<()> {
-    let tree = data::province(args.villages).context("generating the province")?;
+    let tree = data::province(args.scales.villages).context("generating the province")?;
     let villages = tree.villages().count();
     eprintln!("province: {} regions, {villages} villages", tree.len());
     let mut lines = Vec::new();
-    for warnings in [args.small, args.warnings] {
+    for warnings in [args.scales.small, args.scales.warnings] {
         let rss_before = resident_mb();
         let started = Instant::now();
         let projection = data::projection(&tree, warnings, 7);
@@ -95,14 +102,7 @@ impl Figures {
 fn measure(tree: &RegionTree, p: &Projection, repeats: usize) -> Figures {
     let mut rng = StdRng::seed_from_u64(11);
     let mut rows = Vec::new();
-    let levels = [
-        Level::Province,
-        Level::Prefecture,
-        Level::City,
-        Level::Town,
-        Level::Village,
-    ];
-    for level in levels {
+    for level in Level::ALL {
         let codes: Vec<RegionCode> = tree
             .iter()
             .filter(|r| r.level == level)
@@ -206,9 +206,19 @@ fn time(
             started.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
+    let (p50, p99) = p50_p99(&mut samples);
+    json!({"read": read, "p50_ms": p50, "p99_ms": p99})
+}
+
+/// The median and 99th percentile of `samples` (milliseconds), rounded to the microsecond;
+/// NaN (written as null) when there are none.
+pub(crate) fn p50_p99(samples: &mut [f64]) -> (f64, f64) {
     samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    json!({"read": read, "p50_ms": round(at(0.5)), "p99_ms": round(at(0.99))})
+    let at = |q: f64| match samples.len() {
+        0 => f64::NAN,
+        n => round(samples[((n as f64 - 1.0) * q).round() as usize]),
+    };
+    (at(0.5), at(0.99))
 }
 
 fn deep_page(p: &Projection, code: RegionCode) -> usize {

@@ -25,15 +25,8 @@ use crate::regions::RegionTree;
 
 #[derive(Args, Debug)]
 pub struct ScaleArgs {
-    /// Warnings at the large scale.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub warnings: usize,
-    /// Warnings at the small scale, measured in the same run.
-    #[arg(long, default_value_t = 10_000)]
-    pub small: usize,
-    /// Villages in the generated province (about).
-    #[arg(long, default_value_t = 52_000)]
-    pub villages: usize,
+    #[command(flatten)]
+    pub scales: crate::bench::reads::Scales,
     /// Times each read is repeated.
     #[arg(long, default_value_t = 100)]
     pub repeats: usize,
@@ -50,14 +43,14 @@ pub async fn run(args: ScaleArgs) -> anyhow::Result<()> {
     let temporary = tempfile::tempdir()?;
     let dir = args.dir.as_deref().unwrap_or(temporary.path());
     std::fs::create_dir_all(dir)?;
-    let regions = build::write_tree(dir, args.villages)?;
+    let regions = build::write_tree(dir, args.scales.villages)?;
     let tree = RegionTree::load(&regions)?;
     eprintln!(
         "province: {} regions, {} villages",
         tree.len(),
         tree.villages().count()
     );
-    for warnings in [args.small, args.warnings] {
+    for warnings in [args.scales.small, args.scales.warnings] {
         let line = one_scale(&args, dir, &regions, &tree, warnings).await?;
         println!("{line}");
     }

@@ -18,13 +18,6 @@ use crate::regions::RegionTree;
 
 /// The deep page: the 21st, reached by following `next` twenty times.
 const DEEP: usize = 20;
-const LEVELS: [Level; 5] = [
-    Level::Province,
-    Level::Prefecture,
-    Level::City,
-    Level::Town,
-    Level::Village,
-];
 
 /// p50 and p99 of one read, in milliseconds.
 pub struct Timed {
@@ -48,7 +41,7 @@ pub async fn measure(
 ) -> anyhow::Result<Vec<Timed>> {
     let mut rng = StdRng::seed_from_u64(11);
     let mut rows = Vec::new();
-    for level in LEVELS {
+    for level in Level::ALL {
         let codes: Vec<RegionCode> = tree
             .iter()
             .filter(|r| r.level == level)
@@ -161,19 +154,12 @@ async fn snapshots(
     Ok(timed(&format!("snapshot {}", level.as_str()), samples))
 }
 
+/// No samples (no region of the level has 21 pages) are written as null.
 fn timed(read: &str, mut samples: Vec<f64>) -> Timed {
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        if samples.is_empty() {
-            // No region of the level has 21 pages: written as null.
-            return f64::NAN;
-        }
-        let value = samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-        (value * 1000.0).round() / 1000.0
-    };
+    let (p50_ms, p99_ms) = crate::bench::reads::p50_p99(&mut samples);
     Timed {
         read: read.to_string(),
-        p50_ms: at(0.5),
-        p99_ms: at(0.99),
+        p50_ms,
+        p99_ms,
     }
 }
