@@ -66,8 +66,8 @@ impl Default for Config {
             bind: "127.0.0.1:8080".parse().expect("a valid address"),
             regions_path: None,
             geojson_path: None,
-            lifecycle_path: PathBuf::from("workflows/lifecycle.toml"),
-            rules_dir: PathBuf::from("workflows/rules"),
+            lifecycle_path: crate::home::shipped("workflows/lifecycle.toml"),
+            rules_dir: crate::home::shipped("workflows/rules"),
             demo: false,
             run_scheduler: true,
             follow_log: true,
@@ -91,7 +91,7 @@ pub struct App {
 
 impl App {
     pub async fn build(config: Config) -> anyhow::Result<App> {
-        let settings = LifecycleSettings::load(&config.lifecycle_path)?;
+        let settings = load_lifecycle(&config.lifecycle_path)?;
         let catalogue = Catalogue::load_dir(&config.rules_dir)?;
         let store = Store::connect(&config.store_url)
             .await
@@ -248,8 +248,16 @@ impl App {
     }
 }
 
-/// Reads the region boundaries and draws every region's map. A bad file stops the start
-/// naming the feature and field; regions without a shape only lack them on their maps.
+/// Reads and checks the lifecycle settings file (the workflow itself reads no files).
+pub fn load_lifecycle(path: &std::path::Path) -> anyhow::Result<LifecycleSettings> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(LifecycleSettings::from_toml_str(
+        &path.display().to_string(),
+        &text,
+    )?)
+}
+
 /// The boundary file that goes with a region tree when none is named: the file beside it
 /// with the same name and `.geojson` (`seeds/regions.csv` → `seeds/regions.geojson`), if
 /// there is one. A boundary file belongs to its tree: the demo's shapes are the demo
@@ -260,6 +268,8 @@ pub fn boundaries_beside(regions_path: &std::path::Path) -> Option<PathBuf> {
     beside.is_file().then_some(beside)
 }
 
+/// Reads the region boundaries and draws every region's map. A bad file stops the start
+/// naming the feature and field; regions without a shape only lack them on their maps.
 fn load_maps(path: Option<&std::path::Path>, regions: &Arc<RegionTree>) -> anyhow::Result<Maps> {
     let Some(path) = path else {
         tracing::info!("no boundary file: every map is drawn as tiles");

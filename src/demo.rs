@@ -72,7 +72,7 @@ pub fn users_file(tree_file: Option<&Path>) -> PathBuf {
     tree_file
         .map(|file| file.with_extension("users.csv"))
         .filter(|beside| beside.is_file())
-        .unwrap_or_else(|| PathBuf::from("seeds/demo-users.csv"))
+        .unwrap_or_else(|| crate::home::shipped("seeds/demo-users.csv"))
 }
 
 /// Reads and hashes the demo users. Errors name the row.

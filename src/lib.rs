@@ -27,6 +27,8 @@ pub mod domain;
 pub mod engine;
 /// Keeps the projection up with events other instances sharing the store append.
 pub mod follower;
+/// The data directory the shipped workflows/ and seeds/ are found in.
+pub mod home;
 /// Periodic clean-up of what strangers can make the server remember.
 pub mod housekeeping;
 /// The HTTP API.

@@ -12,6 +12,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::app::{App, Config};
+use crate::home;
 use crate::projections::Projection;
 use crate::store::Store;
 use crate::ws::{WsLimits, limits};
@@ -31,6 +32,11 @@ pub struct Cli {
         default_value = "human"
     )]
     pub log_format: LogFormat,
+    /// The folder holding the shipped workflows/ and seeds/. Default: the current
+    /// directory, a package's share/qingfeng, /opt/qingfeng or the source checkout, the
+    /// first that has them.
+    #[arg(long, global = true, env = "QINGFENG_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Commands,
 }
@@ -85,12 +91,12 @@ pub struct SetupArgs {
     /// store with `qingfeng regions import`, else the demo city's `seeds/regions.csv`.
     #[arg(long)]
     pub regions: Option<PathBuf>,
-    /// The lifecycle settings.
-    #[arg(long, default_value = "workflows/lifecycle.toml")]
-    pub lifecycle: PathBuf,
-    /// The rule catalogue directory.
-    #[arg(long, default_value = "workflows/rules")]
-    pub rules: PathBuf,
+    /// The lifecycle settings. Default: workflows/lifecycle.toml in the data directory.
+    #[arg(long)]
+    pub lifecycle: Option<PathBuf>,
+    /// The rule catalogue directory. Default: workflows/rules in the data directory.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
     /// Security settings (import limits among them): a TOML file like deploy/security.toml.
     #[arg(long, env = "QINGFENG_SECURITY")]
     pub security: Option<PathBuf>,
@@ -146,9 +152,9 @@ pub struct ServeArgs {
     /// store with `qingfeng regions import`, else the demo city's `seeds/regions.csv`.
     #[arg(long)]
     pub regions: Option<PathBuf>,
-    /// The lifecycle settings.
-    #[arg(long, default_value = "workflows/lifecycle.toml")]
-    pub lifecycle: PathBuf,
+    /// The lifecycle settings. Default: workflows/lifecycle.toml in the data directory.
+    #[arg(long)]
+    pub lifecycle: Option<PathBuf>,
     /// Region boundaries for the maps: GeoJSON, one feature per region with `properties.code`.
     /// Default: the `.geojson` file beside the region tree with its name, if there is one
     /// (the demo's); regions without a shape are drawn as generated tiles.
@@ -221,6 +227,7 @@ pub enum UsersCommand {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    home::init(home::locate(cli.data_dir.as_deref())?);
     match cli.command {
         Commands::Serve(args) => serve(args).await,
         Commands::Users { command } => users::run(command).await,
@@ -260,9 +267,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         security,
         store_url: args.store.store,
         bind: args.bind,
-        geojson_path: args.geojson,
-        regions_path: args.regions,
-        lifecycle_path: args.lifecycle,
+        geojson_path: args.geojson.map(home::typed),
+        regions_path: args.regions.map(home::typed),
+        lifecycle_path: shipped_or_typed(args.lifecycle, LIFECYCLE),
+        rules_dir: home::shipped(RULES),
         demo: args.demo,
         simulation_speed: (args.demo && !args.still).then_some(args.speed),
         ws: WsLimits {
@@ -319,6 +327,15 @@ fn cli_actor() -> String {
     format!("cli:{os_user}")
 }
 
+/// The shipped lifecycle settings and rule catalogue, in the data directory.
+const LIFECYCLE: &str = "workflows/lifecycle.toml";
+const RULES: &str = "workflows/rules";
+
+/// The file a user named (found as `home::typed` finds it), else the shipped one.
+fn shipped_or_typed(named: Option<PathBuf>, shipped: &str) -> PathBuf {
+    named.map_or_else(|| home::shipped(shipped), home::typed)
+}
+
 /// The security settings from `--security FILE`, or the defaults.
 pub fn load_security(
     path: Option<&std::path::Path>,
@@ -334,10 +351,13 @@ pub fn load_security(
 pub async fn open_engine(
     setup: &SetupArgs,
 ) -> anyhow::Result<(crate::engine::Engine, crate::rules::catalogue::Catalogue)> {
-    let settings = crate::workflow::LifecycleSettings::load(&setup.lifecycle)?;
-    let catalogue = crate::rules::catalogue::Catalogue::load_dir(&setup.rules)?;
+    let lifecycle = shipped_or_typed(setup.lifecycle.clone(), LIFECYCLE);
+    let settings = crate::app::load_lifecycle(&lifecycle)?;
+    let rules = shipped_or_typed(setup.rules.clone(), RULES);
+    let catalogue = crate::rules::catalogue::Catalogue::load_dir(&rules)?;
+    let regions = setup.regions.clone().map(home::typed);
     let store = Store::connect(&setup.store.store).await?;
-    let (regions, _) = crate::regions::stored::resolve(&store, setup.regions.as_deref()).await?;
+    let (regions, _) = crate::regions::stored::resolve(&store, regions.as_deref()).await?;
     let engine = crate::engine::Engine::start(
         store,
         std::sync::Arc::new(crate::clock::SystemClock),

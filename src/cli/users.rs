@@ -29,7 +29,9 @@ pub async fn run(command: UsersCommand) -> anyhow::Result<()> {
             // made by hand meets the policy.
             PasswordPolicy::default().check(&password)?;
             let store = Store::connect(&store.store).await?;
-            let (tree, _) = crate::regions::stored::resolve(&store, regions.as_deref()).await?;
+            let (tree, _) =
+                crate::regions::stored::resolve(&store, regions.map(crate::home::typed).as_deref())
+                    .await?;
             let user =
                 crate::demo::new_user(&username, &password, &role, &region, &display_name, &tree)?;
             let action = match store.get_user(&username).await? {

@@ -14,6 +14,7 @@ use rand::Rng;
 use super::{Engine, EngineError};
 use crate::projections::{CHECKPOINT_FORMAT, CheckpointChunk, CheckpointLoader, Projection};
 use crate::store::{CheckpointMarker, Store, StoreError};
+use crate::store::{decode_chunk, encode_chunk};
 
 /// Warnings per stored chunk: about a megabyte of JSON, serialized under a short read lock.
 const CHUNK_WARNINGS: usize = 2_000;
@@ -126,8 +127,11 @@ impl Engine {
                 serde_json::to_string(&chunk)
             });
             let text = text.map_err(|e| StoreError::Database(format!("checkpoint: {e}")))?;
+            let stored = tokio::task::spawn_blocking(move || encode_chunk(&text))
+                .await
+                .map_err(|e| StoreError::Database(format!("compressing a checkpoint: {e}")))?;
             self.store
-                .write_checkpoint_chunk(position, nonce, chunks, text)
+                .write_checkpoint_chunk(position, nonce, chunks, stored)
                 .await?;
             chunks += 1;
         }
@@ -205,10 +209,14 @@ async fn restore_checkpoints(
     // (the larger part) uses every core while the loader takes chunks in order.
     let chunks = plan.markers.iter().flat_map(|m| {
         (0..m.chunks).map(move |index| async move {
-            let text = store
+            let stored = store
                 .read_checkpoint_chunk(m.position, m.nonce, index)
                 .await?;
-            tokio::task::spawn_blocking(move || serde_json::from_str::<CheckpointChunk>(&text))
+            let parse = move || {
+                let text = decode_chunk(&stored)?;
+                serde_json::from_str::<CheckpointChunk>(&text).map_err(|e| e.to_string())
+            };
+            tokio::task::spawn_blocking(parse)
                 .await
                 .map_err(|e| StoreError::Database(format!("parsing a checkpoint chunk: {e}")))?
                 .map_err(|e| StoreError::Database(format!("a checkpoint chunk is corrupt: {e}")))

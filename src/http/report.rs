@@ -23,7 +23,7 @@ use super::client::client_ip;
 use super::error::ApiError;
 use super::public::{private_page, too_many};
 use super::public_pages::{layout, problem_page};
-use super::report_pages::{Draft, category_name, progress, receipt_body, report_form};
+use super::report_pages::{Choice, Draft, category_name, progress, receipt_body, report_form};
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::Role;
 use crate::domain::region::RegionCode;
@@ -47,9 +47,12 @@ const MAX_FIELD_BYTES: usize = 256;
 #[derive(serde::Deserialize)]
 pub struct FormQuery {
     region: Option<String>,
+    town: Option<String>,
 }
 
-/// `GET /public/report?region=CODE`: the form (the region chosen if given).
+/// `GET /public/report?region=CODE`: the form (the region chosen if given). In a tree
+/// too large for one list of villages, first the town (`?town=CODE` then shows its
+/// villages).
 pub async fn form(State(state): State<AppState>, Query(query): Query<FormQuery>) -> Response {
     let Some(max_chars) = max_text_chars(&state) else {
         return closed();
@@ -58,7 +61,15 @@ pub async fn form(State(state): State<AppState>, Query(query): Query<FormQuery>)
         region: query.region.unwrap_or_default().chars().take(12).collect(),
         ..Draft::default()
     };
-    render_form(&state, &draft, max_chars, None, StatusCode::OK)
+    let town: Option<String> = query.town.map(|t| t.chars().take(12).collect());
+    render_form(
+        &state,
+        &draft,
+        town.as_deref(),
+        max_chars,
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// `POST /public/report` (multipart).
@@ -79,7 +90,7 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, multipart: Mult
             } else {
                 StatusCode::UNPROCESSABLE_ENTITY
             };
-            return render_form(&state, &draft, max_chars, Some(&problem), status);
+            return render_form(&state, &draft, None, max_chars, Some(&problem), status);
         }
     };
     let now = state.clock.now();
@@ -96,6 +107,7 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, multipart: Mult
         return render_form(
             &state,
             &sent.draft,
+            None,
             max_chars,
             Some(problem),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -433,13 +445,16 @@ fn max_text_chars(state: &AppState) -> Option<usize> {
 fn render_form(
     state: &AppState,
     draft: &Draft,
+    town: Option<&str>,
     max_chars: usize,
     problem: Option<&str>,
     status: StatusCode,
 ) -> Response {
     let challenge = state.public_limits.challenges.issue(state.clock.now());
+    let regions = state.engine.regions();
     let body = report_form(
-        state.engine.regions(),
+        regions,
+        &Choice::of(regions, town, draft),
         draft,
         &challenge,
         max_chars,

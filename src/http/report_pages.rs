@@ -3,7 +3,8 @@
 use maud::{Markup, html};
 
 use super::challenge::Issued;
-use crate::regions::RegionTree;
+use crate::domain::region::{Level, RegionCode};
+use crate::regions::{Region, RegionTree};
 
 /// The categories a report may have: (wire name, what the public reads).
 pub const CATEGORIES: [(&str, &str); 4] = [
@@ -27,10 +28,48 @@ pub struct Draft {
     pub phone: String,
 }
 
+/// Above this many villages one list of every village is too long to choose from (and
+/// to send: a province's 52,000 options are about 3 MB), so the form asks for the town
+/// first. 杞县 (600 villages) keeps one list; 开封市 (2,528) and a province ask.
+pub const ONE_LIST_MAX_VILLAGES: usize = 1_000;
+
+/// Which villages the form offers.
+pub enum Choice<'a> {
+    /// Every village of the tree, grouped by town.
+    Every,
+    /// The villages of one town, chosen first.
+    InTown(&'a Region),
+    /// None yet: the town is chosen first.
+    TownFirst,
+}
+
+impl<'a> Choice<'a> {
+    /// What to offer for a tree, a town asked for in the query and the village of a draft.
+    /// A draft's village decides its town, so a form sent back for a correction keeps it.
+    pub fn of(regions: &'a RegionTree, town: Option<&str>, draft: &Draft) -> Choice<'a> {
+        if regions.villages().count() <= ONE_LIST_MAX_VILLAGES {
+            return Choice::Every;
+        }
+        let town_of_draft = RegionCode::parse(&draft.region)
+            .ok()
+            .and_then(|code| regions.get(&code))
+            .and_then(|village| village.parent)
+            .and_then(|parent| regions.get(&parent));
+        let asked = town
+            .and_then(|code| RegionCode::parse(code).ok())
+            .and_then(|code| regions.get(&code));
+        match town_of_draft.or(asked) {
+            Some(town) if town.level == Level::Town => Choice::InTown(town),
+            _ => Choice::TownFirst,
+        }
+    }
+}
+
 /// The report form: where, what kind, what happened, a phone number and a photo if the
-/// reporter wishes, and the challenge.
+/// reporter wishes, and the challenge. In a large tree, first a form choosing the town.
 pub fn report_form(
     regions: &RegionTree,
+    choice: &Choice,
     draft: &Draft,
     challenge: &Issued,
     max_chars: usize,
@@ -42,19 +81,57 @@ pub fn report_form(
         @if let Some(problem) = problem {
             p.problem role="alert" { (problem) }
         }
+        @match choice {
+            Choice::TownFirst => (town_form(regions)),
+            _ => (full_form(regions, choice, draft, challenge, max_chars)),
+        }
+    }
+}
+
+/// The first step in a large tree: which town (乡镇、街道), by a plain GET so it works
+/// without scripts.
+fn town_form(regions: &RegionTree) -> Markup {
+    html! {
+        form.lookup method="get" action="/public/report" {
+            label for="town" { "反映哪里：先选乡镇（街道）" }
+            select #town name="town" required {
+                option value="" { "请选择乡镇（街道）" }
+                @for (county, towns) in towns_by_county(regions) {
+                    optgroup label=(county) {
+                        @for town in towns {
+                            option value=(town.code.as_str()) { (town.name) }
+                        }
+                    }
+                }
+            }
+            button.primary type="submit" { "下一步" }
+        }
+    }
+}
+
+fn full_form(
+    regions: &RegionTree,
+    choice: &Choice,
+    draft: &Draft,
+    challenge: &Issued,
+    max_chars: usize,
+) -> Markup {
+    html! {
         form.lookup method="post" action="/public/report" enctype="multipart/form-data" {
             label for="region" { "反映哪里" }
             select #region name="region" required {
                 option value="" { "请选择村（社区）" }
-                // Every town of the tree, however deep it is rooted; below a county the
-                // group names the county too (杞县 · 五里河镇).
-                @for town in regions.towns() {
-                    optgroup label=(town_label(regions, town)) {
-                        @for village in regions.children(&town.code).iter().filter_map(|c| regions.get(c)) {
-                            option value=(village.code.as_str()) selected[draft.region == village.code.as_str()] { (village.name) }
-                        }
-                    }
+                @match choice {
+                    Choice::InTown(town) => (villages(regions, town, draft)),
+                    // Every town of the tree, however deep it is rooted; below a county
+                    // the group names the county too (杞县 · 五里河镇).
+                    _ => @for town in regions.towns() {
+                        optgroup label=(town_label(regions, town)) { (villages(regions, town, draft)) }
+                    },
                 }
+            }
+            @if let Choice::InTown(town) = choice {
+                p.hint { (town_label(regions, town)) " · " a href="/public/report" { "换一个乡镇" } }
             }
             fieldset.categories {
                 legend { "问题类别" }
@@ -77,6 +154,29 @@ pub fn report_form(
             button.primary type="submit" { "提交" }
         }
     }
+}
+
+fn villages(regions: &RegionTree, town: &Region, draft: &Draft) -> Markup {
+    html! {
+        @for village in regions.children(&town.code).iter().filter_map(|c| regions.get(c)) {
+            option value=(village.code.as_str()) selected[draft.region == village.code.as_str()] { (village.name) }
+        }
+    }
+}
+
+/// The towns grouped under the county above them, named with what is above the county
+/// when the tree is rooted higher (开封市 · 杞县).
+fn towns_by_county(regions: &RegionTree) -> Vec<(String, Vec<&Region>)> {
+    let mut groups: Vec<(String, Vec<&Region>)> = Vec::new();
+    for town in regions.towns() {
+        let county = town.parent.and_then(|p| regions.get(&p));
+        let label = county.map_or_else(|| regions.root().name.clone(), |c| town_label(regions, c));
+        match groups.last_mut() {
+            Some((last, towns)) if *last == label => towns.push(town),
+            _ => groups.push((label, vec![town])),
+        }
+    }
+    groups
 }
 
 /// Where a report stands, in the public's words, from its warning's state.
@@ -116,7 +216,7 @@ pub fn receipt_body(receipt: &str, stage: usize, reply: Option<&str>, fresh: boo
 
 /// A town's group label in the village select: its name, after its county's when the
 /// tree is rooted above the county.
-fn town_label(regions: &crate::regions::RegionTree, town: &crate::regions::Region) -> String {
+fn town_label(regions: &RegionTree, town: &Region) -> String {
     match town
         .parent
         .filter(|p| *p != regions.root().code)

@@ -18,8 +18,9 @@ use super::warnings::Projection;
 use crate::workflow::Warning;
 
 /// Bump when the stored shape of `Warning` changes; older checkpoints are then ignored and
-/// the projection is rebuilt from the log. Format 3 split the checkpoint into chunks.
-pub const CHECKPOINT_FORMAT: u32 = 3;
+/// the projection is rebuilt from the log. Format 3 split the checkpoint into chunks;
+/// format 4 compresses them.
+pub const CHECKPOINT_FORMAT: u32 = 4;
 
 /// One stored piece of a checkpoint: some warnings as they stood, and the subject index
 /// entries that point at them.

@@ -101,6 +101,6 @@ proptest! {
         for w in &warnings {
             inserted.insert(w);
         }
-        prop_assert_eq!(super::ListIndex::build(warnings.iter()), inserted);
+        prop_assert_eq!(super::ListIndex::build(|| warnings.iter()), inserted);
     }
 }

@@ -64,7 +64,7 @@ pub async fn resolve(
         };
         return Ok((tree, source));
     }
-    let path = PathBuf::from(DEMO_TREE);
+    let path = crate::home::shipped(DEMO_TREE);
     let tree = RegionTree::load(&path)
         .with_context(|| format!("loading the region tree {}", path.display()))?;
     Ok((tree, TreeSource::Demo(path)))

@@ -66,7 +66,7 @@ pub use attachments::{Attachment, AttachmentInfo};
 pub use audit::{AuditPage, AuditTamper, MAX_AUDIT_PAGE};
 pub use datasets::RowBucket;
 pub use events::{AppendOutcome, AppendRequest, Idempotency, NewEvent, RecordedEvent};
-pub use projection_checkpoints::CheckpointMarker;
+pub use projection_checkpoints::{CheckpointMarker, decode_chunk, encode_chunk};
 pub use publications::PublicationRecord;
 pub use region_tree::StoredRegionTree;
 pub use reports::ReportRecord;

@@ -177,6 +177,17 @@ impl Warning {
     }
 }
 
+// Why the stored step is `Step` and not statig's `State`, with a conversion each way: a
+// warning is one value folded a million times at a start and kept in memory, and statig's
+// `StateMachine` would hold the warning inside it (shared storage) beside its state, so the
+// projection would keep machines instead of warnings and every query would reach through
+// them. `Step` is also the stored and listed name of a state, which statig's generated enum
+// must not decide. So `apply` runs one `State::handle` from the stored step and stores
+// where it led. The price: statig's `initial` is never used (a warning starts with
+// `Raised`, or `Reminder` for a yellow rule) and an entry or exit action would never run,
+// so the machine has none (see the module's comment); the two matches below are exhaustive
+// both ways, and a test checks they are inverse.
+
 /// The machine state for a stored step.
 fn state_of(step: Step) -> State {
     match step {
@@ -226,5 +237,23 @@ impl Warning {
         }
         self.absorb(&occurrence.fact, at);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stored step and the machine's state cannot drift apart: every step is one
+    /// state and back, and no two steps share a state.
+    #[test]
+    fn steps_and_machine_states_map_one_to_one() {
+        let mut states = Vec::new();
+        for step in Step::ALL {
+            let state = state_of(step);
+            assert_eq!(step_of(&state), step);
+            assert!(!states.contains(&state), "{step:?} shares a state");
+            states.push(state);
+        }
     }
 }

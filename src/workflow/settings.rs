@@ -1,8 +1,6 @@
 //! The lifecycle settings (`workflows/lifecycle.toml`): deadlines, observation, extensions
 //! and the escalation ladder. Parsed strictly: an unknown key is an error that names it.
 
-use std::path::Path;
-
 use chrono::Duration;
 use serde::Deserialize;
 
@@ -45,28 +43,15 @@ pub struct EscalationStep {
     pub grace_days: u32,
 }
 
-/// A settings file that could not be used, with the file named.
+/// Settings that could not be used, with the file named. (Reading the file is the
+/// caller's: the workflow does no I/O; see `app::load_lifecycle`.)
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
 }
 
 impl LifecycleSettings {
-    /// Reads and checks the settings file.
-    pub fn load(path: &Path) -> Result<LifecycleSettings, SettingsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        LifecycleSettings::from_toml_str(&path.display().to_string(), &text)
-    }
-
     /// Parses settings from text; `name` is used in error messages.
     pub fn from_toml_str(name: &str, text: &str) -> Result<LifecycleSettings, SettingsError> {
         let invalid = |message: String| SettingsError::Invalid {

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod access;
+mod anywhere;
 mod audit;
 mod browser;
 mod checkpoints;

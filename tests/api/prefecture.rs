@@ -120,21 +120,47 @@ fn command_center_roles_sit_at_a_county_or_above_and_town_offices_at_towns() {
     assert!(Actor::new("town", Role::TownOffice, code(QIXIAN)).is_err());
 }
 
-/// 我要反映 on a prefecture: every village is offered, grouped by its county and town.
+/// 我要反映 on a prefecture: 2,528 villages are too many for one list, so the town is
+/// chosen first (grouped by county), then one of its villages; nonsense in the town's
+/// place asks for the town again.
 #[tokio::test]
-async fn the_report_form_offers_every_village_of_a_prefecture_by_county_and_town() {
+async fn the_report_form_of_a_prefecture_asks_for_the_town_then_its_villages() {
     let app = kaifeng_app().await;
     let (status, page) = app.get_page("/public/report").await;
     assert_eq!(status, 200);
     assert!(
-        page.contains(r#"<optgroup label="杞县 · 五里河镇">"#),
-        "grouped by county and town"
+        page.contains(r#"<optgroup label="杞县">"#),
+        "grouped by county"
     );
-    assert!(page.contains(&format!(r#"<option value="{SHIZHUANG}">"#)));
+    assert!(page.contains(&format!(r#"<option value="{WULIHE}">五里河镇</option>"#)));
     assert_eq!(
         page.matches("<option value=\"4102").count(),
-        2528,
-        "every village"
+        124,
+        "every town"
     );
+    assert!(!page.contains(r#"name="region""#), "no village list yet");
+
+    let (status, page) = app.get_page(&format!("/public/report?town={WULIHE}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!(r#"<option value="{SHIZHUANG}">"#)));
+    assert!(page.contains("杞县 · 五里河镇"), "the town chosen is named");
+    let villages = page.matches("<option value=\"4102").count();
+    assert!(
+        villages > 10 && villages < 60,
+        "only 五里河镇's villages: {villages}"
+    );
+    assert!(page.contains(r#"name="challenge""#));
+
+    // Empty, a county, a village, a path, a long Chinese name (percent-encoded).
+    let chinese = "%E4%BA%94%E9%87%8C%E6%B2%B3%E9%95%87".repeat(8);
+    for nonsense in ["", "410221", "410221101201", "..%2F..%2Fetc", &chinese] {
+        let url = format!("/public/report?town={nonsense}");
+        let (status, page) = app.get_page(&url).await;
+        assert_eq!(status, 200, "{nonsense}");
+        assert!(
+            page.contains(r#"name="town""#),
+            "{nonsense}: the town is asked again"
+        );
+    }
     app.stop().await;
 }
