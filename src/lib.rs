@@ -10,6 +10,7 @@ pub mod audit;
 /// Users, roles and what each role may see and do.
 pub mod auth;
 /// Benchmarks that need their own modules (the WebSocket fan-out).
+#[cfg(feature = "bench")]
 pub mod bench;
 /// Charts drawn on the server as SVG (plotters).
 pub mod charts;

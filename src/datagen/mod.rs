@@ -24,13 +24,16 @@ use crate::domain::region::RegionCode;
 use crate::import::DatasetKind;
 use crate::regions::RegionTree;
 
+#[cfg(feature = "bench")]
 pub mod bench;
+#[cfg(feature = "bench")]
 mod bench_data;
 mod bidding;
 mod contracts;
 mod contracts_plants;
 pub mod demo;
 pub mod geo;
+pub mod hostile;
 mod ids;
 mod names;
 mod payments;

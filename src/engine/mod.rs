@@ -15,6 +15,8 @@ mod queries_tests;
 pub use checkpoints::{current_projection, fold_log};
 pub use findings::{FindingOutcome, RuleFinding};
 pub use queries::Page;
+/// The reads bench times a page straight from a projection.
+#[cfg(feature = "bench")]
 pub(crate) use queries::{overdue_page, page};
 
 use std::sync::{Arc, RwLock};

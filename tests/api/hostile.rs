@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use qingfeng::bench::abuse::files::{billion_row_workbook, inline, workbook};
+use qingfeng::datagen::hostile::{billion_row_workbook, inline, workbook};
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_with};
 

@@ -9,8 +9,6 @@
 //! resident memory above idle, the user's p50/p99 in both runs, how many sign-ins were
 //! throttled (429, 503) and whether the server stayed up.
 
-pub mod files;
-
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -193,8 +191,8 @@ async fn sample_rss(pid: u32, peak: Arc<AtomicU64>, duration: Duration) {
 
 /// Uploads the billion-row workbook as the city office; returns the status.
 async fn upload_bomb(base: &str, token: &str) -> Result<u16, String> {
-    let part =
-        reqwest::multipart::Part::bytes(files::billion_row_workbook()).file_name("huge.xlsx");
+    let part = reqwest::multipart::Part::bytes(crate::datagen::hostile::billion_row_workbook())
+        .file_name("huge.xlsx");
     let form = reqwest::multipart::Form::new().part("file", part);
     let answer = reqwest::Client::new()
         .post(format!("{base}/api/imports/vehicles"))
