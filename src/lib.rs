@@ -38,8 +38,6 @@ pub mod http;
 pub mod import;
 /// Region maps drawn as SVG from a GeoJSON file of boundaries.
 pub mod maps;
-/// Running a pure function over many items on every core, in order.
-pub(crate) mod parallel;
 /// Read models folded from the event log.
 pub mod projections;
 /// The public pages' read model (published payments, masked) and publication decisions.

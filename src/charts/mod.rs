@@ -13,10 +13,10 @@ pub mod draw;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
+use quick_cache::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use crate::domain::region::{Level, RegionCode};
@@ -50,20 +50,29 @@ pub struct Drawn {
     pub svg: Arc<String>,
 }
 
+#[derive(Clone)]
 struct Entry {
     position: u64,
     day: NaiveDate,
     drawn: Drawn,
 }
 
-/// Drawn charts by key. Bounded: at most `CAPACITY` entries, emptied when full (the
-/// screens ask for a handful of charts, so this only bites a client walking every key).
-#[derive(Default)]
+/// Drawn charts by key. Bounded: at most `CAPACITY` entries, the least recently used
+/// going first (the screens ask for a handful of charts; a client walking every key only
+/// pushes out its own).
 pub struct ChartCache {
-    entries: Mutex<HashMap<ChartKey, Entry>>,
+    entries: Cache<ChartKey, Entry>,
 }
 
 const CAPACITY: usize = 512;
+
+impl Default for ChartCache {
+    fn default() -> ChartCache {
+        ChartCache {
+            entries: Cache::new(CAPACITY),
+        }
+    }
+}
 
 impl ChartCache {
     /// The chart for `key`, drawn now only if its data changed since it was last drawn.
@@ -89,22 +98,17 @@ impl ChartCache {
                 svg: Arc::new(draw()?),
             },
         };
-        let mut entries = self.entries.lock().expect("chart cache lock poisoned");
-        if entries.len() >= CAPACITY && !entries.contains_key(&key) {
-            entries.clear();
-        }
         let entry = Entry {
             position,
             day,
             drawn: drawn.clone(),
         };
-        entries.insert(key, entry);
+        self.entries.insert(key, entry);
         Ok(drawn)
     }
 
     fn lookup(&self, key: &ChartKey, fresh: impl Fn(&Entry) -> bool) -> Option<Drawn> {
-        let entries = self.entries.lock().expect("chart cache lock poisoned");
-        entries
+        self.entries
             .get(key)
             .filter(|e| fresh(e))
             .map(|e| e.drawn.clone())
@@ -176,6 +180,5 @@ fn extract(
 /// A strong ETag from the chart and everything it shows.
 fn fingerprint(key: &ChartKey, data: &impl std::fmt::Debug) -> String {
     let digest = Sha256::digest(format!("{key:?}{data:?}").as_bytes());
-    let hex: String = digest.iter().take(10).map(|b| format!("{b:02x}")).collect();
-    format!("\"{hex}\"")
+    format!("\"{}\"", hex::encode(&digest[..10]))
 }

@@ -16,18 +16,7 @@ impl Engine {
         if self.regions.get(&new.region).is_none() {
             return Err(EngineError::UnknownRegion(new.region.to_string()));
         }
-        if !can_write(actor, &new.region)
-            || !matches!(actor.role(), Role::TownOffice | Role::CityOffice)
-        {
-            return Err(EngineError::Rejected(Rejection::Forbidden {
-                reason: format!(
-                    "a {} of {} may not raise a warning in {}",
-                    actor.role().as_str(),
-                    actor.region(),
-                    new.region
-                ),
-            }));
-        }
+        command::decide_raise(actor, &new.region).map_err(EngineError::Rejected)?;
         let request =
             serde_json::json!({"raise": [&new.region, &new.title, &new.subject, new.severity]});
         let idempotency = self.prepare_key(Issuer::User(actor), key, &request).await?;

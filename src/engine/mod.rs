@@ -26,7 +26,7 @@ use rand::Rng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{Actor, Role, can_read, can_write};
+use crate::auth::{Actor, can_read};
 use crate::clock::Clock;
 use crate::domain::region::{Level, RegionCode};
 use crate::projections::Projection;

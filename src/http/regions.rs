@@ -115,7 +115,9 @@ pub(super) fn readable_region(
     Ok(code)
 }
 
-fn child_view(name: Option<&str>, code: &RegionCode, counts: &Counts) -> Value {
+/// A child region's row, in a region's summary and in the live stream's snapshots and
+/// deltas alike.
+pub(crate) fn child_view(name: Option<&str>, code: &RegionCode, counts: &Counts) -> Value {
     json!({
         "code": code.as_str(),
         "name": name,

@@ -365,10 +365,7 @@ async fn file(state: &AppState, sent: Sent) -> anyhow::Result<String> {
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_lowercase();
-    let digest: String = Sha256::digest(normalized.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = hex::encode(&Sha256::digest(normalized.as_bytes())[..8]);
     let finding = RuleFinding {
         rule: PUBLIC_REPORT_RULE.to_string(),
         subject: format!("report:{}:{}:{digest}", region.as_str(), draft.category),

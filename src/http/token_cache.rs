@@ -8,19 +8,18 @@
 //! store and from this instance's cache at once; another instance sharing the store may go on
 //! accepting the token for up to `TRUST_FOR`.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use chrono::{DateTime, Duration, Utc};
+use quick_cache::sync::Cache;
 
 use crate::auth::Actor;
 
 /// How long a resolved token is reused without asking the store again.
 pub const TRUST_FOR: Duration = Duration::seconds(5);
-/// More entries than this and the cache starts afresh (tokens are few; this only bounds
-/// memory against a flood of distinct valid tokens).
+/// The most tokens kept; the least recently used go first (tokens are few; this only
+/// bounds memory against a flood of distinct valid tokens).
 const MAX_ENTRIES: usize = 4096;
 
+#[derive(Clone)]
 struct Entry {
     actor: Actor,
     expires_at: DateTime<Utc>,
@@ -28,9 +27,16 @@ struct Entry {
 }
 
 /// Resolved tokens by their hash.
-#[derive(Default)]
 pub struct TokenCache {
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Cache<String, Entry>,
+}
+
+impl Default for TokenCache {
+    fn default() -> TokenCache {
+        TokenCache {
+            entries: Cache::new(MAX_ENTRIES),
+        }
+    }
 }
 
 impl TokenCache {
@@ -38,8 +44,7 @@ impl TokenCache {
     /// before `now` (the session clock) and has not expired by then. An entry from the
     /// future (the clock was set back) is not trusted either.
     pub fn get(&self, hash: &str, now: DateTime<Utc>) -> Option<Actor> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = entries.get(hash)?;
+        let entry = self.entries.get(hash)?;
         let age = now - entry.resolved;
         let fresh = age >= Duration::zero() && age < TRUST_FOR;
         (fresh && entry.expires_at > now).then(|| entry.actor.clone())
@@ -47,22 +52,17 @@ impl TokenCache {
 
     /// Forgets a token (it was signed out).
     pub fn remove(&self, hash: &str) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.remove(hash);
+        self.entries.remove(hash);
     }
 
     /// Remembers what the store said about a token at `now`.
     pub fn put(&self, hash: &str, actor: Actor, expires_at: DateTime<Utc>, now: DateTime<Utc>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
         let entry = Entry {
             actor,
             expires_at,
             resolved: now,
         };
-        entries.insert(hash.to_string(), entry);
+        self.entries.insert(hash.to_string(), entry);
     }
 }
 

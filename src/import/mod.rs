@@ -14,7 +14,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-mod build;
+mod assemble;
 mod cells;
 pub mod cli;
 pub mod error;

@@ -10,7 +10,7 @@ use super::limits::ImportLimits;
 use super::rows::Row;
 use super::validate::{ErrorList, parse_dataset_within};
 use super::{DatasetKind, ImportErrors, ImportWarning};
-use crate::parallel::parallel_map;
+use rayon::prelude::*;
 
 /// What an import did.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -67,10 +67,13 @@ pub async fn import_files_within(
     // Serializing a million rows takes a second of CPU; spread it over the cores, off the
     // async workers.
     let records = tokio::task::spawn_blocking(move || {
-        parallel_map(&rows, 4096, |row| {
-            let json = serde_json::to_string(row).expect("rows serialize");
-            (row_key(row), json)
-        })
+        rows.par_iter()
+            .with_min_len(4096)
+            .map(|row| {
+                let json = serde_json::to_string(row).expect("rows serialize");
+                (row_key(row), json)
+            })
+            .collect::<Vec<_>>()
     })
     .await
     .expect("serializing rows does not panic");
@@ -148,8 +151,10 @@ pub async fn load_datasets(
         .flat_map(|(buckets, kind)| buckets.into_iter().map(|b| (*kind, b)))
         .collect();
     tokio::task::spawn_blocking(move || {
-        parallel_map(&buckets, 1, |(kind, bucket)| parse_bucket(*kind, bucket))
-            .into_iter()
+        buckets
+            .par_iter()
+            .with_max_len(1)
+            .map(|(kind, bucket)| parse_bucket(*kind, bucket))
             .collect()
     })
     .await

@@ -8,8 +8,10 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::DatasetKind;
-use super::build::build;
+use super::assemble::assemble;
 use super::cells::{Binding, Cells};
 use super::error::{ImportError, ImportErrors, ImportWarning};
 use super::limits::ImportLimits;
@@ -17,7 +19,6 @@ use super::read::{RawRow, Table, read_table};
 use super::rows::Row;
 use super::schema::{MoneyUnit, Schema, match_header, schema};
 use crate::domain::region::RegionCode;
-use crate::parallel::parallel_map;
 
 /// Rows checked at a time by one thread: enough that handing out pieces costs nothing.
 const ROWS_PER_PIECE: usize = 2048;
@@ -61,17 +62,21 @@ pub fn parse_dataset_within(
     let raws: Vec<&RawRow> = table.rows.iter().filter(|raw| !raw.is_blank()).collect();
     // Rows are checked on every core; only the duplicate check, which needs the rows
     // before, runs in file order afterwards.
-    let checked = parallel_map(&raws, ROWS_PER_PIECE, |raw| {
-        check_row(
-            kind,
-            file_name,
-            raw,
-            &bindings,
-            &schema,
-            &table,
-            known_regions,
-        )
-    });
+    let checked: Vec<_> = raws
+        .par_iter()
+        .with_min_len(ROWS_PER_PIECE)
+        .map(|raw| {
+            check_row(
+                kind,
+                file_name,
+                raw,
+                &bindings,
+                &schema,
+                &table,
+                known_regions,
+            )
+        })
+        .collect();
     let mut errors = ErrorList::new(file_name, limits.max_errors);
     let mut warnings = warnings;
     let mut rows = Vec::with_capacity(checked.len());
@@ -300,7 +305,7 @@ fn check_row(
     check_width(&mut cells, raw, table.header.len());
     let key = cells.key(schema.key);
     let errors_before_build = cells.error_count();
-    let row = build(kind, &mut cells);
+    let row = assemble(kind, &mut cells);
     let number = cells.row();
     let (errors, warnings) = cells.into_findings();
     CheckedRow {

@@ -247,7 +247,12 @@ pub fn build_rules(catalogue: &Catalogue) -> Vec<Box<dyn Rule + Send + Sync>> {
 /// The rules are independent and read-only, so they run on every core, each thread
 /// taking the next rule in turn.
 pub fn scan(catalogue: &Catalogue, data: &Data) -> Vec<RuleReport> {
-    // A rule that panics is a bug; `parallel_map` passes its panic on rather than
-    // silently dropping its report.
-    crate::parallel::parallel_map(&build_rules(catalogue), 1, |rule| rule.run(data))
+    // A rule that panics is a bug; rayon passes its panic on rather than silently
+    // dropping its report. `collect` keeps the registry order.
+    use rayon::prelude::*;
+    build_rules(catalogue)
+        .par_iter()
+        .with_max_len(1)
+        .map(|rule| rule.run(data))
+        .collect()
 }

@@ -1,6 +1,6 @@
-//! One group commit: decide every request against a snapshot, write one transaction.
+//! One group commit: decide every request against its premises, write one transaction.
 //!
-//! The decision is made in memory against a snapshot read just before ([`super::snapshot`]:
+//! The decision is made in memory against its premises read just before ([`super::premises`]:
 //! the position counter, the versions of the streams touched, the idempotency keys used), and
 //! the transaction re-checks the one fact that covers all of them: that the position counter
 //! has not moved. Every append, from this process or another one sharing the server, writes
@@ -23,7 +23,7 @@ use surrealdb::engine::any::Any;
 use surrealdb::types::{RecordId, SurrealValue};
 
 use super::events::{AppendOutcome, AppendRequest};
-use super::snapshot::{CommandRow, KnownHeads, Snapshot, read_snapshot, segment_id};
+use super::premises::{CommandRow, KnownHeads, Premises, read_premises, segment_id};
 use super::timers::TimerWrite;
 use super::{StoreError, first_error};
 
@@ -69,7 +69,7 @@ struct SegmentWrite {
     pages: Vec<u64>,
 }
 
-/// How the batch moves one stream: from the version the snapshot saw to its new version.
+/// How the batch moves one stream: from the version the premises saw to its new version.
 struct HeadMove {
     from: u64,
     version: u64,
@@ -89,7 +89,7 @@ struct CommandWrite {
 /// Everything the batch writes, as arrays bound to set-based statements.
 #[derive(Default)]
 struct Writes {
-    /// Each event as JSON text, in position order from the snapshot's position + 1.
+    /// Each event as JSON text, in position order from the premises' position + 1.
     events: Vec<String>,
     heads: HashMap<String, HeadMove>,
     commands: Vec<CommandWrite>,
@@ -97,13 +97,13 @@ struct Writes {
     timers: BTreeMap<String, TimerWrite>,
 }
 
-/// Decides every request in order against the snapshot, as if each had committed alone.
-fn plan(snapshot: Snapshot, requests: &[&AppendRequest]) -> (Vec<Verdict>, Writes) {
-    let Snapshot {
+/// Decides every request in order against the premises, as if each had committed alone.
+fn plan(premises: Premises, requests: &[&AppendRequest]) -> (Vec<Verdict>, Writes) {
+    let Premises {
         position,
         mut heads,
         commands,
-    } = snapshot;
+    } = premises;
     let mut next = position + 1;
     let mut writes = Writes::default();
     let mut keys_in_batch: HashMap<&str, usize> = HashMap::new();
@@ -189,7 +189,7 @@ fn add_writes(writes: &mut Writes, req: &AppendRequest, first_position: u64, bas
     }
 }
 
-/// The write transaction. The `IF` makes it fail unless the counter is where the snapshot saw
+/// The write transaction. The `IF` makes it fail unless the counter is where the premises saw
 /// it; the `UPSERT` of the counter makes concurrent writers conflict at commit. Everything
 /// else is a plain `INSERT` of new records.
 const WRITE_HEAD: &str = "BEGIN TRANSACTION;
@@ -284,9 +284,9 @@ pub(super) async fn decide_and_commit(
     requests: &[&AppendRequest],
     known: &mut KnownHeads,
 ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
-    let snapshot = read_snapshot(db, requests, known).await?;
-    let from = snapshot.position;
-    let (verdicts, writes) = plan(snapshot, requests);
+    let premises = read_premises(db, requests, known).await?;
+    let from = premises.position;
+    let (verdicts, writes) = plan(premises, requests);
     let to = from + writes.events.len() as u64;
     if to > from {
         let heads: Vec<(String, u64)> = writes

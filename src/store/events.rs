@@ -144,7 +144,7 @@ impl Store {
             .query("SELECT request_hash, result FROM ONLY $id")
             .bind(("id", id))
             .await?;
-        let row: Option<super::snapshot::CommandRow> = response.take(0)?;
+        let row: Option<super::premises::CommandRow> = response.take(0)?;
         row.map(|row| row.into_parts(key)).transpose()
     }
 

@@ -27,18 +27,22 @@
 
 mod attachments;
 mod audit;
+// The baselines benchmarks compare against: SurrealQL, so here, but only built for the
+// benchmarks (the `bench` feature) and their tests.
+#[cfg(any(test, feature = "bench"))]
 mod baseline;
 mod batch;
+#[cfg(any(test, feature = "bench"))]
 pub mod bench_baseline;
 mod checkpoints;
 mod datasets;
 mod events;
 mod migrate;
+mod premises;
 mod projection_checkpoints;
 mod publications;
 mod region_tree;
 mod reports;
-mod snapshot;
 mod timers;
 mod users;
 mod writer;

@@ -8,7 +8,7 @@
 //! request at a time when traffic is light (lowest latency), hundreds when it is heavy.
 //!
 //! If a batch's transaction fails (most likely another process sharing the server appended in
-//! between), the whole batch is decided again from a fresh snapshot a few times, after a short
+//! between), the whole batch is decided again from fresh premises a few times, after a short
 //! random pause, and then,
 //! so that one poisonous request cannot sink the rest, committed request by request.
 
@@ -22,7 +22,7 @@ use surrealdb::engine::any::Any;
 use super::StoreError;
 use super::batch::decide_and_commit;
 use super::events::{AppendOutcome, AppendRequest};
-use super::snapshot::KnownHeads;
+use super::premises::KnownHeads;
 
 /// The most requests committed in one transaction.
 const MAX_BATCH_REQUESTS: usize = 1_000;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::warning::Step;
 use crate::auth::Actor;
 
-pub use super::decide::{allowed_commands, allowed_for, decide, decide_system};
+pub use super::decide::{allowed_commands, allowed_for, decide, decide_raise, decide_system};
 
 /// A command a user may send about an existing warning. The closed set of what can be
 /// asked; the `type` tag is its name on the wire.

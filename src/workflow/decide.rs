@@ -9,7 +9,7 @@ use super::fact::Fact;
 use super::settings::LifecycleSettings;
 use super::warning::{MAX_PRESSES_PER_DAY, Warning};
 use crate::auth::{Actor, Role, can_write};
-use crate::domain::region::Level;
+use crate::domain::region::{Level, RegionCode};
 
 /// Who may issue a command on a warning in region `warning`, by role. Region scope is
 /// checked separately with `can_write`.
@@ -29,6 +29,22 @@ fn role_may(role: Role, kind: CommandKind, warning: &Warning) -> bool {
         "reinstate" => role == Role::CityOffice,
         _ => office,
     }
+}
+
+/// Whether `actor` may raise a warning by hand in `region`: a town or city office within
+/// its own region (stewards report through their office; the public through 我要反映).
+pub fn decide_raise(actor: &Actor, region: &RegionCode) -> Result<(), Rejection> {
+    if can_write(actor, region) && matches!(actor.role(), Role::TownOffice | Role::CityOffice) {
+        return Ok(());
+    }
+    Err(Rejection::Forbidden {
+        reason: format!(
+            "a {} of {} may not raise a warning in {}",
+            actor.role().as_str(),
+            actor.region(),
+            region
+        ),
+    })
 }
 
 /// Decides a user command against a warning: the events to append, or why not.

@@ -376,3 +376,28 @@ fn a_warning_is_urged_at_most_three_times_a_day() {
     let later = now + Duration::hours(23);
     assert_eq!(warning.presses_in_the_last_day(later), 1);
 }
+
+/// Raising by hand is decided with every other permission: town and city offices within
+/// their own region, nobody else.
+#[test]
+fn only_offices_raise_by_hand_and_only_within_their_region() {
+    let village = RegionCode::parse(VILLAGE).unwrap();
+    let actors = actors();
+    let allowed: Vec<&str> = actors
+        .iter()
+        .filter(|actor| super::command::decide_raise(actor, &village).is_ok())
+        .map(|actor| actor.username())
+        .collect();
+    assert_eq!(allowed, ["town", "city"]);
+    let elsewhere = Actor::new(
+        "town",
+        Role::TownOffice,
+        RegionCode::parse("990102101000").unwrap(),
+    )
+    .unwrap();
+    let refused = super::command::decide_raise(&elsewhere, &village).unwrap_err();
+    assert!(
+        matches!(&refused, Rejection::Forbidden { reason } if reason.contains("may not raise")),
+        "{refused:?}"
+    );
+}

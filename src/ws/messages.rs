@@ -17,6 +17,7 @@ use super::pending::Dirty;
 use super::scope::Scope;
 use crate::domain::region::{Level, RegionCode};
 use crate::engine::Engine;
+use crate::http::regions::child_view;
 use crate::projections::{Counts, Projection};
 use crate::regions::RegionTree;
 use crate::workflow::Warning;
@@ -61,7 +62,13 @@ pub(crate) fn snapshot_parts(
     let regions: Vec<Value> = tree
         .children(code)
         .iter()
-        .map(|child| child_row(tree, child, &p.rolled_up(child)))
+        .map(|child| {
+            child_view(
+                tree.get(child).map(|r| r.name.as_str()),
+                child,
+                &p.rolled_up(child),
+            )
+        })
         .collect();
     let recent: Vec<Value> = newest(p, code, RECENT)
         .into_iter()
@@ -81,7 +88,13 @@ pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirt
         let regions: Vec<Value> = dirty
             .children
             .iter()
-            .map(|child| child_row(tree, child, &p.rolled_up(child)))
+            .map(|child| {
+                child_view(
+                    tree.get(child).map(|r| r.name.as_str()),
+                    child,
+                    &p.rolled_up(child),
+                )
+            })
             .collect();
         let changed: Vec<&Warning> = dirty
             .warnings
@@ -124,19 +137,6 @@ fn summary(counts: &Counts) -> Value {
     let mut value = serde_json::to_value(counts.summary()).expect("summaries serialize");
     value["worst"] = json!(counts.worst());
     value
-}
-
-/// One child region's row, the same shape as in `GET /api/regions/{code}/summary`.
-fn child_row(tree: &RegionTree, code: &RegionCode, counts: &Counts) -> Value {
-    json!({
-        "code": code.as_str(),
-        "name": tree.get(code).map(|r| r.name.as_str()),
-        "red": counts.red,
-        "yellow": counts.yellow,
-        "green": counts.green,
-        "overdue": counts.overdue,
-        "worst": counts.worst(),
-    })
 }
 
 /// A warning as a wall lists it: enough to show and colour a row, nothing personal

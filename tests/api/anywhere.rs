@@ -3,11 +3,11 @@
 //! (here the source checkout the binary was built from), and a data directory named
 //! wrongly stops it with a message naming the folder.
 
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::Command;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::durability::{add_ops_user, login, start_in, wait_ready};
 use crate::helpers::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_qingfeng");
@@ -17,74 +17,17 @@ async fn the_server_runs_from_any_directory() {
     let elsewhere = tempfile::tempdir().unwrap();
     let store = format!("surrealkv://{}", elsewhere.path().join("db").display());
     // `users add` checks the region against the demo city's tree, found in the data dir.
-    let status = Command::new(BIN)
-        .args([
-            "users",
-            "add",
-            "--username",
-            "ops",
-            "--password",
-            "ops-password-1",
-        ])
-        .args([
-            "--role",
-            "city_office",
-            "--region",
-            "990102000000",
-            "--store",
-            &store,
-        ])
-        .current_dir(elsewhere.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-
+    add_ops_user(elsewhere.path(), &store);
     let port = free_port();
-    let mut server = Command::new(BIN)
-        .args([
-            "serve",
-            "--store",
-            &store,
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .current_dir(elsewhere.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut server = start_in(elsewhere.path(), &store, port);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let mut ready = false;
-    for _ in 0..300 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            ready = response.status() == 200;
-            if ready {
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        ready,
-        "the server started from {}",
-        elsewhere.path().display()
-    );
-
-    let login: Value = client
-        .post(format!("{base}/api/auth/login"))
-        .json(&json!({"username": "ops", "password": "ops-password-1"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["token"].as_str().expect("signed in");
+    wait_ready(&client, &base).await;
+    let token = login(&client, &base).await;
     // The demo city's boundaries were found beside its tree: its map has shapes.
     let map: Value = client
         .get(format!("{base}/api/maps/990102000000"))
-        .bearer_auth(token)
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap()

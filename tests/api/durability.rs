@@ -1,6 +1,7 @@
 //! An acknowledged command survives the process being killed right after: the real
 //! binary on the embedded surrealkv store, SIGKILLed, restarted.
 
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -10,23 +11,50 @@ use crate::helpers::{VILLAGE_LIUTANG, free_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_qingfeng");
 
-fn start(store: &str, port: u16) -> Child {
+/// The binary serving `store` on `port`, started in `dir` (the repository, or elsewhere to
+/// show it needs no particular directory).
+pub fn start_in(dir: &Path, store: &str, port: u16) -> Child {
     Command::new(BIN)
-        .args([
-            "serve",
-            "--store",
-            store,
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["serve", "--store", store])
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("the server starts")
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) {
+fn start(store: &str, port: u16) -> Child {
+    start_in(Path::new(env!("CARGO_MANIFEST_DIR")), store, port)
+}
+
+/// Adds the city office `ops` (password `ops-password-1`) to `store` with the binary run in
+/// `dir`; the region is checked against the demo city's tree.
+pub fn add_ops_user(dir: &Path, store: &str) {
+    let status = Command::new(BIN)
+        .args([
+            "users",
+            "add",
+            "--username",
+            "ops",
+            "--password",
+            "ops-password-1",
+        ])
+        .args([
+            "--role",
+            "city_office",
+            "--region",
+            "990102000000",
+            "--store",
+            store,
+        ])
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+pub async fn wait_ready(client: &reqwest::Client, base: &str) {
     for _ in 0..300 {
         if let Ok(response) = client.get(format!("{base}/readyz")).send().await
             && response.status() == 200
@@ -38,7 +66,7 @@ async fn wait_ready(client: &reqwest::Client, base: &str) {
     panic!("the server at {base} never became ready");
 }
 
-async fn login(client: &reqwest::Client, base: &str) -> String {
+pub async fn login(client: &reqwest::Client, base: &str) -> String {
     let body: Value = client
         .post(format!("{base}/api/auth/login"))
         .json(&json!({"username": "ops", "password": "ops-password-1"}))
@@ -55,25 +83,7 @@ async fn login(client: &reqwest::Client, base: &str) -> String {
 async fn acknowledged_commands_survive_a_kill() {
     let dir = tempfile::tempdir().unwrap();
     let store = format!("surrealkv://{}", dir.path().join("db").display());
-    let status = Command::new(BIN)
-        .args([
-            "users",
-            "add",
-            "--username",
-            "ops",
-            "--password",
-            "ops-password-1",
-            "--role",
-            "city_office",
-            "--region",
-            "990102000000",
-            "--store",
-            &store,
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .unwrap();
-    assert!(status.success());
+    add_ops_user(Path::new(env!("CARGO_MANIFEST_DIR")), &store);
 
     let client = reqwest::Client::new();
     let port = free_port();

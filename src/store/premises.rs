@@ -47,7 +47,7 @@ impl CommandRow {
 }
 
 /// What the batch depends on.
-pub(super) struct Snapshot {
+pub(super) struct Premises {
     pub(super) position: u64,
     pub(super) heads: HashMap<String, u64>,
     pub(super) commands: HashMap<String, CommandRow>,
@@ -124,11 +124,11 @@ impl KnownHeads {
 /// Reads the counter first and the versions and keys after it. Each statement runs in its own
 /// transaction, so this order matters: whatever commits between them moves the counter, which
 /// the write transaction then catches; read the other way round, stale versions could pass.
-pub(super) async fn read_snapshot(
+pub(super) async fn read_premises(
     db: &Surreal<Any>,
     requests: &[&AppendRequest],
     known: &mut KnownHeads,
-) -> Result<Snapshot, StoreError> {
+) -> Result<Premises, StoreError> {
     let position = head_position(db).await?;
     known.catch_up(db, position).await?;
     let mut heads = HashMap::new();
@@ -152,7 +152,7 @@ pub(super) async fn read_snapshot(
         .collect();
     to_scan.extend(existing);
     heads.extend(scan_versions(db, to_scan).await?);
-    Ok(Snapshot {
+    Ok(Premises {
         position,
         heads,
         commands,

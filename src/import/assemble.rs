@@ -10,7 +10,7 @@ use super::rows::{
 };
 
 /// The typed row, or `None` if any of its cells was bad (the errors are in `cells`).
-pub(crate) fn build(kind: DatasetKind, c: &mut Cells<'_>) -> Option<Row> {
+pub(crate) fn assemble(kind: DatasetKind, c: &mut Cells<'_>) -> Option<Row> {
     let row = match kind {
         DatasetKind::Contracts => contract(c).map(Row::Contract),
         DatasetKind::ContractPayments => contract_payment(c).map(Row::ContractPayment),
