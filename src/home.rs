@@ -19,8 +19,11 @@ use std::sync::OnceLock;
 
 use anyhow::bail;
 
-/// The file whose presence marks a data directory.
-const MARKER: &str = "workflows/lifecycle.toml";
+/// The shipped lifecycle settings; its presence marks a data directory.
+pub const LIFECYCLE_FILE: &str = "workflows/lifecycle.toml";
+/// The shipped rule catalogue.
+pub const RULES_DIR: &str = "workflows/rules";
+const MARKER: &str = LIFECYCLE_FILE;
 
 static DIR: OnceLock<PathBuf> = OnceLock::new();
 

@@ -269,8 +269,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         bind: args.bind,
         geojson_path: args.geojson.map(home::typed),
         regions_path: args.regions.map(home::typed),
-        lifecycle_path: shipped_or_typed(args.lifecycle, LIFECYCLE),
-        rules_dir: home::shipped(RULES),
+        lifecycle_path: shipped_or_typed(args.lifecycle, home::LIFECYCLE_FILE),
+        rules_dir: home::shipped(home::RULES_DIR),
         demo: args.demo,
         simulation_speed: (args.demo && !args.still).then_some(args.speed),
         ws: WsLimits {
@@ -327,10 +327,6 @@ fn cli_actor() -> String {
     format!("cli:{os_user}")
 }
 
-/// The shipped lifecycle settings and rule catalogue, in the data directory.
-const LIFECYCLE: &str = "workflows/lifecycle.toml";
-const RULES: &str = "workflows/rules";
-
 /// The file a user named (found as `home::typed` finds it), else the shipped one.
 fn shipped_or_typed(named: Option<PathBuf>, shipped: &str) -> PathBuf {
     named.map_or_else(|| home::shipped(shipped), home::typed)
@@ -351,9 +347,9 @@ pub fn load_security(
 pub async fn open_engine(
     setup: &SetupArgs,
 ) -> anyhow::Result<(crate::engine::Engine, crate::rules::catalogue::Catalogue)> {
-    let lifecycle = shipped_or_typed(setup.lifecycle.clone(), LIFECYCLE);
+    let lifecycle = shipped_or_typed(setup.lifecycle.clone(), home::LIFECYCLE_FILE);
     let settings = crate::app::load_lifecycle(&lifecycle)?;
-    let rules = shipped_or_typed(setup.rules.clone(), RULES);
+    let rules = shipped_or_typed(setup.rules.clone(), home::RULES_DIR);
     let catalogue = crate::rules::catalogue::Catalogue::load_dir(&rules)?;
     let regions = setup.regions.clone().map(home::typed);
     let store = Store::connect(&setup.store.store).await?;

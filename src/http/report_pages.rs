@@ -47,7 +47,7 @@ impl<'a> Choice<'a> {
     /// What to offer for a tree, a town asked for in the query and the village of a draft.
     /// A draft's village decides its town, so a form sent back for a correction keeps it.
     pub fn of(regions: &'a RegionTree, town: Option<&str>, draft: &Draft) -> Choice<'a> {
-        if regions.villages().count() <= ONE_LIST_MAX_VILLAGES {
+        if regions.village_count() <= ONE_LIST_MAX_VILLAGES {
             return Choice::Every;
         }
         let town_of_draft = RegionCode::parse(&draft.region)

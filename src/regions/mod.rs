@@ -64,6 +64,8 @@ pub struct RegionTree {
     regions: BTreeMap<RegionCode, Region>,
     children: BTreeMap<RegionCode, Vec<RegionCode>>,
     root: RegionCode,
+    /// Counted once: pages a stranger may ask for decide by it (the report form).
+    village_count: usize,
 }
 
 const HEADER: [&str; 3] = ["code", "name", "parent"];
@@ -113,10 +115,15 @@ impl RegionTree {
             }
             regions.insert(row.region.code, row.region);
         }
+        let village_count = regions
+            .values()
+            .filter(|r| r.level == Level::Village)
+            .count();
         Ok(RegionTree {
             regions,
             children,
             root,
+            village_count,
         })
     }
 
@@ -156,6 +163,11 @@ impl RegionTree {
     /// All villages, sorted by code.
     pub fn villages(&self) -> impl Iterator<Item = &Region> + '_ {
         self.iter().filter(|r| r.level == Level::Village)
+    }
+
+    /// The number of villages.
+    pub fn village_count(&self) -> usize {
+        self.village_count
     }
 
     /// All regions, sorted by code, which lists every region after its parent.

@@ -114,7 +114,7 @@ async fn one_scale(
             .fold(0.0, f64::max)
     };
     Ok(json!({
-        "bench": "scale", "warnings": warnings, "villages": tree.villages().count(),
+        "bench": "scale", "warnings": warnings, "villages": tree.village_count(),
         "events": built.events, "write_s": round(built.write_s), "fold_s": round(built.fold_s),
         "checkpoint_s": round(built.checkpoint_s), "start_s": round(start_s),
         "list_p99_ms": worst("list"), "deep_p99_ms": worst("deep"),
