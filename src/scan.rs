@@ -18,7 +18,7 @@ use crate::rules::{Data, RuleReport, scan};
 const CONCURRENT_FINDINGS: usize = 64;
 
 /// What one rule did in one scan.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RuleLine {
     pub rule: String,
     pub name: String,
@@ -33,7 +33,7 @@ pub struct RuleLine {
     pub reminders_closed: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ScanReport {
     pub as_of: NaiveDate,
     pub rows: usize,

@@ -59,7 +59,7 @@ pub enum AuthError {
 }
 
 /// The roles of the people who use Qingfeng (see the users table in the product brief).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// A city leader watching the wall screen: reads the whole city, changes nothing.

@@ -18,7 +18,19 @@ const CODE_LEN: usize = 12;
 /// "City" is the county-level unit (区县, county-level city or municipal district) that
 /// runs a command center, as the product started; a deployment may be rooted higher, at
 /// a prefecture (地级市, 开封市) or a province, and the levels below work the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// A province (省): its code ends in ten zeros.

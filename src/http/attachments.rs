@@ -8,12 +8,13 @@ use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
+use super::wire::{AttachmentView, Problem};
 use crate::auth::can_write;
 use crate::store::Attachment;
 use crate::workflow::Warning;
@@ -35,13 +36,32 @@ pub const MAX_PHOTOS_PER_SUBMISSION: usize = 20;
 /// derived from the uploader, the warning and the key, so a tablet that resends a queued
 /// photo after a lost answer gets the first upload back (200) instead of a second copy;
 /// the same key with another file is refused (422 `idempotency_key_reused`).
+#[utoipa::path(post, path = "/api/warnings/{id}/attachments", tag = "warnings",
+    summary = "Attach a photo (JPEG, PNG or WebP, at most 5 MB) to a warning, to cite in a rectification",
+    params(
+        ("id" = String, Path, description = "The warning's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Upload at most once: the same key and file again answer the first photo (200)"),
+    ),
+    request_body(content_type = "multipart/form-data", description = "One file part: the photo"),
+    responses(
+        (status = 201, description = "Stored", body = AttachmentView),
+        (status = 200, description = "Already stored under this Idempotency-Key", body = AttachmentView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not change this warning", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such warning the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The warning takes no evidence in its state", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The request is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not one readable image, or the key was used for another file", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "A photo quota is full (`quota`, `limit`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(id): Path<String>,
     headers: HeaderMap,
     multipart: Multipart,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AttachmentView>), ApiError> {
     let key = super::warnings::idempotency_key(&headers)?;
     let warning = state.engine.warning_for(&actor, &id)?;
     if !can_write(&actor, &warning.region) {
@@ -122,7 +142,7 @@ fn replay(
     name: &str,
     bytes: &[u8],
     key: &str,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<AttachmentView>), ApiError> {
     if first.name != name || first.bytes != bytes {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -133,16 +153,25 @@ fn replay(
     Ok((StatusCode::OK, Json(attachment_view(&first))))
 }
 
-fn attachment_view(attachment: &Attachment) -> Value {
-    json!({
-        "id": attachment.id,
-        "name": attachment.name,
-        "content_type": attachment.content_type,
-        "size": attachment.bytes.len(),
-    })
+fn attachment_view(attachment: &Attachment) -> AttachmentView {
+    AttachmentView {
+        id: attachment.id.clone(),
+        name: attachment.name.clone(),
+        content_type: attachment.content_type.clone(),
+        size: attachment.bytes.len(),
+    }
 }
 
 /// `GET /api/attachments/{id}`: the image, to anyone who may read its warning's region.
+#[utoipa::path(get, path = "/api/attachments/{id}", tag = "warnings",
+    summary = "A photo, to whoever may read its warning",
+    params(("id" = String, Path, description = "The photo's id")),
+    responses(
+        (status = 200, description = "The image", content_type = "image/*"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such photo the caller may read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn download(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Query, State};
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
-use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
+use super::wire::{AuditPage, AuditRecordView, Problem};
 use crate::audit::{AuditAction, AuditFilter, StoredAudit};
 use crate::auth::Role;
 use crate::store::MAX_AUDIT_PAGE;
@@ -32,11 +32,28 @@ struct AuditQuery {
 /// `GET /api/audit?action=&actor=&from=&to=&after=&limit=`: `{records, next}`; pass `next` as
 /// `after` for the following (older) page. A page may hold fewer than `limit` records and
 /// still have a `next`: the listing is over when `next` is null.
+#[utoipa::path(get, path = "/api/audit", tag = "audit",
+    summary = "The audit log, newest first (city office)",
+    params(
+        ("action" = Option<String>, Query, description = "Only records of this action, e.g. login, import, publish, unmask"),
+        ("actor" = Option<String>, Query, description = "Only records of this username"),
+        ("from" = Option<String>, Query, description = "From this RFC 3339 time, or this day (YYYY-MM-DD, Asia/Shanghai)"),
+        ("to" = Option<String>, Query, description = "Up to and including this time or day"),
+        ("after" = Option<u64>, Query, description = "The previous page's `next`"),
+        ("limit" = Option<usize>, Query, description = "At most this many records (default 100)"),
+    ),
+    responses(
+        (status = 200, description = "A page of records", body = AuditPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the city office reads the audit log", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is wrong or unknown (`field` names it)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditPage>, ApiError> {
     if actor.role() != Role::CityOffice {
         return Err(ApiError::forbidden(
             "only the city office reads the audit log",
@@ -48,23 +65,26 @@ pub async fn list(
         .store()
         .audit_page(&query.filter, query.after, query.limit)
         .await?;
-    let records: Vec<Value> = page.records.iter().map(record_view).collect();
-    Ok(Json(json!({ "records": records, "next": page.next })))
+    let records = page.records.iter().map(record_view).collect();
+    Ok(Json(AuditPage {
+        records,
+        next: page.next,
+    }))
 }
 
 /// A record as the API shows it: the stored text, exactly what its hash covers.
-fn record_view(record: &StoredAudit) -> Value {
-    json!({
-        "seq": record.seq,
-        "at": record.at,
-        "actor": record.actor,
-        "client": record.client,
-        "action": record.action,
-        "target": record.target,
-        "detail": record.detail,
-        "hash": record.hash,
-        "prev_hash": record.prev_hash,
-    })
+fn record_view(record: &StoredAudit) -> AuditRecordView {
+    AuditRecordView {
+        seq: record.seq,
+        at: record.at.clone(),
+        actor: record.actor.clone(),
+        client: record.client.clone(),
+        action: record.action.clone(),
+        target: record.target.clone(),
+        detail: record.detail.clone(),
+        hash: record.hash.clone(),
+        prev_hash: record.prev_hash.clone(),
+    }
 }
 
 impl AuditQuery {

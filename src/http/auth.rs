@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
-use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::ApiError;
 use super::login::{SESSION_COOKIE, clear_session_cookie};
+use super::wire::{Me, Problem};
 use crate::auth::{Actor, Role, token_hash};
 use crate::domain::region::RegionCode;
 use crate::store::TokenRecord;
@@ -21,16 +21,30 @@ use crate::store::TokenRecord;
 const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// `GET /api/auth/me`: who the token belongs to.
-pub async fn me(AuthUser(actor): AuthUser) -> Json<Value> {
-    Json(json!({
-        "username": actor.username(),
-        "role": actor.role().as_str(),
-        "region": actor.region().as_str(),
-    }))
+#[utoipa::path(get, path = "/api/auth/me", tag = "sessions",
+    summary = "Who the token belongs to",
+    responses(
+        (status = 200, description = "The signed-in user", body = Me),
+        (status = 401, description = "Not signed in, or the session ended", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn me(AuthUser(actor): AuthUser) -> Json<Me> {
+    Json(Me {
+        username: actor.username().to_string(),
+        role: actor.role().as_str(),
+        region: actor.region().as_str().to_string(),
+    })
 }
 
 /// `POST /api/auth/logout`: the token the request carries stops working, here at once (and on
 /// other instances sharing the store within `token_cache::TRUST_FOR`).
+#[utoipa::path(post, path = "/api/auth/logout", tag = "sessions",
+    summary = "Sign out: the token stops working on every instance, and live streams on it close",
+    responses(
+        (status = 204, description = "Signed out; the session cookie is cleared"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn logout(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,

@@ -11,6 +11,7 @@ use super::auth::AuthUser;
 use super::error::ApiError;
 use super::maps::svg_response;
 use super::regions::readable_region;
+use super::wire::Problem;
 use crate::auth::Actor;
 use crate::charts::{ChartKey, ChartKind, MAX_DAYS};
 
@@ -22,6 +23,21 @@ pub struct ChartQuery {
 }
 
 /// `GET /charts/{trend,rectification,domains}.svg?region=CODE` (`days` for the trend).
+#[utoipa::path(get, path = "/charts/{file}", tag = "regions",
+    summary = "A chart drawn on the server: `trend.svg` (raised and rectified per day, Asia/Shanghai), `rectification.svg` (on-time rate per child region), `domains.svg` (warnings by rule domain)",
+    params(
+        ("file" = String, Path, description = "trend.svg, rectification.svg or domains.svg"),
+        ("region" = Option<String>, Query, description = "The region (12 digits); the caller's own by default"),
+        ("days" = Option<u32>, Query, description = "The trend's days, 1 to 366 (default 30)"),
+    ),
+    responses(
+        (status = 200, description = "The chart; `ETag`, `Cache-Control: no-cache`", content_type = "image/svg+xml", body = String),
+        (status = 304, description = "Not modified since the ETag sent"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such chart, or no such region the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is wrong (`field` names it)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn chart(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,

@@ -159,3 +159,31 @@ impl From<Rejection> for ApiError {
         }
     }
 }
+
+/// A JSON request body whose refusal is a problem document like every other error: axum's
+/// own `Json` answers a malformed body in plain text. A body over its route's limit stays
+/// 413; any other unreadable body (not JSON, not the shape, no JSON content type) is 422
+/// with `field: "body"` and serde's words for what is wrong and where.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    rejection.body_text(),
+                ))
+            }
+            Err(rejection) => Err(ApiError::invalid("body", rejection.body_text())),
+        }
+    }
+}

@@ -11,6 +11,7 @@ use super::AppState;
 use super::auth::AuthUser;
 use super::client::client_ip;
 use super::error::ApiError;
+use super::wire::{ImportResponse, Problem};
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::Role;
 use crate::import::service::{ImportFailure, import_files_within};
@@ -22,13 +23,26 @@ pub const MULTIPART_SLACK: usize = 64 * 1024;
 /// The most files one upload may carry.
 const MAX_FILES: usize = 32;
 
+#[utoipa::path(post, path = "/api/imports/{kind}", tag = "imports",
+    summary = "Import a department's dataset files (city office): checked whole before anything is written, then scanned",
+    params(("kind" = String, Path, description = "The dataset kind, e.g. welfare_payments, residents, deaths, cadres, companies, contracts, bids")),
+    request_body(content_type = "multipart/form-data", description = "One or more `file` parts: CSV (UTF-8 or GB18030) or .xlsx"),
+    responses(
+        (status = 200, description = "Imported, with what the scan it triggered found", body = ImportResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only the city office imports", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such dataset kind", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The upload is over the configured size", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Refused whole: `errors` names each bad file, row, column and value", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     parts: axum::http::request::Parts,
     Path(kind): Path<String>,
     mut multipart: Multipart,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ImportResponse>, ApiError> {
     if actor.role() != Role::CityOffice {
         return Err(ApiError::forbidden("only the city office imports datasets"));
     }
@@ -87,9 +101,7 @@ pub async fn upload(
             .with_client(client_ip(&parts))
             .with_detail(&detail);
             crate::audit::record(engine.store(), entry).await;
-            let mut body = serde_json::to_value(report).expect("reports serialize");
-            body["scan"] = serde_json::to_value(scan).expect("reports serialize");
-            Ok(Json(body))
+            Ok(Json(ImportResponse { report, scan }))
         }
         Err(failure @ ImportFailure::Invalid(_)) => Err(refused(&failure)),
         Err(ImportFailure::Store(e)) => Err(e.into()),

@@ -15,11 +15,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::AppState;
 use super::client::client_ip;
-use super::error::ApiError;
+use super::error::{ApiError, ApiJson};
 use super::login_guard::Refusal;
+use super::wire::{Problem, Session};
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::lockout::Lockout;
 use crate::auth::{new_token, token_hash};
@@ -31,7 +33,7 @@ pub const SESSION_COOKIE: &str = "qingfeng_token";
 const MAX_USERNAME_CHARS: usize = 64;
 const MAX_PASSWORD_CHARS: usize = 256;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     pub username: String,
@@ -39,10 +41,22 @@ pub struct LoginRequest {
 }
 
 /// `POST /api/auth/login`.
+#[utoipa::path(post, path = "/api/auth/login", tag = "sessions",
+    summary = "Sign in: a bearer token, also set as the session cookie for browsers",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = Session),
+        (status = 401, description = "Wrong username or password (the same answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the route's limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a username and password", body = Problem, content_type = "application/problem+json"),
+        (status = 423, description = "The account is locked for a while (`locked_until`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many password checks at once (Retry-After)", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     parts: Parts,
-    Json(body): Json<LoginRequest>,
+    ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let guard = &state.login;
     guard.admit(client_ip(&parts)).map_err(refusal)?;
@@ -147,14 +161,14 @@ async fn issue_session(
         last_used: Some(now),
     };
     state.engine.store().put_token(&record).await?;
-    let body = Json(json!({
-        "token": token,
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "region": user.region,
-        "expires_at": expires_at,
-    }));
+    let body = Json(Session {
+        token: token.clone(),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role: user.role.clone(),
+        region: user.region.clone(),
+        expires_at,
+    });
     let mut response = body.into_response();
     let cookie = session_cookie(
         &token,

@@ -5,17 +5,27 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
 use super::regions::readable_region;
+use super::wire::{MapJson, MapShape, Problem};
 use crate::auth::Actor;
 use crate::maps::RenderedMap;
 
 /// `GET /maps/{code}.svg`.
+#[utoipa::path(get, path = "/maps/{file}", tag = "regions",
+    summary = "A region's map as SVG (`/maps/CODE.svg`), coloured by the screens; an ETag answers repeats with 304",
+    params(("file" = String, Path, description = "`CODE.svg`, CODE a 12-digit region code")),
+    responses(
+        (status = 200, description = "The map", content_type = "image/svg+xml", body = String),
+        (status = 304, description = "Not modified since the ETag sent"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region the caller may read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn svg(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
@@ -32,27 +42,40 @@ pub async fn svg(
 }
 
 /// `GET /api/maps/{code}`: the same map as JSON, for screens that build the SVG in place.
+#[utoipa::path(get, path = "/api/maps/{code}", tag = "regions",
+    summary = "A region's map as JSON: its children's shapes, or generated tiles where no boundary is known",
+    params(("code" = String, Path, description = "A 12-digit region code")),
+    responses(
+        (status = 200, description = "The map", body = MapJson),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region the caller may read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn json(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(code): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<MapJson>, ApiError> {
     let map = readable_map(&state, &actor, &code)?;
     let view = &map.view;
     let shapes = view.regions.iter().map(|r| (r, false));
     let tiles = view.tiles.iter().map(|t| (&t.region, true));
-    let regions: Vec<Value> = shapes
+    let regions = shapes
         .chain(tiles)
-        .map(|(r, tile)| {
-            json!({"code": r.code.as_str(), "name": r.name, "d": r.d, "label": r.label, "tile": tile})
+        .map(|(r, tile)| MapShape {
+            code: r.code.as_str().to_string(),
+            name: r.name.clone(),
+            d: r.d.clone(),
+            label: r.label,
+            tile,
         })
         .collect();
-    Ok(Json(json!({
-        "code": view.code.as_str(),
-        "name": view.name,
-        "viewBox": view.view_box,
-        "regions": regions,
-    })))
+    Ok(Json(MapJson {
+        code: view.code.as_str().to_string(),
+        name: view.name.clone(),
+        view_box: view.view_box.clone(),
+        regions,
+    }))
 }
 
 fn readable_map(

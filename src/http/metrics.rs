@@ -137,6 +137,9 @@ impl Metrics {
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    summary = "Prometheus metrics: requests by route and status, commands, sign-ins, live streams, the projection",
+    responses((status = 200, description = "The OpenMetrics text format", content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::new();
     let scraped = scrape(&state);

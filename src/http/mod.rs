@@ -26,8 +26,8 @@ pub mod report_pages;
 pub mod rules;
 pub mod screens;
 pub mod token_cache;
-pub mod views;
 pub mod warnings;
+pub mod wire;
 
 use std::sync::Arc;
 
@@ -35,8 +35,10 @@ use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::engine::Engine;
 pub use metrics::Metrics;
@@ -73,76 +75,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn routes(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/api/auth/login",
-            post(login::login).layer(axum::extract::DefaultBodyLimit::max(4096)),
-        )
-        .route("/api/auth/me", get(auth::me))
-        .route("/api/auth/logout", post(auth::logout))
-        .route("/api/warnings", post(warnings::raise).get(warnings::list))
-        .route("/api/warnings/{id}", get(warnings::get_one))
-        .route("/api/warnings/{id}/commands", post(warnings::command))
-        .route(
-            "/api/imports/{kind}",
-            post(imports::upload).layer(axum::extract::DefaultBodyLimit::max(
-                state.settings.import.max_file_bytes + imports::MULTIPART_SLACK,
-            )),
-        )
-        .route("/api/regions", get(regions::tree))
-        .route("/api/regions/{code}/summary", get(regions::summary))
-        .route("/api/overdue", get(regions::overdue))
-        .route("/api/openapi.json", get(openapi::document))
-        .route("/maps/{file}", get(maps::svg))
-        .route("/api/maps/{code}", get(maps::json))
-        .route("/charts/{file}", get(charts::chart))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(metrics::metrics))
-        .route("/ws", get(crate::ws::upgrade))
-        .route(
-            "/api/warnings/{id}/attachments",
-            post(attachments::upload).layer(axum::extract::DefaultBodyLimit::max(
-                attachments::MAX_REQUEST_BYTES,
-            )),
-        )
-        .route("/api/attachments/{id}", get(attachments::download))
-        .route("/api/rules", get(rules::list))
-        .route("/api/audit", get(audit::list))
-        .route(
-            "/api/publications",
-            get(publications::list).post(publications::decide_one),
-        )
-        .route("/public", get(public::home))
-        .route("/public/", get(public::home))
-        .route("/public/region/{code}", get(public::region))
-        .route("/public/region/{code}/{fund}/{period}", get(public::month))
-        .route(
-            "/public/lookup",
-            get(public::lookup_form)
-                .post(public::lookup)
-                .layer(axum::extract::DefaultBodyLimit::max(public::MAX_LOOKUP_BYTES)),
-        )
-        .route("/public/assets/{file}", get(public::asset))
-        .route(
-            "/public/report",
-            get(report::form)
-                .post(report::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(report::MAX_REPORT_BYTES)),
-        )
-        .route("/public/report/{code}", get(report::receipt))
-        .route("/api/warnings/{id}/reports", get(report::list))
-        .route("/api/warnings/{id}/reports/unmask", post(report::unmask))
-        .route("/", get(screens::root))
-        .route("/screens", get(screens::screens_bare))
-        .route("/screens/", get(screens::login_page))
-        .route("/screens/city", get(screens::city_page))
-        .route("/screens/town/{code}", get(screens::town_page))
-        .route("/screens/village/{code}", get(screens::village_page))
-        .route("/screens/village/sw.js", get(screens::village_worker))
-        .route("/screens/audit", get(screens::audit_page))
-        .route("/screens/publish", get(screens::publish_page))
-        .route("/screens/assets/{file}", get(screens::asset))
+    let (router, _) = api_router(state.settings.import.max_file_bytes).split_for_parts();
+    router
         .layer(middleware::from_fn_with_state(state.clone(), browser::same_origin))
         .layer(middleware::from_fn_with_state(state.clone(), count_requests))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
@@ -154,6 +88,81 @@ fn routes(state: AppState) -> Router {
             tracing::info_span!("request", method = %request.method(), route = %route, path = %request.uri().path())
         }))
         .with_state(state)
+}
+
+/// Every route, each with its OpenAPI entry (`#[utoipa::path]` on the handler): what is
+/// served and what `/api/openapi.json` documents are the same list. `import_limit` is the
+/// configured import size, which only sets a body limit and is not documented.
+pub fn api_router(import_limit: usize) -> OpenApiRouter<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(login::login).layer(DefaultBodyLimit::max(4096)))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::logout))
+        .routes(routes!(warnings::raise, warnings::list))
+        .routes(routes!(warnings::get_one))
+        .routes(routes!(warnings::command))
+        .routes(routes!(imports::upload).layer(DefaultBodyLimit::max(
+            import_limit + imports::MULTIPART_SLACK,
+        )))
+        .routes(routes!(regions::tree))
+        .routes(routes!(regions::summary))
+        .routes(routes!(regions::overdue))
+        .routes(routes!(openapi::document))
+        .routes(routes!(maps::svg))
+        .routes(routes!(maps::json))
+        .routes(routes!(charts::chart))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(crate::ws::upgrade))
+        .routes(
+            routes!(attachments::upload)
+                .layer(DefaultBodyLimit::max(attachments::MAX_REQUEST_BYTES)),
+        )
+        .routes(routes!(attachments::download))
+        .routes(routes!(rules::list))
+        .routes(routes!(audit::list))
+        .routes(routes!(publications::list, publications::decide_one))
+        .merge(public_routes())
+        .merge(screen_routes())
+}
+
+/// The public pages and forms, which strangers reach.
+fn public_routes() -> OpenApiRouter<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    OpenApiRouter::new()
+        .routes(routes!(public::home))
+        .routes(routes!(public::home_slash))
+        .routes(routes!(public::region))
+        .routes(routes!(public::month))
+        .routes(
+            routes!(public::lookup_form, public::lookup)
+                .layer(DefaultBodyLimit::max(public::MAX_LOOKUP_BYTES)),
+        )
+        .routes(routes!(public::asset))
+        .routes(
+            routes!(report::form, report::submit)
+                .layer(DefaultBodyLimit::max(report::MAX_REPORT_BYTES)),
+        )
+        .routes(routes!(report::receipt))
+        .routes(routes!(report::list))
+        .routes(routes!(report::unmask))
+}
+
+/// The wall, office and tablet pages.
+fn screen_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(screens::root))
+        .routes(routes!(screens::screens_bare))
+        .routes(routes!(screens::login_page))
+        .routes(routes!(screens::city_page))
+        .routes(routes!(screens::town_page))
+        .routes(routes!(screens::village_page))
+        .routes(routes!(screens::village_worker))
+        .routes(routes!(screens::audit_page))
+        .routes(routes!(screens::publish_page))
+        .routes(routes!(screens::asset))
 }
 
 /// Counts every request by matched route and status, and times it, for `/metrics`.

@@ -7,11 +7,20 @@ use axum::response::IntoResponse;
 use super::AppState;
 
 /// `GET /healthz`: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    summary = "Liveness: the process is up",
+    responses((status = 200, description = "`ok`", content_type = "text/plain", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// `GET /readyz`: the store answers and the projection has caught up with the log.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    summary = "Readiness: the store answers and the projection has caught up with the log",
+    responses(
+        (status = 200, description = "`ready: position N`", content_type = "text/plain", body = String),
+        (status = 503, description = "Catching up, or the store does not answer", content_type = "text/plain", body = String),
+    ))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match state.engine.store().head_position().await {
         Ok(head) => {

@@ -67,6 +67,13 @@ impl PublicLimits {
 }
 
 /// `GET /public/assets/{file}`.
+#[utoipa::path(get, path = "/public/assets/{file}", tag = "public pages",
+    summary = "The public pages' style sheet",
+    params(("file" = String, Path, description = "The file name")),
+    responses(
+        (status = 200, description = "The file"),
+        (status = 404, description = "Not found", content_type = "text/html", body = String),
+    ))]
 pub async fn asset(Path(file): Path<String>) -> Response {
     if file != "public.css" {
         return problem(StatusCode::NOT_FOUND, "找不到该页面", "页面地址有误。");
@@ -82,12 +89,32 @@ pub async fn asset(Path(file): Path<String>) -> Response {
 }
 
 /// `GET /public`: the whole deployment's totals and its regions.
+#[utoipa::path(get, path = "/public", tag = "public pages",
+    summary = "The public pages (惠民资金公开): the published totals of the whole deployment, and its regions",
+    responses(
+        (status = 200, description = "The page; an ETag answers repeats with 304", content_type = "text/html", body = String),
+    ))]
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let root = state.engine.regions().root().code;
     region_response(&state, &headers, &root)
 }
 
+/// `GET /public/`: the same page as `/public`.
+#[utoipa::path(get, path = "/public/", tag = "public pages",
+    summary = "The same page as /public",
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
+pub async fn home_slash(state: State<AppState>, headers: HeaderMap) -> Response {
+    home(state, headers).await
+}
+
 /// `GET /public/region/{code}`.
+#[utoipa::path(get, path = "/public/region/{code}", tag = "public pages",
+    summary = "A region's published totals and its children; a village's funds and months",
+    params(("code" = String, Path, description = "A 12-digit region code")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 404, description = "Not found", content_type = "text/html", body = String),
+    ))]
 pub async fn region(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -107,6 +134,13 @@ pub struct PageQuery {
 }
 
 /// `GET /public/region/{code}/{fund}/{period}?page=N`: one village's payments of a month.
+#[utoipa::path(get, path = "/public/region/{code}/{fund}/{period}", tag = "public pages",
+    summary = "One village's published payments of a fund's month, names and ID numbers masked",
+    params(("code" = String, Path, description = "A village's 12-digit code"), ("fund" = String, Path, description = "The fund, e.g. dibao"), ("period" = String, Path, description = "YYYY-MM"), ("page" = Option<u32>, Query, description = "The page, from 1")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 404, description = "Not found", content_type = "text/html", body = String),
+    ))]
 pub async fn month(
     State(state): State<AppState>,
     Path((code, fund, period)): Path<(String, String, String)>,
@@ -155,7 +189,8 @@ pub async fn month(
     page_response(layout(&title, &crumbs, body), generation)
 }
 
-#[derive(Deserialize)]
+/// The 查本人 form: the resident's full name and 18-character ID number.
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LookupForm {
     #[serde(default)]
     name: String,
@@ -164,6 +199,11 @@ pub struct LookupForm {
 }
 
 /// `GET /public/lookup`: the 查本人 form.
+#[utoipa::path(get, path = "/public/lookup", tag = "public pages",
+    summary = "查本人: the form to look up one's own published payments",
+    responses(
+        (status = 200, description = "The form", content_type = "text/html", body = String),
+    ))]
 pub async fn lookup_form() -> Response {
     let body = lookup_body("", None, None);
     private_page(StatusCode::OK, layout("查本人", &[], body))
@@ -172,6 +212,13 @@ pub async fn lookup_form() -> Response {
 /// `POST /public/lookup`: a resident's own published payments, by full name and ID
 /// number. The answer looks the same whether the ID exists or not; over the address's
 /// rate it is 429; each lookup is audited with the ID masked.
+#[utoipa::path(post, path = "/public/lookup", tag = "public pages",
+    summary = "A resident's own published payments, by full name and ID number (audited with the ID masked); the same answer whether the ID exists or not",
+    responses(
+        (status = 200, description = "The payments, or that none were published", content_type = "text/html", body = String),
+        (status = 422, description = "The form is not filled in right", content_type = "text/html", body = String),
+        (status = 429, description = "Too many requests from this address (Retry-After)", content_type = "text/html", body = String),
+    ))]
 pub async fn lookup(
     State(state): State<AppState>,
     parts: Parts,

@@ -5,13 +5,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::AppState;
 use super::auth::AuthUser;
 use super::client::client_ip;
-use super::error::ApiError;
+use super::error::{ApiError, ApiJson};
+use super::wire::{Problem, PublicationDecision, PublicationList, PublicationMonth};
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::Role;
 use crate::import::value::Fund;
@@ -19,10 +18,18 @@ use crate::public::{DecisionError, Ledger, Month, MonthState, Total, decide};
 
 /// `GET /api/publications`: every imported month with its total and state (city office
 /// and city leader).
+#[utoipa::path(get, path = "/api/publications", tag = "public pages",
+    summary = "Every imported welfare month with its payments, total and whether the public sees it (city office and leaders)",
+    responses(
+        (status = 200, description = "The months", body = PublicationList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the city office or a city leader", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PublicationList>, ApiError> {
     if !matches!(actor.role(), Role::CityOffice | Role::CityLeader) {
         return Err(ApiError::forbidden(
             "only the city office and city leaders see the publication decisions",
@@ -30,35 +37,38 @@ pub async fn list(
     }
     let (ledger, _) = state.public.current();
     let decisions = state.engine.store().publications().await?;
-    let months: Vec<Value> = ledger
+    let months = ledger
         .months()
         .keys()
         .map(|month| month_json(&ledger, month, &decisions))
         .collect();
-    Ok(Json(json!({ "months": months })))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Decision {
-    fund: String,
-    period: String,
-    action: String,
+    Ok(Json(PublicationList { months }))
 }
 
 /// `POST /api/publications` `{fund, period, action: "publish" | "withdraw"}` (city office).
+#[utoipa::path(post, path = "/api/publications", tag = "public pages",
+    summary = "Publish a fund's month on the public pages, or withdraw it (city office; audited)",
+    request_body = PublicationDecision,
+    responses(
+        (status = 200, description = "The month as now decided", body = PublicationMonth),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the city office", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Withdrawing a month that is not published", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the route's limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is wrong, or the month was never imported", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn decide_one(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     parts: Parts,
-    body: Result<Json<Decision>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<Value>, ApiError> {
+    ApiJson(body): ApiJson<PublicationDecision>,
+) -> Result<Json<PublicationMonth>, ApiError> {
     if actor.role() != Role::CityOffice {
         return Err(ApiError::forbidden(
             "only the city office publishes payments",
         ));
     }
-    let Json(body) = body.map_err(|e| ApiError::invalid("body", e.body_text()))?;
     let publish = match body.action.as_str() {
         "publish" => true,
         "withdraw" => false,
@@ -116,7 +126,7 @@ fn month_json(
     ledger: &Ledger,
     month: &Month,
     decisions: &[crate::store::PublicationRecord],
-) -> Value {
+) -> PublicationMonth {
     let (total, state) = ledger
         .months()
         .get(month)
@@ -126,15 +136,15 @@ fn month_json(
     let decision = decisions
         .iter()
         .find(|d| d.fund == month.0.as_str() && d.period == period);
-    json!({
-        "fund": month.0.as_str(),
-        "fund_name": month.0.chinese_name(),
-        "period": period,
-        "payments": total.payments,
-        "total_fen": total.fen,
-        "total_yuan": total.amount().to_string(),
-        "state": state.as_str(),
-        "decided_by": decision.map(|d| d.by.clone()),
-        "decided_at": decision.map(|d| d.at),
-    })
+    PublicationMonth {
+        fund: month.0.as_str().to_string(),
+        fund_name: month.0.chinese_name().to_string(),
+        period,
+        payments: total.payments,
+        total_fen: total.fen,
+        total_yuan: total.amount().to_string(),
+        state: state.as_str(),
+        decided_by: decision.map(|d| d.by.clone()),
+        decided_at: decision.map(|d| d.at),
+    }
 }

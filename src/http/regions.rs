@@ -4,45 +4,69 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::IntoParams;
 
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
+use super::wire::{ChildRow, Problem, RegionList, RegionRow, RegionSummary, WarningPage};
 use crate::auth::{Actor, can_read};
 use crate::domain::region::RegionCode;
 use crate::projections::Counts;
 use crate::projections::OverdueKey;
 
 /// `GET /api/regions`: the regions the actor may read.
-pub async fn tree(State(state): State<AppState>, AuthUser(actor): AuthUser) -> Json<Value> {
-    let regions: Vec<Value> = state
+#[utoipa::path(get, path = "/api/regions", tag = "regions",
+    summary = "The regions the caller may read",
+    responses(
+        (status = 200, description = "Every region within the caller's own", body = RegionList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
+pub async fn tree(State(state): State<AppState>, AuthUser(actor): AuthUser) -> Json<RegionList> {
+    let regions = state
         .engine
         .regions()
         .iter()
         .filter(|r| can_read(&actor, &r.code))
-        .map(|r| json!({ "code": r.code.as_str(), "name": r.name, "level": r.level, "parent": r.parent }))
+        .map(|r| RegionRow {
+            code: r.code.as_str().to_string(),
+            name: r.name.clone(),
+            level: r.level,
+            parent: r.parent.as_ref().map(|p| p.as_str().to_string()),
+        })
         .collect();
-    Json(json!({ "regions": regions }))
+    Json(RegionList { regions })
 }
 
 /// `GET /api/regions/{code}/summary`: counts rolled up over the region, and per child.
+#[utoipa::path(get, path = "/api/regions/{code}/summary", tag = "regions",
+    summary = "Counts rolled up over a region, and per child region",
+    params(("code" = String, Path, description = "A 12-digit region code within the caller's region")),
+    responses(
+        (status = 200, description = "The region's summary", body = RegionSummary),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a region code", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn summary(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(code): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RegionSummary>, ApiError> {
     let code = readable_region(&state, &actor, &code)?;
     let engine = &state.engine;
     let region = engine.regions().get(&code).expect("checked above");
     let today = start_of_day(engine.now());
     let (own, children, activity) = engine.read(|p| {
-        let children: Vec<Value> = engine
+        let children: Vec<ChildRow> = engine
             .regions()
             .children(&code)
             .iter()
             .map(|child| {
-                child_view(
+                ChildRow::of(
                     engine.regions().get(child).map(|r| r.name.as_str()),
                     child,
                     &p.rolled_up(child),
@@ -51,16 +75,17 @@ pub async fn summary(
             .collect();
         (p.rolled_up(&code), children, p.activity_since(&code, today))
     });
-    let mut body = serde_json::to_value(own.summary()).expect("summaries serialize");
-    body["code"] = json!(code.as_str());
-    body["name"] = json!(region.name);
-    body["level"] = json!(region.level);
-    body["worst"] = json!(own.worst());
-    body["regions"] = json!(children);
-    body["raised_today"] = json!(activity.raised);
-    body["rectified_today"] = json!(activity.rectified);
-    body["today_since"] = json!(today);
-    Ok(Json(body))
+    Ok(Json(RegionSummary {
+        counts: own.summary(),
+        code: code.as_str().to_string(),
+        name: region.name.clone(),
+        level: region.level,
+        worst: own.worst(),
+        regions: children,
+        raised_today: activity.raised,
+        rectified_today: activity.rectified,
+        today_since: today,
+    }))
 }
 
 /// Midnight of the engine clock's day in Asia/Shanghai (UTC+8, no daylight saving), the
@@ -70,9 +95,11 @@ fn start_of_day(now: DateTime<Utc>) -> DateTime<Utc> {
     shanghai_midnight(shanghai_day(now))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OverdueQuery {
+    /// Only within this region (12 digits).
     pub region: Option<String>,
     /// At most this many items (default 200, at most 1,000).
     pub limit: Option<usize>,
@@ -83,11 +110,21 @@ pub struct OverdueQuery {
 }
 
 /// `GET /api/overdue`: overdue and supervised warnings, longest overdue first.
+#[utoipa::path(get, path = "/api/overdue", tag = "warnings",
+    summary = "Overdue and supervised warnings, longest overdue first",
+    params(OverdueQuery),
+    responses(
+        (status = 200, description = "A page; pass `next` as `after` for the next one", body = WarningPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such region the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is wrong (`field` names it)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn overdue(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Query(query): Query<OverdueQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WarningPage>, ApiError> {
     let region = match query.region {
         Some(code) => Some(readable_region(&state, &actor, &code)?),
         None => None,
@@ -98,9 +135,7 @@ pub async fn overdue(
     let page = state
         .engine
         .overdue_page(&actor, region, after.as_ref(), limit);
-    Ok(Json(super::warnings::page_view(
-        &state, &actor, page, limit,
-    )))
+    Ok(Json(WarningPage::of(&state.engine, &actor, page, limit)))
 }
 
 pub(super) fn readable_region(
@@ -118,15 +153,7 @@ pub(super) fn readable_region(
 /// A child region's row, in a region's summary and in the live stream's snapshots and
 /// deltas alike.
 pub(crate) fn child_view(name: Option<&str>, code: &RegionCode, counts: &Counts) -> Value {
-    json!({
-        "code": code.as_str(),
-        "name": name,
-        "red": counts.red,
-        "yellow": counts.yellow,
-        "green": counts.green,
-        "overdue": counts.overdue,
-        "worst": counts.worst(),
-    })
+    serde_json::to_value(ChildRow::of(name, code, counts)).expect("a child row serializes")
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::AppState;
@@ -24,6 +24,7 @@ use super::error::ApiError;
 use super::public::{private_page, too_many};
 use super::public_pages::{layout, problem_page};
 use super::report_pages::{Choice, Draft, category_name, progress, receipt_body, report_form};
+use super::wire::{Problem, ReportList, ReportPhones, ReportView};
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::Role;
 use crate::domain::region::RegionCode;
@@ -53,6 +54,12 @@ pub struct FormQuery {
 /// `GET /public/report?region=CODE`: the form (the region chosen if given). In a tree
 /// too large for one list of villages, first the town (`?town=CODE` then shows its
 /// villages).
+#[utoipa::path(get, path = "/public/report", tag = "public reports",
+    summary = "我要反映: the public report form",
+    params(("region" = Option<String>, Query, description = "The village chosen"), ("town" = Option<String>, Query, description = "In a large tree, the town whose villages to offer")),
+    responses(
+        (status = 200, description = "The form", content_type = "text/html", body = String),
+    ))]
 pub async fn form(State(state): State<AppState>, Query(query): Query<FormQuery>) -> Response {
     let Some(max_chars) = max_text_chars(&state) else {
         return closed();
@@ -73,6 +80,15 @@ pub async fn form(State(state): State<AppState>, Query(query): Query<FormQuery>)
 }
 
 /// `POST /public/report` (multipart).
+#[utoipa::path(post, path = "/public/report", tag = "public reports",
+    summary = "Send a public report (multipart: village, category, text, optional phone and photo, the challenge's answer); it raises or joins a warning",
+    responses(
+        (status = 201, description = "Received: the receipt code and page", content_type = "text/html", body = String),
+        (status = 503, description = "Could not be saved now; try again", content_type = "text/html", body = String),
+        (status = 422, description = "The form again, saying what is wrong", content_type = "text/html", body = String),
+        (status = 413, description = "Too large", content_type = "text/html", body = String),
+        (status = 429, description = "Too many requests from this address (Retry-After)", content_type = "text/html", body = String),
+    ))]
 pub async fn submit(State(state): State<AppState>, parts: Parts, multipart: Multipart) -> Response {
     let Some(max_chars) = max_text_chars(&state) else {
         return closed();
@@ -129,6 +145,13 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, multipart: Mult
 }
 
 /// `GET /public/report/{code}`: where the report stands and the office's reply.
+#[utoipa::path(get, path = "/public/report/{code}", tag = "public reports",
+    summary = "Where a report stands, and the office's public reply",
+    params(("code" = String, Path, description = "The receipt code")),
+    responses(
+        (status = 200, description = "The receipt page", content_type = "text/html", body = String),
+        (status = 404, description = "Not found", content_type = "text/html", body = String),
+    ))]
 pub async fn receipt(State(state): State<AppState>, Path(code): Path<String>) -> Response {
     let not_found = || {
         private_page(
@@ -155,40 +178,58 @@ pub async fn receipt(State(state): State<AppState>, Path(code): Path<String>) ->
 
 /// `GET /api/warnings/{id}/reports`: the reports a warning holds, phone numbers masked
 /// (offices that may read the warning; never a display).
+#[utoipa::path(get, path = "/api/warnings/{id}/reports", tag = "public reports",
+    summary = "The public reports (我要反映) a warning holds, phone numbers masked",
+    params(("id" = String, Path, description = "The warning's id")),
+    responses(
+        (status = 200, description = "The reports, newest first", body = ReportList),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A wall display does not read reports", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such warning the caller may read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReportList>, ApiError> {
     let warning = state.engine.warning_for(&actor, &id)?;
     if actor.role() == Role::Display {
         return Err(ApiError::forbidden("a wall display does not read reports"));
     }
     let reports = state.engine.store().reports_of(&warning.id).await?;
-    let shown: Vec<Value> = reports
+    let reports = reports
         .iter()
-        .map(|r| {
-            json!({
-                "category": r.category,
-                "category_name": category_name(&r.category),
-                "text": r.text,
-                "phone": r.phone.as_deref().map(mask_phone),
-                "photo": r.photo,
-                "at": r.at,
-            })
+        .map(|r| ReportView {
+            category: r.category.clone(),
+            category_name: category_name(&r.category),
+            text: r.text.clone(),
+            phone: r.phone.as_deref().map(mask_phone),
+            photo: r.photo.clone(),
+            at: r.at,
         })
         .collect();
-    Ok(Json(json!({ "reports": shown })))
+    Ok(Json(ReportList { reports }))
 }
 
 /// `POST /api/warnings/{id}/reports/unmask`: the reporters' phone numbers, for an office
 /// that may change the warning; audited.
+#[utoipa::path(post, path = "/api/warnings/{id}/reports/unmask", tag = "public reports",
+    summary = "The reporters' phone numbers, for the town or city office responsible (audited)",
+    params(("id" = String, Path, description = "The warning's id")),
+    responses(
+        (status = 200, description = "The numbers, in the order of the report list", body = ReportPhones),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the office responsible", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such warning the caller may read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn unmask(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     parts: Parts,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReportPhones>, ApiError> {
     let warning = state.engine.warning_for(&actor, &id)?;
     let office = matches!(actor.role(), Role::TownOffice | Role::CityOffice);
     if !office || !crate::auth::can_write(&actor, &warning.region) {
@@ -210,7 +251,7 @@ pub async fn unmask(
         "reporters' phone numbers of a public report ({shown} shown)"
     ));
     crate::audit::record(state.engine.store(), entry).await;
-    Ok(Json(json!({ "phones": phones })))
+    Ok(Json(ReportPhones { phones }))
 }
 
 /// A report as sent, checked.

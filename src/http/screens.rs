@@ -13,6 +13,7 @@ use super::AppState;
 use super::auth::{resolve, session_cookie};
 use super::error::ApiError;
 use super::login::session_cookie as session_cookie_header;
+use super::wire::Problem;
 use crate::auth::Role;
 
 /// Every page and asset, by the name it is served under.
@@ -134,16 +135,31 @@ const CSS: &str = "text/css; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// `GET /`: the wall starts at the sign-in page.
+#[utoipa::path(get, path = "/", tag = "screens",
+    summary = "The wall starts at the sign-in page",
+    responses(
+        (status = 303, description = "To /screens/"),
+    ))]
 pub async fn root() -> Redirect {
     Redirect::to("/screens/")
 }
 
 /// `GET /screens` (no slash): the same page under its canonical address.
+#[utoipa::path(get, path = "/screens", tag = "screens",
+    summary = "The screens' canonical address",
+    responses(
+        (status = 308, description = "To /screens/"),
+    ))]
 pub async fn screens_bare() -> Redirect {
     Redirect::permanent("/screens/")
 }
 
 /// `GET /screens/`: sign in, then go to the screen of the user's role and region.
+#[utoipa::path(get, path = "/screens/", tag = "screens",
+    summary = "Sign in, then the screen of the user's role and region",
+    responses(
+        (status = 200, description = "The sign-in page", content_type = "text/html", body = String),
+    ))]
 pub async fn login_page() -> Response {
     serve("index.html")
 }
@@ -155,16 +171,40 @@ pub struct PageQuery {
 }
 
 /// `GET /screens/city`.
+#[utoipa::path(get, path = "/screens/city", tag = "screens",
+    summary = "The city cockpit (市级驾驶舱): map, counts, overdue list, charts, live over /ws",
+    params(("token" = Option<String>, Query, description = "A display's token, for wall screens without a sign-in")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 303, description = "With `token`: the display's cookie is set and the address cleaned (a bad token goes to the sign-in page)"),
+        (status = 403, description = "`token` is not a display's", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn city_page(state: State<AppState>, query: Query<PageQuery>, parts: Parts) -> Response {
     page(state, query, parts, "city.html").await
 }
 
 /// `GET /screens/town/{code}`.
+#[utoipa::path(get, path = "/screens/town/{code}", tag = "screens",
+    summary = "A town's screen (乡镇): its villages, warnings and escalations",
+    params(("code" = String, Path, description = "The town's 12-digit code"), ("token" = Option<String>, Query, description = "A display's token")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 303, description = "With `token`: the display's cookie is set and the address cleaned (a bad token goes to the sign-in page)"),
+        (status = 403, description = "`token` is not a display's", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn town_page(state: State<AppState>, query: Query<PageQuery>, parts: Parts) -> Response {
     page(state, query, parts, "town.html").await
 }
 
 /// `GET /screens/village/{code}`.
+#[utoipa::path(get, path = "/screens/village/{code}", tag = "screens",
+    summary = "A village steward's tablet page (村级): tasks, rectifications with photos, offline queue",
+    params(("code" = String, Path, description = "The village's 12-digit code"), ("token" = Option<String>, Query, description = "A display's token")),
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 303, description = "With `token`: the display's cookie is set and the address cleaned (a bad token goes to the sign-in page)"),
+        (status = 403, description = "`token` is not a display's", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn village_page(
     state: State<AppState>,
     query: Query<PageQuery>,
@@ -222,21 +262,43 @@ const DISPLAY_COOKIE_SECONDS: i64 = 400 * 24 * 3600;
 /// `GET /screens/village/sw.js`: the steward's service worker. Served beside the village
 /// pages so that its scope is theirs alone (`/screens/village/`): it keeps the page and
 /// the tasks for a tablet without network, and the walls never go through it.
+#[utoipa::path(get, path = "/screens/village/sw.js", tag = "screens",
+    summary = "The village page's service worker (offline queue)",
+    responses(
+        (status = 200, description = "The script", content_type = "text/javascript", body = String),
+    ))]
 pub async fn village_worker() -> Response {
     serve("sw.js")
 }
 
 /// `GET /screens/audit`: the audit log (审计日志), for the city office.
+#[utoipa::path(get, path = "/screens/audit", tag = "screens",
+    summary = "The audit log (审计日志), for the city office",
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+    ))]
 pub async fn audit_page() -> Response {
     serve("audit.html")
 }
 
 /// `GET /screens/publish`: the publication decisions (惠民资金公开发布), for the city office.
+#[utoipa::path(get, path = "/screens/publish", tag = "screens",
+    summary = "The publication decisions (惠民资金公开发布), for the city office",
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+    ))]
 pub async fn publish_page() -> Response {
     serve("publish.html")
 }
 
 /// `GET /screens/assets/{file}`: a script, the style sheet or an icon; 404 otherwise.
+#[utoipa::path(get, path = "/screens/assets/{file}", tag = "screens",
+    summary = "A script, the style sheet or an icon of the screens",
+    params(("file" = String, Path, description = "The file name")),
+    responses(
+        (status = 200, description = "The file"),
+        (status = 404, description = "Not found", content_type = "text/html", body = String),
+    ))]
 pub async fn asset(Path(file): Path<String>) -> Response {
     if file.ends_with(".html") {
         return not_found(&file);

@@ -5,34 +5,51 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::auth::AuthUser;
-use super::error::ApiError;
-use super::views::warning_view;
-use crate::auth::Actor;
+use super::error::{ApiError, ApiJson};
+use super::wire::{Problem, WarningPage, WarningView};
 use crate::domain::region::RegionCode;
-use crate::engine::Page;
 use crate::engine::{NewWarning, WarningFilter};
 use crate::projections::ListKey;
 use crate::workflow::{Colour, Command, Severity, Step};
 
-#[derive(Debug, Deserialize)]
+/// A warning raised by hand (a petition, an inspection).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaiseRequest {
+    /// The 12-digit code of the region it concerns.
     pub region: String,
+    /// At most 200 characters.
     pub title: String,
+    /// `high`, `medium` or `low`.
     pub severity: String,
+    /// What it is about; at most 500 characters.
     pub subject: String,
 }
 
 /// `POST /api/warnings`: raise a warning by hand.
+#[utoipa::path(post, path = "/api/warnings", tag = "warnings",
+    summary = "Raise a warning by hand (an office, within its region)",
+    request_body = RaiseRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Raise at most once: the same key again answers the first warning (200)")),
+    responses(
+        (status = 201, description = "Raised, with its history", body = WarningView),
+        (status = 200, description = "Already raised under this Idempotency-Key", body = WarningView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not this actor's role or region", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the route's limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is wrong (`field` names it)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn raise(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     headers: HeaderMap,
-    Json(body): Json<RaiseRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    ApiJson(body): ApiJson<RaiseRequest>,
+) -> Result<(StatusCode, Json<WarningView>), ApiError> {
     let region =
         RegionCode::parse(&body.region).map_err(|e| ApiError::invalid("region", e.to_string()))?;
     let severity = Severity::parse(&body.severity).ok_or_else(|| {
@@ -56,7 +73,7 @@ pub async fn raise(
     let outcome = state.engine.raise(&actor, new, key.as_deref()).await?;
     state.metrics.command("raise", "ok");
     let history = state.engine.history(&outcome.warning.id).await?;
-    let view = warning_view(&state.engine, &actor, &outcome.warning, Some(&history));
+    let view = WarningView::of(&state.engine, &actor, &outcome.warning, Some(&history));
     let status = if outcome.replayed {
         StatusCode::OK
     } else {
@@ -65,14 +82,20 @@ pub async fn raise(
     Ok((status, Json(view)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only warnings within this region (12 digits).
     pub region: Option<String>,
+    /// `red`, `yellow` or `green`.
     pub level: Option<String>,
+    /// A lifecycle state, e.g. `red_issued`, `rectifying`, `observing`.
     pub state: Option<String>,
+    /// A rule's catalogue code.
     pub rule: Option<String>,
     pub overdue: Option<bool>,
+    /// At most this many items (default 200, at most 1,000).
     pub limit: Option<usize>,
     /// The previous page's `next`: this page starts after it.
     pub after: Option<String>,
@@ -82,11 +105,20 @@ pub struct ListQuery {
 
 /// `GET /api/warnings`: the warnings the actor may read, newest first, a page at a time
 /// (`next` is the cursor of the page after; `total` how many match in all).
+#[utoipa::path(get, path = "/api/warnings", tag = "warnings",
+    summary = "The warnings the caller may read, newest first, a page at a time",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page; pass `next` as `after` for the next one", body = WarningPage),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is wrong (`field` names it)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Query(query): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WarningPage>, ApiError> {
     let filter = WarningFilter {
         region: query
             .region
@@ -105,17 +137,7 @@ pub async fn list(
     let page = state
         .engine
         .list_page(&actor, &filter, after.as_ref(), limit);
-    Ok(Json(page_view(&state, &actor, page, limit)))
-}
-
-/// A page as JSON: `{total, limit, next, items}`.
-pub(super) fn page_view(state: &AppState, actor: &Actor, page: Page, limit: usize) -> Value {
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|w| warning_view(&state.engine, actor, w, None))
-        .collect();
-    json!({ "total": page.total, "limit": limit, "next": page.next, "items": items })
+    Ok(Json(WarningPage::of(&state.engine, &actor, page, limit)))
 }
 
 /// The `after` of a page request, read by `parse` (422 if it is not a `next` we gave).
@@ -144,14 +166,23 @@ pub(super) fn no_offset(offset: Option<usize>) -> Result<(), ApiError> {
 }
 
 /// `GET /api/warnings/{id}`: one warning with its full history.
+#[utoipa::path(get, path = "/api/warnings/{id}", tag = "warnings",
+    summary = "One warning with its full history",
+    params(("id" = String, Path, description = "The warning's id, e.g. W20260302-3F9A1C")),
+    responses(
+        (status = 200, description = "The warning", body = WarningView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such warning the caller may read", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn get_one(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<WarningView>, ApiError> {
     let warning = state.engine.warning_for(&actor, &id)?;
     let history = state.engine.history(&id).await?;
-    Ok(Json(warning_view(
+    Ok(Json(WarningView::of(
         &state.engine,
         &actor,
         &warning,
@@ -161,13 +192,31 @@ pub async fn get_one(
 
 /// `POST /api/warnings/{id}/commands`: `{"type": ..., ...}`, with an optional
 /// `Idempotency-Key` header and an optional `If-Match: VERSION` header.
+#[utoipa::path(post, path = "/api/warnings/{id}/commands", tag = "warnings",
+    summary = "Send a warning a command of its lifecycle (acknowledge, submit_rectification, verify_rectification, urge, supervise, dismiss, …)",
+    params(
+        ("id" = String, Path, description = "The warning's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Apply at most once: the same key again answers the first result"),
+        ("If-Match" = Option<u64>, Header, description = "The version the caller saw; a newer one is refused with 409 version_conflict"),
+    ),
+    request_body = Command,
+    responses(
+        (status = 200, description = "The warning after the command, with its history", body = WarningView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not this actor's role or region", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such warning the caller may read", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not applicable in its state (`state`, `allowed`) or a version conflict", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the route's limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a valid command (`commands` lists them) or a field is wrong", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn command(
     State(state): State<AppState>,
     AuthUser(actor): AuthUser,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Result<Json<Value>, ApiError> {
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<WarningView>, ApiError> {
     let command: Command = serde_json::from_value(body).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -195,7 +244,7 @@ pub async fn command(
         .command(kind, if result.is_ok() { "ok" } else { "refused" });
     let outcome = result?;
     let history = state.engine.history(&id).await?;
-    Ok(Json(warning_view(
+    Ok(Json(WarningView::of(
         &state.engine,
         &actor,
         &outcome.warning,

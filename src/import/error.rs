@@ -139,7 +139,7 @@ impl From<ImportError> for ImportErrors {
 
 /// Something worth telling the uploader that does not stop the import: a column the kind
 /// does not use, a credit code whose check character fails.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportWarning {
     /// The file name as the caller passed it.
     pub file: String,

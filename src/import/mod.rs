@@ -36,7 +36,19 @@ pub use rows::Row;
 pub use validate::{Dataset, parse_dataset, parse_dataset_within};
 
 /// The kinds of dataset a department can upload, named as on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DatasetKind {
     /// Village collective contracts (leases of land, ponds, shops).

@@ -13,7 +13,7 @@ use super::{DatasetKind, ImportErrors, ImportWarning};
 use rayon::prelude::*;
 
 /// What an import did.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
     pub kind: DatasetKind,
     pub files: usize,

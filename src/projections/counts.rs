@@ -135,7 +135,7 @@ impl Counts {
 }
 
 /// The summary of a region as the API and screens show it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub total: i64,
     pub red: i64,

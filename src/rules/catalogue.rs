@@ -17,7 +17,7 @@ use super::{CODES, CheckParams, RuleParams};
 use crate::workflow::fact::Severity;
 
 /// The family a rule belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
     /// 小微权力: village contracts, payments, projects.

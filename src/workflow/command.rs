@@ -10,7 +10,7 @@ pub use super::decide::{allowed_commands, allowed_for, decide, decide_raise, dec
 
 /// A command a user may send about an existing warning. The closed set of what can be
 /// asked; the `type` tag is its name on the wire.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     Acknowledge {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::region::RegionCode;
 
 /// How serious a warning is; picks the rectification deadline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     High,
@@ -29,7 +29,19 @@ impl Severity {
 }
 
 /// A rung of the secondary-supervision ladder: 催办 → 督办 → 查办.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Rung {
     Urge,
@@ -38,7 +50,7 @@ pub enum Rung {
 }
 
 /// Which office holds a warning under secondary supervision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SupervisionLevel {
     Town,

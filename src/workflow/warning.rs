@@ -10,7 +10,19 @@ use super::fact::{Fact, Origin, Rung, Severity, SupervisionLevel};
 use crate::domain::region::RegionCode;
 
 /// Where a warning stands in its lifecycle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     /// A yellow reminder (到期提醒): opened by a rule whose catalogue level is yellow.
@@ -77,7 +89,7 @@ impl Step {
 }
 
 /// The red / yellow / green level of a warning.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Colour {
     Red,

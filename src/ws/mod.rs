@@ -61,6 +61,7 @@ use crate::http::AppState;
 use crate::http::auth::resolve;
 use crate::http::client::client_ip;
 use crate::http::error::ApiError;
+use crate::http::wire::Problem;
 
 /// Screens only answer pings; a data message larger than this from them, counting all its
 /// fragments, is refused (1009). The server keeps no read buffer beyond a few hundred bytes
@@ -87,6 +88,25 @@ pub struct StreamQuery {
 /// outside the token's region, 404 for a region the tree lacks, 400 for a request that is
 /// not a WebSocket handshake, 429 over a per-token or per-address cap, 503 when only the
 /// reserve of file descriptors is left or the server is stopping.
+#[utoipa::path(get, path = "/ws", tag = "live",
+    summary = "The live stream of a scope (city, town or village): a snapshot, then deltas at most ten times a second; see src/ws/mod.rs for the messages and close codes",
+    params(
+        ("scope" = Option<String>, Query, description = "Required: `city`, `town:CODE` or `village:CODE` (or `province:`, `prefecture:`, `city:` with a code)"),
+        ("token" = Option<String>, Query, description = "The token, for clients that cannot send the cookie or header"),
+        ("epoch" = Option<String>, Query, description = "The epoch of the last message the client holds"),
+        ("since" = Option<String>, Query, description = "The `seq` of the last message the client holds: a resume sends only what was missed"),
+    ),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket handshake", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A page of another origin, or a scope outside the token's region", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A region the tree lacks", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed scope or position", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Over a per-token or per-address cap (Retry-After)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Only the reserve of file descriptors is left, or the server is stopping", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []), ("session" = [])))]
 pub async fn upgrade(
     State(state): State<AppState>,
     query: Result<Query<StreamQuery>, QueryRejection>,

@@ -1,5 +1,6 @@
 //! `spawn_app()` and a `TestApp` with one method per endpoint.
 
+use crate::contract::checked;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -260,6 +261,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
+        let response = checked("POST", "/api/auth/login", response).await;
         assert_eq!(response.status(), 200, "login of {username}");
         let body: Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_string()
@@ -299,17 +301,20 @@ impl TestApp {
             .send()
             .await
             .unwrap();
+        let response = checked("POST", "/api/auth/logout", response).await;
         response.status().as_u16()
     }
 
     pub async fn raise(&self, token: &str, region: &str, severity: &str) -> reqwest::Response {
-        self.client
+        let response = self
+            .client
             .post(format!("{}/api/warnings", self.address))
             .bearer_auth(token)
             .json(&json!({"region": region, "title": "承包款逾期", "severity": severity, "subject": "合同 HT-1"}))
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        checked("POST", "/api/warnings", response).await
     }
 
     /// Raises a warning as the city office and returns its id.
@@ -353,7 +358,8 @@ impl TestApp {
         if let Some(version) = if_match {
             request = request.header("If-Match", version.to_string());
         }
-        request.send().await.unwrap()
+        let path = format!("/api/warnings/{id}/commands");
+        checked("POST", &path, request.send().await.unwrap()).await
     }
 
     /// Sends a command that must succeed and returns the warning.
@@ -385,12 +391,14 @@ impl TestApp {
     }
 
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.client
+        let response = self
+            .client
             .get(format!("{}{path}", self.address))
             .bearer_auth(token)
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        checked("GET", path, response).await
     }
 
     /// A page as a stranger fetches it (no token): its status and text.
@@ -401,6 +409,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
+        let response = checked("GET", path, response).await;
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
@@ -420,13 +429,15 @@ impl TestApp {
     ) -> reqwest::Response {
         let token = self.login(user).await;
         let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string());
-        self.client
+        let response = self
+            .client
             .post(format!("{}/api/imports/{kind}", self.address))
             .bearer_auth(token)
             .multipart(reqwest::multipart::Form::new().part("file", part))
             .send()
             .await
-            .unwrap()
+            .unwrap();
+        checked("POST", &format!("/api/imports/{kind}"), response).await
     }
 
     /// Uploads one photo for the warning as `user` (`POST /api/warnings/{id}/attachments`).
@@ -465,7 +476,8 @@ impl TestApp {
         if let Some(key) = key {
             request = request.header("Idempotency-Key", key);
         }
-        request.send().await.unwrap()
+        let path = format!("/api/warnings/{warning}/attachments");
+        checked("POST", &path, request.send().await.unwrap()).await
     }
 
     pub async fn warning(&self, id: &str) -> Value {

@@ -1,6 +1,7 @@
 //! The integration tests: one crate, real app on port 0, real SurrealDB (in memory unless
 //! durability is the point), a real HTTP client.
 
+mod contract;
 mod helpers;
 
 mod access;
@@ -15,6 +16,7 @@ mod hostile;
 mod imports;
 mod lifecycle;
 mod maps;
+mod openapi;
 mod prefecture;
 mod public;
 mod quotas;
