@@ -104,16 +104,7 @@ pub fn origin_allowed(origin: &HeaderValue, headers: &HeaderMap, allowed: &[Stri
 }
 
 fn has_session_cookie(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| {
-            pair.trim()
-                .split_once('=')
-                .is_some_and(|(k, v)| k == SESSION_COOKIE && !v.is_empty())
-        })
+    super::auth::cookie(headers, SESSION_COOKIE).is_some()
 }
 
 #[cfg(test)]
