@@ -103,6 +103,15 @@ async fn the_document_is_generated_with_a_schema_for_every_json_answer() {
     app.stop().await;
 }
 
+/// Sends each `(token, method, path, body, status)` and checks the status; `call` checks
+/// the answer against the document.
+async fn expect(app: &TestApp, cases: &[(&str, &str, String, Option<Value>, u16)]) {
+    for (token, method, path, body, status) in cases {
+        let (got, answer) = call(app, token, method, path, body.clone()).await;
+        assert_eq!(got, *status, "{method} {path}: {answer}");
+    }
+}
+
 #[tokio::test]
 async fn every_api_route_answers_as_the_document_says() {
     let app = spawn_app().await;
@@ -110,112 +119,106 @@ async fn every_api_route_answers_as_the_document_says() {
     let steward = app.login("liutang").await;
     let town = app.login("qingxi").await;
     let wall = app.login("wall").await;
-
-    // Sessions: a good sign-in and a bad one are checked by the helpers and here.
-    let (status, _) = call(
-        &app,
-        "",
-        "POST",
-        "/api/auth/login",
-        Some(json!({"username": "city", "password": "wrong-wrong"})),
-    )
-    .await;
-    assert_eq!(status, 401);
-    let (status, _) = call(
-        &app,
-        "",
-        "POST",
-        "/api/auth/login",
-        Some(json!({"user": "city"})),
-    )
-    .await;
-    assert_eq!(status, 422);
-    let (status, me) = call(&app, &city, "GET", "/api/auth/me", None).await;
-    assert_eq!((status, me["role"].as_str()), (200, Some("city_office")));
-    assert_eq!(call(&app, "", "GET", "/api/auth/me", None).await.0, 401);
-
-    // Warnings: raise, list, read, command (good, refused, malformed), photos.
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
-    let (status, _) = call(
+    let (get, post) = ("GET", "POST");
+    let at = |path: &str| path.to_string();
+    let warning = |tail: &str| format!("/api/warnings/{id}{tail}");
+    let manual = |region: &str| {
+        Some(json!({"region": region, "title": "t", "severity": "high", "subject": "s"}))
+    };
+    let wrong_password = Some(json!({"username": "city", "password": "wrong-wrong"}));
+    let publish = Some(json!({"fund": "dibao", "period": "2026-01", "action": "publish"}));
+    expect(
         &app,
-        &city,
-        "POST",
-        "/api/warnings",
-        Some(json!({"region": "9", "title": "t", "severity": "high", "subject": "s"})),
+        &[
+            // Sessions.
+            ("", post, at("/api/auth/login"), wrong_password, 401),
+            (
+                "",
+                post,
+                at("/api/auth/login"),
+                Some(json!({"user": "city"})),
+                422,
+            ),
+            (&city, get, at("/api/auth/me"), None, 200),
+            ("", get, at("/api/auth/me"), None, 401),
+            // Warnings: raise, list, read, command (refused, malformed, good), reports.
+            (&city, post, at("/api/warnings"), manual("9"), 422),
+            (&steward, post, at("/api/warnings"), manual(CITY), 403),
+            (&city, get, at("/api/warnings?limit=1"), None, 200),
+            (&city, get, at("/api/warnings?offset=5"), None, 422),
+            (&city, get, warning(""), None, 200),
+            (&city, get, at("/api/warnings/W20260101-NOPE00"), None, 404),
+            (
+                &town,
+                post,
+                warning("/commands"),
+                Some(json!({"type": "verify_rectification"})),
+                409,
+            ),
+            (
+                &steward,
+                post,
+                warning("/commands"),
+                Some(json!({"type": "fly"})),
+                422,
+            ),
+            (
+                &steward,
+                post,
+                warning("/commands"),
+                Some(json!({"type": "acknowledge"})),
+                200,
+            ),
+            (&city, get, warning("/reports"), None, 200),
+            (&wall, get, warning("/reports"), None, 403),
+            (&town, post, warning("/reports/unmask"), None, 200),
+            (&steward, post, warning("/reports/unmask"), None, 403),
+            // Regions, maps, charts, rules.
+            (&town, get, at("/api/regions"), None, 200),
+            (
+                &city,
+                get,
+                format!("/api/regions/{CITY}/summary"),
+                None,
+                200,
+            ),
+            (
+                &town,
+                get,
+                format!("/api/regions/{CITY}/summary"),
+                None,
+                404,
+            ),
+            (&city, get, at("/api/regions/abc/summary"), None, 422),
+            (
+                &city,
+                get,
+                format!("/api/overdue?region={TOWN_QINGXI}"),
+                None,
+                200,
+            ),
+            (&city, get, format!("/api/maps/{TOWN_QINGXI}"), None, 200),
+            (&city, get, format!("/maps/{TOWN_QINGXI}.svg"), None, 200),
+            (&city, get, at("/charts/trend.svg?days=7"), None, 200),
+            (&city, get, at("/charts/trend.svg?days=0"), None, 422),
+            (&city, get, at("/charts/pie.svg"), None, 404),
+            (&city, get, at("/api/rules"), None, 200),
+            // The city office's tools.
+            (&city, get, at("/api/audit?limit=5"), None, 200),
+            (&city, get, at("/api/audit?colour=red"), None, 422),
+            (&town, get, at("/api/audit"), None, 403),
+            (&city, get, at("/api/publications"), None, 200),
+            (&city, post, at("/api/publications"), publish, 422),
+            // Operations.
+            ("", get, at("/healthz"), None, 200),
+            ("", get, at("/readyz"), None, 200),
+            ("", get, at("/metrics"), None, 200),
+        ],
     )
     .await;
-    assert_eq!(status, 422);
-    assert_eq!(
-        call(
-            &app,
-            &steward,
-            "POST",
-            "/api/warnings",
-            Some(json!({"region": CITY, "title": "t", "severity": "high", "subject": "s"}))
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/api/warnings?limit=1", None)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/api/warnings?offset=5", None)
-            .await
-            .0,
-        422
-    );
-    assert_eq!(
-        call(&app, &city, "GET", &format!("/api/warnings/{id}"), None)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/api/warnings/W20260101-NOPE00", None)
-            .await
-            .0,
-        404
-    );
-    let commands = format!("/api/warnings/{id}/commands");
-    assert_eq!(
-        call(
-            &app,
-            &town,
-            "POST",
-            &commands,
-            Some(json!({"type": "verify_rectification"}))
-        )
-        .await
-        .0,
-        409
-    );
-    assert_eq!(
-        call(
-            &app,
-            &steward,
-            "POST",
-            &commands,
-            Some(json!({"type": "fly"}))
-        )
-        .await
-        .0,
-        422
-    );
-    let (status, acknowledged) = call(
-        &app,
-        &steward,
-        "POST",
-        &commands,
-        Some(json!({"type": "acknowledge"})),
-    )
-    .await;
-    assert_eq!(status, 200);
-    assert!(acknowledged["history"].as_array().unwrap().len() >= 2);
+
+    // Photos and imports are multipart: the helpers send them and check the answers.
     let photo: Value = app
         .attach("liutang", &id, "a.png", PNG.to_vec())
         .await
@@ -223,169 +226,10 @@ async fn every_api_route_answers_as_the_document_says() {
         .await
         .unwrap();
     let photo_path = format!("/api/attachments/{}", photo["id"].as_str().unwrap());
-    assert_eq!(call(&app, &city, "GET", &photo_path, None).await.0, 200);
+    assert_eq!(call(&app, &city, get, &photo_path, None).await.0, 200);
+    let text = b"not an image".to_vec();
     assert_eq!(
-        app.attach("liutang", &id, "a.txt", b"not an image".to_vec())
-            .await
-            .status(),
-        422
-    );
-    assert_eq!(
-        call(
-            &app,
-            &city,
-            "GET",
-            &format!("/api/warnings/{id}/reports"),
-            None
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &app,
-            &wall,
-            "GET",
-            &format!("/api/warnings/{id}/reports"),
-            None
-        )
-        .await
-        .0,
-        403
-    );
-    assert_eq!(
-        call(
-            &app,
-            &town,
-            "POST",
-            &format!("/api/warnings/{id}/reports/unmask"),
-            None
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &app,
-            &steward,
-            "POST",
-            &format!("/api/warnings/{id}/reports/unmask"),
-            None
-        )
-        .await
-        .0,
-        403
-    );
-
-    // Regions, maps, charts, rules.
-    assert_eq!(call(&app, &town, "GET", "/api/regions", None).await.0, 200);
-    assert_eq!(
-        call(
-            &app,
-            &city,
-            "GET",
-            &format!("/api/regions/{CITY}/summary"),
-            None
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &app,
-            &town,
-            "GET",
-            &format!("/api/regions/{CITY}/summary"),
-            None
-        )
-        .await
-        .0,
-        404
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/api/regions/abc/summary", None)
-            .await
-            .0,
-        422
-    );
-    assert_eq!(
-        call(
-            &app,
-            &city,
-            "GET",
-            &format!("/api/overdue?region={TOWN_QINGXI}"),
-            None
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &app,
-            &city,
-            "GET",
-            &format!("/api/maps/{TOWN_QINGXI}"),
-            None
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(
-            &app,
-            &city,
-            "GET",
-            &format!("/maps/{TOWN_QINGXI}.svg"),
-            None
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/charts/trend.svg?days=7", None)
-            .await
-            .0,
-        200
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/charts/trend.svg?days=0", None)
-            .await
-            .0,
-        422
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/charts/pie.svg", None).await.0,
-        404
-    );
-    assert_eq!(call(&app, &city, "GET", "/api/rules", None).await.0, 200);
-
-    // The city office's tools.
-    assert_eq!(
-        call(&app, &city, "GET", "/api/audit?limit=5", None).await.0,
-        200
-    );
-    assert_eq!(
-        call(&app, &city, "GET", "/api/audit?colour=red", None)
-            .await
-            .0,
-        422
-    );
-    assert_eq!(call(&app, &town, "GET", "/api/audit", None).await.0, 403);
-    assert_eq!(
-        call(&app, &city, "GET", "/api/publications", None).await.0,
-        200
-    );
-    let decision = json!({"fund": "dibao", "period": "2026-01", "action": "publish"});
-    assert_eq!(
-        call(&app, &city, "POST", "/api/publications", Some(decision))
-            .await
-            .0,
+        app.attach("liutang", &id, "a.txt", text).await.status(),
         422
     );
     let template = format!(
@@ -395,28 +239,16 @@ async fn every_api_route_answers_as_the_document_says() {
     let vehicles = std::fs::read(template).unwrap();
     let imported = app.upload("city", "vehicles", "v.csv", vehicles).await;
     assert_eq!(imported.status(), 200, "{}", imported.text().await.unwrap());
-    assert_eq!(
-        app.upload("city", "vehicles", "v.csv", b"plate\n".to_vec())
-            .await
-            .status(),
-        422
-    );
-    assert_eq!(
-        app.upload("city", "horses", "v.csv", b"a\n".to_vec())
-            .await
-            .status(),
-        404
-    );
-    assert_eq!(
-        app.upload("qingxi", "vehicles", "v.csv", b"a\n".to_vec())
-            .await
-            .status(),
-        403
-    );
-
-    // Operations, sign-out.
-    for path in ["/healthz", "/readyz", "/metrics"] {
-        assert_eq!(call(&app, "", "GET", path, None).await.0, 200, "{path}");
+    for (user, kind, file, status) in [
+        ("city", "vehicles", b"plate\n".to_vec(), 422),
+        ("city", "horses", b"a\n".to_vec(), 404),
+        ("qingxi", "vehicles", b"a\n".to_vec(), 403),
+    ] {
+        assert_eq!(
+            app.upload(user, kind, "v.csv", file).await.status(),
+            status,
+            "{user} {kind}"
+        );
     }
     assert_eq!(app.logout(&town).await, 204);
     app.stop().await;
