@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::wire::Problem;
 use crate::engine::EngineError;
 use crate::store::StoreError;
 use crate::workflow::Rejection;
@@ -81,16 +82,21 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "type": format!("https://qingfeng.example/problems/{}", self.code),
-            "title": self.status.canonical_reason().unwrap_or("error"),
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "detail": self.detail,
-        });
-        if let (Value::Object(body), Value::Object(extra)) = (&mut body, self.extra) {
-            body.extend(extra);
-        }
+        let body = Problem {
+            kind: format!("https://qingfeng.example/problems/{}", self.code),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("error")
+                .to_string(),
+            status: self.status.as_u16(),
+            code: self.code.to_string(),
+            detail: self.detail,
+            extra: match self.extra {
+                Value::Object(extra) => extra,
+                _ => Default::default(),
+            },
+        };
         let mut response = (self.status, Json(body)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::Value;
 use utoipa::IntoParams;
 
 use super::AppState;
@@ -13,7 +12,6 @@ use super::error::ApiError;
 use super::wire::{ChildRow, Problem, RegionList, RegionRow, RegionSummary, WarningPage};
 use crate::auth::{Actor, can_read};
 use crate::domain::region::RegionCode;
-use crate::projections::Counts;
 use crate::projections::OverdueKey;
 
 /// `GET /api/regions`: the regions the actor may read.
@@ -61,17 +59,11 @@ pub async fn summary(
     let region = engine.regions().get(&code).expect("checked above");
     let today = start_of_day(engine.now());
     let (own, children, activity) = engine.read(|p| {
-        let children: Vec<ChildRow> = engine
-            .regions()
+        let tree = engine.regions();
+        let children: Vec<ChildRow> = tree
             .children(&code)
             .iter()
-            .map(|child| {
-                ChildRow::of(
-                    engine.regions().get(child).map(|r| r.name.as_str()),
-                    child,
-                    &p.rolled_up(child),
-                )
-            })
+            .map(|child| ChildRow::of(p, tree, child))
             .collect();
         (p.rolled_up(&code), children, p.activity_since(&code, today))
     });
@@ -148,12 +140,6 @@ pub(super) fn readable_region(
         return Err(ApiError::not_found(format!("region {code} not found")));
     }
     Ok(code)
-}
-
-/// A child region's row, in a region's summary and in the live stream's snapshots and
-/// deltas alike.
-pub(crate) fn child_view(name: Option<&str>, code: &RegionCode, counts: &Counts) -> Value {
-    serde_json::to_value(ChildRow::of(name, code, counts)).expect("a child row serializes")
 }
 
 #[cfg(test)]

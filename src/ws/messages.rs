@@ -17,7 +17,7 @@ use super::pending::Dirty;
 use super::scope::Scope;
 use crate::domain::region::{Level, RegionCode};
 use crate::engine::Engine;
-use crate::http::regions::child_view;
+use crate::http::wire::ChildRow;
 use crate::projections::{Counts, Projection};
 use crate::regions::RegionTree;
 use crate::workflow::Warning;
@@ -58,17 +58,11 @@ pub(crate) fn snapshot_parts(
     p: &Projection,
     tree: &RegionTree,
     code: &RegionCode,
-) -> (Value, Vec<Value>, Vec<Value>) {
-    let regions: Vec<Value> = tree
+) -> (Value, Vec<ChildRow>, Vec<Value>) {
+    let regions: Vec<ChildRow> = tree
         .children(code)
         .iter()
-        .map(|child| {
-            child_view(
-                tree.get(child).map(|r| r.name.as_str()),
-                child,
-                &p.rolled_up(child),
-            )
-        })
+        .map(|child| ChildRow::of(p, tree, child))
         .collect();
     let recent: Vec<Value> = newest(p, code, RECENT)
         .into_iter()
@@ -85,16 +79,10 @@ pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirt
     let tree = engine.regions();
     let code = scope.code();
     let (summary, regions, warnings, omitted) = engine.read(|p| {
-        let regions: Vec<Value> = dirty
+        let regions: Vec<ChildRow> = dirty
             .children
             .iter()
-            .map(|child| {
-                child_view(
-                    tree.get(child).map(|r| r.name.as_str()),
-                    child,
-                    &p.rolled_up(child),
-                )
-            })
+            .map(|child| ChildRow::of(p, tree, child))
             .collect();
         let changed: Vec<&Warning> = dirty
             .warnings

@@ -17,7 +17,7 @@ pub use office::{
     Session,
 };
 pub use regions::{ChildRow, MapJson, MapShape, RegionList, RegionRow, RegionSummary};
-pub use warnings::{EventView, SupervisionView, WarningPage, WarningView, days_between};
+pub use warnings::{EventView, SupervisionView, WarningPage, WarningView};
 
 /// An error, as `application/problem+json` (RFC 9457). Besides the standard members it
 /// carries a stable machine `code` and, depending on the error, extension members that say

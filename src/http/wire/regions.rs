@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 
 use super::{optional_region_code_schema, region_code_schema, worst_schema};
 use crate::domain::region::{Level, RegionCode};
-use crate::projections::{Counts, Summary};
+use crate::projections::{Projection, Summary};
+use crate::regions::RegionTree;
 
 /// One region the caller may read.
 #[derive(Debug, Serialize, ToSchema)]
@@ -43,10 +44,12 @@ pub struct ChildRow {
 }
 
 impl ChildRow {
-    pub fn of(name: Option<&str>, code: &RegionCode, counts: &Counts) -> ChildRow {
+    /// The row of `code` as the projection rolls it up.
+    pub fn of(p: &Projection, tree: &RegionTree, code: &RegionCode) -> ChildRow {
+        let counts = p.rolled_up(code);
         ChildRow {
             code: code.as_str().to_string(),
-            name: name.map(str::to_string),
+            name: tree.get(code).map(|r| r.name.clone()),
             red: counts.red,
             yellow: counts.yellow,
             green: counts.green,

@@ -186,6 +186,6 @@ impl WarningPage {
 }
 
 /// Whole days from `from` to `to`, rounded down, never negative.
-pub fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
     (to - from).num_days().max(0)
 }
