@@ -15,6 +15,7 @@ mod hostile;
 mod imports;
 mod lifecycle;
 mod maps;
+mod notify;
 mod prefecture;
 mod public;
 mod quotas;
