@@ -38,6 +38,9 @@ pub mod http;
 pub mod import;
 /// Region maps drawn as SVG from a GeoJSON file of boundaries.
 pub mod maps;
+/// Notifications: routes and templates (`workflows/notifications.toml`) and the
+/// channels (SMS, DingTalk, WeCom, e-mail, log); no store access.
+pub mod notify;
 /// Read models folded from the event log.
 pub mod projections;
 /// The public pages' read model (published payments, masked) and publication decisions.

@@ -16,6 +16,7 @@ mod hostile;
 mod imports;
 mod lifecycle;
 mod maps;
+mod notify;
 mod openapi;
 mod prefecture;
 mod public;
