@@ -88,13 +88,6 @@ const KING_WEIGHT: f64 = 3.0;
 /// The chance the planted 标王 wins a tender it entered.
 const KING_WINS: f64 = 0.9;
 
-/// One company of the market.
-struct Company {
-    uscc: Uscc,
-    town: usize,
-    weight: f64,
-}
-
 /// One tender before it is written as bids: its town, bidders and winner.
 struct Tender {
     town: usize,
@@ -128,7 +121,8 @@ impl Pool {
 /// drawing from them.
 struct Draw {
     rng: StdRng,
-    companies: Vec<Company>,
+    /// The credit code of each company, by number.
+    companies: Vec<Uscc>,
     codes: Codes,
     towns: Vec<Pool>,
     all: Pool,
@@ -139,7 +133,7 @@ impl Draw {
         let code = self.codes.uscc();
         let uscc = Uscc::parse(&code).expect("the generator makes valid credit codes");
         let c = self.companies.len();
-        self.companies.push(Company { uscc, town, weight });
+        self.companies.push(uscc);
         if self.towns.len() <= town {
             self.towns.resize_with(town + 1, Pool::default);
         }
@@ -237,7 +231,7 @@ pub fn random_market(config: &MarketConfig) -> RandomMarket {
     if let Some(king) = king {
         planted
             .kings
-            .insert(format!("bidder:{}", draw.companies[king].uscc));
+            .insert(format!("bidder:{}", draw.companies[king]));
     }
     for _ in 0..config.tenders {
         let town = draw.rng.gen_range(0..towns);
@@ -260,11 +254,11 @@ pub fn random_market(config: &MarketConfig) -> RandomMarket {
 }
 
 /// `ring:<member codes, sorted, comma-separated>`, as `bid_ring` names a ring.
-fn ring_subject(companies: &[Company], members: &[usize]) -> String {
+fn ring_subject(companies: &[Uscc], members: &[usize]) -> String {
     let mut codes: Vec<&str> = members
         .iter()
         .filter_map(|&m| companies.get(m))
-        .map(|c| c.uscc.as_str())
+        .map(Uscc::as_str)
         .collect();
     codes.sort_unstable();
     format!("ring:{}", codes.join(","))
@@ -292,7 +286,7 @@ fn write(draw: &mut Draw, seed: u64, mut tenders: Vec<Tender>) -> Vec<BidRow> {
                 project: "村道硬化".to_owned(),
                 buyer: "村民委员会".to_owned(),
                 region_code,
-                bidder_uscc: company.uscc.clone(),
+                bidder_uscc: company.clone(),
                 bidder_name: format!("公司{b:04}"),
                 amount: Fen::from_fen(30_000_000),
                 won: b == tender.winner,
