@@ -23,6 +23,7 @@ const MAX_DATA_ENTRIES = 400;
 const SHELL_FILES = [
   "/screens/assets/api.js",
   "/screens/assets/commands.js",
+  "/screens/assets/evidence.js",
   "/screens/assets/live.js",
   "/screens/assets/outbox.js",
   "/screens/assets/village.js",

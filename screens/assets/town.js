@@ -6,9 +6,10 @@ import { api, describeError, homeFor, levelOf, requireSession } from "./api.js";
 import { commandButtons } from "./commands.js";
 import { LiveFeed } from "./live.js";
 import {
-  detailLoader, HOLDER_TEXT, LEVEL_TEXT, MapPanel, RUNG_TEXT, SEVERITY_TEXT, STATE_TEXT, evidenceView, fitStage,
+  detailLoader, HOLDER_TEXT, LEVEL_TEXT, MapPanel, RUNG_TEXT, SEVERITY_TEXT, STATE_TEXT, fitStage,
   fmtTime, h, historyView, loadRuleNames, mountHeader, serverClock, throttle, toast,
 } from "./wall.js";
+import { evidenceView } from "./evidence.js";
 
 fitStage();
 const header = mountHeader("清风 · 数字监察办公室");

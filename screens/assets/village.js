@@ -12,9 +12,10 @@ import { LiveFeed } from "./live.js";
 import { Outbox } from "./outbox.js";
 import { expected, queuedFor, queuedView, renderProblems, renderSyncBar } from "./sync.js";
 import {
-  detailLoader, LEVEL_TEXT, STATE_TEXT, evidenceView, fitStage, fmtSpan, fmtTime, h, historyView,
+  detailLoader, LEVEL_TEXT, STATE_TEXT, fitStage, fmtSpan, fmtTime, h, historyView,
   loadRuleNames, mountHeader, serverClock, throttle, toast,
 } from "./wall.js";
+import { evidenceView } from "./evidence.js";
 
 /** The server refuses larger photos; checking here saves a tablet a slow upload. */
 const MAX_PHOTO_BYTES = 5 * 1024 * 1024;

@@ -88,67 +88,6 @@ export const RUNG_TEXT = { urge: "催办", supervise: "督办", investigate: "�
 export const HOLDER_TEXT = { town: "镇级", city: "市级" };
 export const SEVERITY_TEXT = { high: "高", medium: "中", low: "低" };
 
-const DATASET_TEXT = {
-  contracts: "合同台账",
-  contract_payments: "合同收款",
-  village_payments: "村级支付",
-  projects: "工程项目",
-  welfare_payments: "民生资金发放",
-  vehicles: "车辆登记",
-  companies: "企业登记",
-  public_employees: "财政供养人员",
-  cadres: "村干部名册",
-  relatives: "干部亲属",
-  deaths: "死亡登记",
-  bids: "招投标记录",
-};
-
-const VALUE_TEXT = {
-  amount_yuan: "金额（元）",
-  approval_level: "审批层级",
-  approved_on: "审批日期",
-  as_of: "比对基准日",
-  bidders: "投标人",
-  bids: "投标次数",
-  budget_yuan: "预算（元）",
-  company_status: "企业状态",
-  days_left: "剩余天数",
-  days_overdue: "逾期天数",
-  deadline: "期限",
-  disclose_within_days: "应公开时限（天）",
-  disclosed_on: "公开日期",
-  due_on: "应付日期",
-  flag_missing_approval: "无审批记录即预警",
-  funds: "资金类别",
-  grace_days: "宽限天数",
-  max_amount_yuan: "金额上限（元）",
-  max_payments_per_month: "每月发放上限",
-  max_term_years: "最长期限（年）",
-  max_win_rate: "中标率上限",
-  min_bids: "最少投标次数",
-  min_wins: "最少中标次数",
-  overdue_days: "逾期判定（天）",
-  paid_amount_yuan: "实付金额（元）",
-  paid_on: "支付日期",
-  procurement: "采购方式",
-  relative_of_cadre: "干部亲属",
-  remind_days: "提前提醒（天）",
-  share: "占比",
-  signed_on: "签订日期",
-  start: "开始日期",
-  tendered: "是否招标",
-  tenders: "招标项目",
-  term_end: "期限截止",
-  term_start: "期限开始",
-  town_limit_yuan: "镇级审批限额（元）",
-  usual_winner: "常胜中标人",
-  vehicle_registered: "车辆登记",
-  village_limit_yuan: "村级审批限额（元）",
-  win_rate: "中标率",
-  winners: "中标人",
-  wins: "中标次数",
-};
-
 const pad = (n) => String(n).padStart(2, "0");
 
 /** `03-02 09:15` in the wall's time zone (the browser's, Asia/Shanghai on site). */
@@ -381,55 +320,6 @@ export function autoScroll(list) {
     }
     list.scrollTop += 1;
   }, 60);
-}
-
-function showValue(value) {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "boolean") return value ? "是" : "否";
-  if (Array.isArray(value)) return value.map(showValue).join("、");
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
-}
-
-function table(object) {
-  const rows = Object.entries(object || {}).map(([key, value]) =>
-    h("tr", {}, h("th", {}, VALUE_TEXT[key] ? `${VALUE_TEXT[key]}` : key), h("td", {}, showValue(value))),
-  );
-  return rows.length ? h("table", {}, rows) : h("div.empty", {}, "—");
-}
-
-/** 比对判别依据: the rows compared, the values, the threshold and the legal basis. */
-export function evidenceView(warning, ruleName) {
-  const evidence = warning.evidence;
-  if (evidence && evidence.source === "public") {
-    // A report from the public pages: its words are the evidence (the phone is not here).
-    return h(
-      "div.evidence",
-      {},
-      h("div", {}, `群众反映：${evidence.category_name || evidence.category || ""}`),
-      h("div.basis-text", {}, evidence.text || ""),
-      evidence.basis ? h("div.basis-text", {}, `依据：${evidence.basis}`) : null,
-    );
-  }
-  if (!evidence || typeof evidence !== "object") {
-    return h("div.evidence", {}, h("div.basis-text", {}, "人工录入的预警（信访、巡察等线索），无数据比对记录。"));
-  }
-  const compared = (evidence.compared || []).map((row) =>
-    h("tr", {}, h("td", {}, DATASET_TEXT[row.dataset] || row.dataset), h("td", {}, row.key), h("td", {}, `第 ${row.row} 行`)),
-  );
-  return h(
-    "div.evidence",
-    {},
-    ruleName ? h("div", {}, `判别规则：${ruleName}`) : null,
-    warning.subject ? h("div.basis-text", {}, warning.subject) : null,
-    h("h5", {}, "比对的数据行"),
-    compared.length ? h("table", {}, h("tr", {}, h("th", {}, "数据集"), h("th", {}, "记录"), h("th", {}, "位置")), compared) : h("div.empty", {}, "—"),
-    h("h5", {}, "比对数值"),
-    table(evidence.values),
-    h("h5", {}, "判别阈值"),
-    table(evidence.threshold),
-    evidence.basis ? h("div.basis-text", {}, `依据：${evidence.basis}`) : null,
-  );
 }
 
 /** The text an event carries (note, reason, new deadline, days). */

@@ -5,7 +5,6 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::domain::resident_id::ResidentId;
 use crate::import::rows::{CompanyRow, WelfarePaymentRow};
-use crate::import::value::CompanyStatus;
 use crate::rules::Data;
 use crate::store::bench_baseline::{
     BaselineData, BlCadre, BlCompany, BlDeath, BlPerson, BlRelative, BlVehicle, BlWelfare,
@@ -81,6 +80,6 @@ fn company(c: &CompanyRow) -> BlCompany {
     BlCompany {
         legal_rep_id: text(&c.legal_rep_id),
         shareholder_ids: c.shareholder_ids.iter().map(text).collect(),
-        active: c.status == CompanyStatus::Active,
+        active: c.status.is_active(),
     }
 }

@@ -35,6 +35,7 @@ pub mod demo;
 pub mod geo;
 pub mod hostile;
 mod ids;
+pub mod market;
 mod names;
 mod payments;
 mod registries;
@@ -86,7 +87,7 @@ impl Sizes {
             contracts: 300,
             village_payments: 600,
             projects: 120,
-            bids: 400,
+            bids: 1_000,
         }
     }
 

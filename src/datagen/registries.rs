@@ -57,6 +57,29 @@ pub(super) struct Registries {
     next_bidder: usize,
 }
 
+/// Statuses as the market regulator's registry exports them: the rules see only
+/// whether a company may trade, so the words vary as a real registry's do.
+const ACTIVE_STATUSES: &[&str] = &["存续（在营、开业、在册）", "存续", "在营", "开业", "迁入"];
+const INACTIVE_STATUSES: &[&str] = &[
+    "注销",
+    "吊销，未注销",
+    "吊销，已注销",
+    "停业",
+    "清算",
+    "撤销",
+];
+
+/// The status written for the `i`-th company of the file, by its place rather than by
+/// the random source, so that the words leave every other generated value as it was.
+fn registry_status(active: bool, i: usize) -> &'static str {
+    let words = if active {
+        ACTIVE_STATUSES
+    } else {
+        INACTIVE_STATUSES
+    };
+    words.get(i % words.len()).copied().unwrap_or("存续")
+}
+
 /// Builds the clean registries.
 pub(super) fn generate(city: &mut City<'_>, rng: &mut StdRng, sizes: &Sizes) -> Registries {
     let mut reg = Registries::default();
@@ -239,8 +262,8 @@ impl Registries {
         let mut files = BTreeMap::new();
         self.companies.sort_by(|a, b| a.uscc.cmp(&b.uscc));
         let mut table = Table::new(DatasetKind::Companies);
-        for c in &self.companies {
-            let status = if c.active { "存续" } else { "注销" };
+        for (i, c) in self.companies.iter().enumerate() {
+            let status = registry_status(c.active, i);
             let holders = c.shareholders.join(";");
             table.row(&[&c.uscc, &c.name, &c.legal_rep, &holders, status]);
         }

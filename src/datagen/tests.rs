@@ -185,6 +185,24 @@ fn a_committed_demo_dataset_matches_its_generator() {
     );
 }
 
+#[test]
+fn nothing_a_screen_shows_of_the_demo_s_findings_is_in_english() {
+    let config = demo::config(tree());
+    let data = import(&generate(&config), config.as_of);
+    let reports = scan(&Catalogue::builtin(), &data);
+    let findings: Vec<_> = reports.iter().flat_map(|r| &r.findings).collect();
+    assert!(!findings.is_empty());
+    for finding in findings {
+        let english = crate::rules::screen_words::english_on_screen(finding);
+        assert!(
+            english.is_empty(),
+            "{} {}: English on a screen: {english:#?}",
+            finding.rule,
+            finding.subject
+        );
+    }
+}
+
 /// The benchmark's city; slow in a debug build, so run on demand:
 /// `cargo test --release --lib datagen -- --ignored`.
 #[test]

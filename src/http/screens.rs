@@ -67,6 +67,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../screens/assets/wall.js"),
     ),
     (
+        "evidence.js",
+        JS,
+        include_bytes!("../../screens/assets/evidence.js"),
+    ),
+    (
         "commands.js",
         JS,
         include_bytes!("../../screens/assets/commands.js"),

@@ -56,7 +56,7 @@ fn contract(c: &mut Cells<'_>) -> Option<ContractRow> {
 }
 
 fn contract_payment(c: &mut Cells<'_>) -> Option<ContractPaymentRow> {
-    let row = ContractPaymentRow {
+    let mut row = ContractPaymentRow {
         source_row: c.row(),
         contract_id: c.req("contract_id")?,
         due_on: c.req("due_on")?,
@@ -64,8 +64,13 @@ fn contract_payment(c: &mut Cells<'_>) -> Option<ContractPaymentRow> {
         paid_on: c.opt("paid_on")?,
         paid_amount: c.opt("paid_amount")?,
     };
-    // An instalment is either unpaid (both empty) or paid (both given); one without the
-    // other cannot be judged overdue or settled.
+    // A spreadsheet whose paid column is a formula writes 0.00 for an instalment nobody
+    // has paid, with no date: that is unpaid, not a payment of nothing on no day.
+    if row.paid_on.is_none() && row.paid_amount.is_some_and(|paid| paid.fen() == 0) {
+        row.paid_amount = None;
+    }
+    // Otherwise an instalment is either unpaid (both empty) or paid (both given); one
+    // without the other cannot be judged overdue or settled.
     match (row.paid_on, row.paid_amount) {
         (Some(date), None) => {
             let reason = format!("paid_on is {date} but paid_amount is empty");

@@ -230,6 +230,7 @@ from_variant!(Period, Period);
 from_variant!(bool, Bool);
 from_variant!(RegionCode, Region);
 from_variant!(Fund, Fund);
+from_variant!(CompanyStatus, Status);
 from_variant!(Vec<ResidentId>, Ids);
 from_variant!(Plate, Plate);
 
@@ -254,4 +255,3 @@ from_choice!(
     "quote" => Procurement::Quote,
     "direct" => Procurement::Direct
 );
-from_choice!(CompanyStatus, "active" => CompanyStatus::Active, "closed" => CompanyStatus::Closed);

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 mod assemble;
 mod cells;
 pub mod cli;
+pub mod company_status;
 pub mod error;
 pub mod limits;
 pub mod read;

@@ -35,6 +35,8 @@ pub enum ColumnType {
     Enum(&'static [Choice]),
     /// A welfare fund: the four known funds by their Chinese names, others as given.
     Fund,
+    /// A company's registration status as registries write it (存续, 吊销，未注销, …).
+    CompanyStatus,
     /// Resident IDs separated by `;` (or `；`); may be empty.
     IdList,
     /// A vehicle number plate.
@@ -73,6 +75,9 @@ impl ColumnType {
             ColumnType::Fund => "fund: dibao (低保), wubao (五保/特困), house_renovation \
                                  (危房改造), disability (残疾人补贴), or other text"
                 .to_owned(),
+            ColumnType::CompanyStatus => {
+                format!("company status: {}", super::company_status::ACCEPTED)
+            }
             ColumnType::IdList => "resident IDs separated by ;".to_owned(),
             ColumnType::Plate => "number plate".to_owned(),
         }
@@ -178,17 +183,6 @@ const PROCUREMENTS: &[Choice] = &[
     },
 ];
 
-const COMPANY_STATUSES: &[Choice] = &[
-    Choice {
-        value: "active",
-        aliases: &["存续", "在业", "开业"],
-    },
-    Choice {
-        value: "closed",
-        aliases: &["注销", "吊销"],
-    },
-];
-
 const CONTRACTS: &[Column] = &[
     req("contract_id", &["合同编号", "合同号"], T::Text),
     req("village_code", VILLAGE, T::VillageCode),
@@ -222,7 +216,8 @@ const CONTRACT_PAYMENTS: &[Column] = &[
     req("contract_id", &["合同编号", "合同号"], T::Text),
     req("due_on", &["应缴日期", "应付日期", "到期日期"], T::Date),
     req("amount", &["应缴金额", "金额"], T::Money),
-    // An instalment not yet paid has neither date nor amount.
+    // An instalment not yet paid has neither date nor amount, or an amount of 0 and no
+    // date (what a spreadsheet formula writes); see `assemble.rs`.
     opt("paid_on", &["实缴日期", "缴款日期", "支付日期"], T::Date),
     opt("paid_amount", &["实缴金额", "已缴金额"], T::Money),
 ];
@@ -295,8 +290,8 @@ const COMPANIES: &[Column] = &[
     opt("shareholder_ids", &["股东身份证号"], T::IdList),
     req(
         "status",
-        &["经营状态", "登记状态"],
-        T::Enum(COMPANY_STATUSES),
+        &["经营状态", "登记状态", "企业状态"],
+        T::CompanyStatus,
     ),
 ];
 

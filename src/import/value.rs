@@ -199,13 +199,7 @@ pub enum Procurement {
     Direct,
 }
 
-/// Whether a company is still registered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CompanyStatus {
-    Active,
-    Closed,
-}
+pub use super::company_status::CompanyStatus;
 
 /// A parsed cell. Its `Display` is the canonical text used to compare row keys.
 #[derive(Clone, Debug, PartialEq)]
@@ -221,6 +215,7 @@ pub(crate) enum Value {
     Region(RegionCode),
     Choice(&'static str),
     Fund(Fund),
+    Status(CompanyStatus),
     Ids(Vec<ResidentId>),
     Plate(Plate),
 }
@@ -252,6 +247,7 @@ pub(crate) fn parse_cell(
         ColumnType::RegionCode => Value::Region(parse_region(text, false, known_regions)?),
         ColumnType::Enum(choices) => Value::Choice(parse_choice(text, choices)?),
         ColumnType::Fund => Value::Fund(Fund::parse(text)),
+        ColumnType::CompanyStatus => Value::Status(CompanyStatus::parse(text)?),
         ColumnType::IdList => Value::Ids(parse_id_list(text)?),
         ColumnType::Plate => Value::Plate(Plate::parse(text)?),
     })
@@ -347,6 +343,7 @@ impl fmt::Display for Value {
             Value::Region(code) => f.write_str(code.as_str()),
             Value::Choice(choice) => f.write_str(choice),
             Value::Fund(fund) => f.write_str(fund.as_str()),
+            Value::Status(status) => f.write_str(status.as_str()),
             Value::Ids(ids) => {
                 let ids: Vec<&str> = ids.iter().map(ResidentId::as_str).collect();
                 f.write_str(&ids.join(";"))

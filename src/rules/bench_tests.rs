@@ -107,7 +107,7 @@ fn companies(people: &[ResidentId]) -> Vec<CompanyRow> {
             name: format!("公司{i}"),
             legal_rep_id: registered(people, i * 3),
             shareholder_ids: vec![registered(people, i * 3 + 1)],
-            status: CompanyStatus::Active,
+            status: CompanyStatus::parse("存续").expect("a registry status"),
         })
         .collect()
 }

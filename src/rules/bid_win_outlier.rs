@@ -1,62 +1,64 @@
-//! `bid_win_outlier` (标王): a bidder that wins far more often than its peers.
+//! `bid_win_outlier` (标王): a bidder that wins far more than its fair share of the
+//! tenders it entered.
 //!
-//! "Far more" is above the upper Tukey fence, Q3 + k·IQR, of the wins of every bidder
-//! that bid at least once (quartiles interpolated linearly between the sorted counts).
-//! When the spread is zero (most bidders won equally often, often once or never) the
-//! fence says nothing, so nothing is flagged unless `fixed_threshold` is set, which then
-//! replaces the fence. `min_wins` keeps a small market from flagging a bidder with two
-//! wins because everyone else has one.
+//! A raw count of wins says more about how often a firm bids than about how it wins: a
+//! firm in forty tenders of five bidders wins eight by chance alone. So each bidder is
+//! judged against its own tenders. Were winners drawn at random among each tender's
+//! bidders, a bidder would win tender t with chance w_t / k_t (w_t winners among k_t
+//! bidders, usually 1/k_t), independently, so its wins follow the Poisson-binomial
+//! distribution over its tenders: the expected wins are the sum of those chances and
+//! the p-value is the exact upper tail at the wins observed. Every bidder is a
+//! hypothesis; Benjamini–Hochberg keeps the false-discovery rate over all of them at
+//! the catalogue's `fdr`. Two floors keep a significant but slight excess from being
+//! called a 标王: at least `min_wins` wins and at least `min_ratio` times the fair share.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::bidding::{Market, bid_compared};
-use super::support::Tally;
+use super::stats::{benjamini_hochberg, successes_at_least};
+use super::support::{Evidence, Tally, rounded, significant};
 use super::{CheckParams, Data, Finding, Rule, RuleMeta, RuleReport};
 
 /// `[rules.bid_win_outlier.params]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// The Tukey factor k of the fence Q3 + k·IQR (1.5 is the usual value).
-    pub k: f64,
+    /// The false-discovery rate over all bidders (Benjamini–Hochberg), above 0 and at
+    /// most 0.2.
+    pub fdr: f64,
     /// A bidder is flagged only with at least this many wins.
     pub min_wins: u32,
-    /// If set, wins above this count are outliers, whatever the fence.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fixed_threshold: Option<u32>,
+    /// A bidder is flagged only with at least this many times its fair share of wins.
+    pub min_ratio: f64,
 }
 
 impl CheckParams for Params {
     fn check(&self) -> Result<(), String> {
-        if !self.k.is_finite() || self.k < 0.0 {
+        if !(self.fdr > 0.0 && self.fdr <= 0.2) {
             return Err(format!(
-                "k: must be a number of at least 0, found {}",
-                self.k
+                "fdr: must be above 0 and at most 0.2, found {}",
+                self.fdr
             ));
+        }
+        if !self.min_ratio.is_finite() || self.min_ratio < 1.0 {
+            return Err(format!(
+                "min_ratio: must be a number of at least 1, found {}",
+                self.min_ratio
+            ));
+        }
+        if self.min_wins == 0 {
+            return Err("min_wins: must be at least 1".to_owned());
         }
         Ok(())
     }
 }
 
-/// The quartiles of the wins and the line above which a bidder is an outlier.
-struct Fence {
-    q1: f64,
-    q3: f64,
-    /// `None` when the spread is zero and no fixed threshold is set: no outliers.
-    line: Option<f64>,
-}
-
-/// The `p` quantile of sorted values, interpolating linearly between neighbours.
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let Some(last) = sorted.len().checked_sub(1) else {
-        return 0.0;
-    };
-    let position = p * last as f64;
-    let below = position.floor();
-    let low = sorted.get(below as usize).copied().unwrap_or(0.0);
-    let high = sorted.get(position.ceil() as usize).copied().unwrap_or(low);
-    low + (high - low) * (position - below)
+/// One bidder's wins against its fair share.
+struct Share {
+    wins: usize,
+    expected: f64,
+    p: f64,
 }
 
 /// The rule, built from its catalogue entry.
@@ -70,56 +72,71 @@ impl BidWinOutlier {
         BidWinOutlier { meta, params }
     }
 
-    fn fence(&self, wins: &[usize]) -> Fence {
-        let mut sorted: Vec<f64> = wins.iter().map(|&w| w as f64).collect();
-        sorted.sort_by(f64::total_cmp);
-        let (q1, q3) = (quantile(&sorted, 0.25), quantile(&sorted, 0.75));
-        let iqr = q3 - q1;
-        let line = match self.params.fixed_threshold {
-            Some(fixed) => Some(f64::from(fixed)),
-            None if iqr > 0.0 => Some(q3 + self.params.k * iqr),
-            None => None,
+    /// Bidder `b`'s wins, expected wins and p-value.
+    fn share(market: &Market<'_>, b: usize) -> Share {
+        let Some(bidder) = market.bidders.get(b) else {
+            return Share {
+                wins: 0,
+                expected: 0.0,
+                p: 1.0,
+            };
         };
-        Fence { q1, q3, line }
+        let chances: Vec<f64> = bidder
+            .bids
+            .iter()
+            .filter_map(|(t, _)| market.tenders.get(*t))
+            .map(|t| t.fair_share())
+            .collect();
+        let wins = bidder.wins();
+        Share {
+            wins,
+            expected: chances.iter().sum(),
+            p: successes_at_least(&chances, wins),
+        }
     }
 
-    fn judge(&self, market: &Market<'_>, b: usize, fence: &Fence) -> Option<Finding> {
+    fn judge(&self, market: &Market<'_>, b: usize, share: &Share, q: f64) -> Option<Finding> {
         let bidder = market.bidders.get(b)?;
-        let line = fence.line?;
-        let wins = bidder.wins();
-        if (wins as f64) <= line || wins < self.params.min_wins as usize {
+        let ratio = share.wins as f64 / share.expected.max(f64::MIN_POSITIVE);
+        if q > self.params.fdr
+            || share.wins < self.params.min_wins as usize
+            || ratio < self.params.min_ratio
+        {
             return None;
         }
         let won: Vec<_> = bidder.bids.iter().filter(|(_, bid)| bid.won).collect();
         let region = market.region_of(won.iter().map(|(t, _)| *t))?;
-        let limit = match self.params.fixed_threshold {
-            Some(fixed) => format!("设定上限{fixed}次"),
-            None => format!(
-                "异常上限{line:.1}次（Q3={:.1}，IQR={:.1}）",
-                fence.q3,
-                fence.q3 - fence.q1
-            ),
-        };
         let summary = format!(
-            "{}投标{}次，中标{wins}次，超过{limit}。",
+            "{}投标{}次，中标{}次；按各场投标人数，随机中标预期约{:.1}次，实际为预期的{ratio:.1}倍\
+             （经多重检验校正仍显著）。",
             bidder.shown(),
-            bidder.bids.len()
+            bidder.bids.len(),
+            share.wins,
+            share.expected
         );
-        let evidence = super::support::Evidence {
+        let tenders: Vec<_> = won
+            .iter()
+            .map(|(t, bid)| {
+                let size = market.tenders.get(*t).map_or(0, |t| t.size());
+                json!({"tender": bid.tender_id, "opened_on": bid.opened_on, "bidder_count": size})
+            })
+            .collect();
+        let evidence = Evidence {
             compared: won.iter().map(|(_, bid)| bid_compared(bid)).collect(),
             values: json!({
                 "bids": bidder.bids.len(),
-                "wins": wins,
-                "q1": fence.q1,
-                "q3": fence.q3,
-                "iqr": fence.q3 - fence.q1,
-                "line": line,
-                "bidders": market.bidders.len(),
+                "wins": share.wins,
+                "expected_wins": rounded(share.expected, 2),
+                "ratio": rounded(ratio, 2),
+                "p_value": significant(share.p),
+                "q_value": significant(q),
+                "bidders_in_market": market.bidders.len(),
+                "tenders_won": tenders,
             }),
             threshold: json!({
-                "k": self.params.k,
+                "fdr": self.params.fdr,
                 "min_wins": self.params.min_wins,
-                "fixed_threshold": self.params.fixed_threshold,
+                "min_ratio": self.params.min_ratio,
             }),
         };
         let subject = format!("bidder:{}", bidder.uscc);
@@ -137,26 +154,15 @@ impl Rule for BidWinOutlier {
 
     fn run(&self, data: &Data) -> RuleReport {
         let market = Market::new(&data.bids);
-        let wins: Vec<usize> = market.bidders.iter().map(|b| b.wins()).collect();
-        let fence = self.fence(&wins);
+        let shares: Vec<Share> = (0..market.bidders.len())
+            .map(|b| BidWinOutlier::share(&market, b))
+            .collect();
+        let p: Vec<f64> = shares.iter().map(|s| s.p).collect();
+        let q = benjamini_hochberg(&p, p.len());
         let mut tally = Tally::default();
-        for b in 0..market.bidders.len() {
-            tally.judged(self.judge(&market, b, &fence));
+        for (b, (share, q)) in shares.iter().zip(q).enumerate() {
+            tally.judged(self.judge(&market, b, share, q));
         }
         tally.report(&self.meta)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quantile;
-
-    #[test]
-    fn quartiles_interpolate_between_the_sorted_counts() {
-        let values = [0.0, 1.0, 1.0, 2.0, 9.0];
-        assert_eq!(quantile(&values, 0.25), 1.0);
-        assert_eq!(quantile(&values, 0.75), 2.0);
-        assert_eq!(quantile(&[1.0, 2.0], 0.75), 1.75);
-        assert_eq!(quantile(&[], 0.5), 0.0);
     }
 }

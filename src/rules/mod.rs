@@ -23,7 +23,11 @@ use crate::import::rows::{
 pub mod catalogue;
 
 mod bidding;
+mod cobid;
 mod index;
+mod labels;
+mod ring_groups;
+mod stats;
 mod support;
 mod welfare;
 
@@ -47,6 +51,10 @@ pub mod welfare_vehicle;
 
 #[cfg(test)]
 mod bench_tests;
+#[cfg(test)]
+mod market_tests;
+#[cfg(test)]
+pub(crate) mod screen_words;
 #[cfg(test)]
 mod tests;
 

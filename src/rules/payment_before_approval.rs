@@ -68,7 +68,7 @@ impl PaymentBeforeApproval {
                 "amount_yuan": payment.amount.to_string(),
             }),
             threshold: json!({
-                "approved_on": "on or before paid_on",
+                "approved_on": "不晚于支付日期",
                 "flag_missing_approval": self.params.flag_missing_approval,
             }),
         };

@@ -45,9 +45,9 @@ impl PaymentOverLimit {
     }
 
     fn judge(&self, payment: &VillagePaymentRow, level: ApprovalLevel) -> Option<Finding> {
-        let (limit_yuan, level_zh, level_en) = match level {
-            ApprovalLevel::Village => (self.params.village_limit_yuan, "村级", "village"),
-            ApprovalLevel::Town => (self.params.town_limit_yuan, "镇级", "town"),
+        let (limit_yuan, level_zh) = match level {
+            ApprovalLevel::Village => (self.params.village_limit_yuan, "村级"),
+            ApprovalLevel::Town => (self.params.town_limit_yuan, "镇级"),
         };
         let limit = yuan(limit_yuan);
         if payment.amount <= limit {
@@ -70,7 +70,7 @@ impl PaymentOverLimit {
             )],
             values: json!({
                 "amount_yuan": payment.amount.to_string(),
-                "approval_level": level_en,
+                "approval_level": level_zh,
                 "approved_on": payment.approved_on,
             }),
             threshold: json!({

@@ -80,6 +80,18 @@ impl RuleMeta {
     }
 }
 
+/// `value` rounded to `digits` decimals, for evidence a person reads (an expectation of
+/// 1.2345678 co-bids says no more than 1.23).
+pub(super) fn rounded(value: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (value * scale).round() / scale
+}
+
+/// A probability kept to three significant digits (2.35e-9), for evidence.
+pub(super) fn significant(p: f64) -> f64 {
+    format!("{p:.2e}").parse().unwrap_or(p)
+}
+
 /// A whole number of yuan from the catalogue as fen, saturating rather than wrapping.
 pub(super) fn yuan(amount: u64) -> Fen {
     let fen = amount.saturating_mul(100);

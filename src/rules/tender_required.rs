@@ -58,7 +58,7 @@ impl TenderRequired {
                 project.project_id.as_str(),
                 project.source_row,
             )],
-            values: json!({"budget_yuan": project.budget.to_string(), "procurement": project.procurement}),
+            values: json!({"budget_yuan": project.budget.to_string(), "procurement": how}),
             threshold: self.threshold(),
         };
         let subject = format!("project:{}", project.project_id);

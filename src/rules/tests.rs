@@ -146,7 +146,8 @@ fn resident_ids(data: &Data) -> BTreeSet<String> {
 }
 
 /// What holds for every report whatever the case: counts agree with the findings, the
-/// evidence has its four parts, and no resident ID is shown unmasked.
+/// evidence has its four parts, no resident ID is shown unmasked, and nothing a screen
+/// shows of it is in English.
 fn check_invariants(data: &Data, reports: &[RuleReport]) {
     let ids = resident_ids(data);
     for report in reports {
@@ -170,6 +171,12 @@ fn check_invariants(data: &Data, reports: &[RuleReport]) {
                     report.rule
                 );
             }
+            let english = super::screen_words::english_on_screen(finding);
+            assert!(
+                english.is_empty(),
+                "{}: English on a screen: {english:#?}",
+                finding.subject
+            );
         }
     }
 }
@@ -211,8 +218,7 @@ cases! {
     welfare_duplicate_flags,
     welfare_duplicate_clear,
     bid_win_outlier_flags,
-    bid_win_outlier_zero_spread,
-    bid_win_outlier_fixed_threshold,
+    bid_win_outlier_clear,
     bid_ring_flags,
     bid_ring_clear,
     cover_bidder_flags,
@@ -298,12 +304,40 @@ fn a_welfare_finding_reads_as_one_masked_sentence_with_its_evidence() {
     );
     assert_eq!(
         finding.evidence["threshold"]["funds"],
-        json!(["dibao", "wubao"])
+        json!(["低保", "特困供养"])
     );
     assert!(
         finding.evidence["basis"]
             .as_str()
             .unwrap()
             .contains("民发〔2021〕57号")
+    );
+}
+
+#[test]
+fn a_cadre_finding_shows_english_codes_as_chinese_words() {
+    // The fixture's cadres file says `secretary` and its relatives file `mother` and
+    // `spouse`, as a file filled in from codes does.
+    let (_, data) = load_case("welfare_cadre_relative_flags");
+    let catalogue = Catalogue::builtin()
+        .only(&["welfare_cadre_relative"])
+        .unwrap();
+    let report = scan(&catalogue, &data).remove(0);
+    let summaries: Vec<&str> = report.findings.iter().map(|f| f.summary.as_str()).collect();
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("本人为村干部（村党支部书记）"))
+    );
+    assert!(
+        summaries
+            .iter()
+            .any(|s| s.contains("（村党支部书记）系亲属（母亲）"))
+    );
+    assert!(summaries.iter().any(|s| s.contains("系亲属（配偶）")));
+    let ties = &report.findings[0].evidence["values"]["cadre_ties"][0];
+    assert_eq!(
+        (&ties["role"], &ties["relation"]),
+        (&json!("村党支部书记"), &json!("母亲"))
     );
 }

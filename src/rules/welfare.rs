@@ -179,7 +179,7 @@ impl Collision<'_> {
         let mut values = Map::new();
         values.insert("recipient".into(), first.recipient_id.masked().into());
         values.insert("recipient_name".into(), first.recipient_name.clone().into());
-        values.insert("fund".into(), first.fund.as_str().into());
+        values.insert("fund".into(), first.fund.chinese_name().into());
         values.insert("period".into(), first.period.to_string().into());
         let payments: Vec<Value> = self.payments.iter().map(|p| payment_values(p)).collect();
         values.insert("payments".into(), payments.into());
@@ -223,6 +223,13 @@ pub(super) fn payment_values(payment: &WelfarePaymentRow) -> Value {
         "paid_on": payment.paid_on,
         "amount_yuan": payment.amount.to_string(),
     })
+}
+
+/// The funds named in a rule's parameters by their Chinese names, as evidence shows
+/// them (the catalogue may name them by their codes, `dibao`).
+pub(super) fn fund_names(names: &[String]) -> Vec<String> {
+    let funds = names.iter().map(|name| Fund::parse(name));
+    funds.map(|fund| fund.chinese_name().to_owned()).collect()
 }
 
 /// The funds named in a rule's parameters, as funds (Chinese or English names).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::index::{IdIndex, id_key};
+use super::labels;
 use super::support::compared;
 use super::welfare::{self, Collision};
 use super::{CheckParams, Data, Finding, Rule, RuleMeta, RuleReport};
@@ -110,25 +111,28 @@ impl WelfareCadreRelative {
         let mut references = Vec::new();
         let mut shown: Vec<Value> = Vec::new();
         for cadre in registries.cadre_rows(id) {
-            details.push(format!("本人为村干部（{}）", cadre.role));
+            let role = labels::cadre_role(&cadre.role);
+            details.push(format!("本人为村干部（{role}）"));
             references.push(cadre_compared(cadre));
-            shown.push(
-                json!({"cadre": "self", "role": cadre.role, "village_code": cadre.village_code}),
-            );
+            shown.push(json!({"cadre": "本人", "role": role, "village_code": cadre.village_code}));
         }
         for (pair, cadre) in registries.cadre_relatives(id, first) {
+            let (role, relation) = (
+                labels::cadre_role(&cadre.role),
+                labels::relation(&pair.relation),
+            );
             details.push(format!(
-                "与本村村干部{}（{}）系亲属（{}）",
-                cadre.name, cadre.role, pair.relation
+                "与本村村干部{}（{role}）系亲属（{relation}）",
+                cadre.name
             ));
             let key = format!("{}:{}", pair.person_id.masked(), pair.relative_id.masked());
             references.push(compared(DatasetKind::Relatives, key, pair.source_row));
             references.push(cadre_compared(cadre));
             shown.push(json!({
                 "cadre": cadre.name,
-                "role": cadre.role,
+                "role": role,
                 "village_code": cadre.village_code,
-                "relation": pair.relation,
+                "relation": relation,
             }));
         }
         Collision {
@@ -137,7 +141,10 @@ impl WelfareCadreRelative {
             detail: details.join("，"),
             references,
             values: vec![("cadre_ties", shown.into())],
-            threshold: json!({"funds": self.params.funds, "relative_of_cadre": "same village"}),
+            threshold: json!({
+                "funds": welfare::fund_names(&self.params.funds),
+                "relative_of_cadre": "本村村干部的亲属",
+            }),
         }
         .finding(&self.meta)
     }

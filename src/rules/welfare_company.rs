@@ -2,8 +2,11 @@
 //! representative or a shareholder of a company that is still active.
 //!
 //! The company registry gives the current status only, not the dates a person joined
-//! or left, so the rule judges against the registry as imported; closed companies are
-//! ignored because a deregistered business earns nothing.
+//! or left, so the rule judges against the registry as imported. Only companies that
+//! may still trade count (存续, 在营, 开业, 在册, and 迁入 or 迁出, which change only the
+//! registry); suspended, dormant, liquidating, revoked and deregistered ones are
+//! ignored because such a business earns nothing. The evidence shows each company's
+//! status in the registry's own words.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -13,7 +16,7 @@ use super::support::compared;
 use super::welfare::{self, Collision};
 use super::{CheckParams, Data, Finding, Rule, RuleMeta, RuleReport};
 use crate::import::DatasetKind;
-use crate::import::value::{CompanyStatus, Fund};
+use crate::import::value::Fund;
 
 /// `[rules.welfare_company.params]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,13 +48,6 @@ impl Role {
             Role::Shareholder => "股东",
         }
     }
-
-    fn en(self) -> &'static str {
-        match self {
-            Role::LegalRep => "legal_rep",
-            Role::Shareholder => "shareholder",
-        }
-    }
 }
 
 /// The rule, built from its catalogue entry.
@@ -75,7 +71,7 @@ impl WelfareCompany {
     fn index(&self, data: &Data) -> IdIndex<(usize, Role)> {
         let mut pairs = Vec::new();
         for (i, company) in data.companies.iter().enumerate() {
-            if company.status != CompanyStatus::Active {
+            if !company.status.is_active() {
                 continue;
             }
             pairs.push((id_key(&company.legal_rep_id), (i, Role::LegalRep)));
@@ -111,7 +107,9 @@ impl WelfareCompany {
             .collect();
         let shown: Vec<Value> = ties
             .iter()
-            .map(|(c, role)| json!({"uscc": c.uscc, "name": c.name, "role": role.en()}))
+            .map(|(c, role)| {
+                json!({"uscc": c.uscc, "name": c.name, "role": role.zh(), "status": c.status.shown()})
+            })
             .collect();
         Collision {
             payments,
@@ -120,9 +118,9 @@ impl WelfareCompany {
             references,
             values: vec![("companies", shown.into())],
             threshold: json!({
-                "funds": self.params.funds,
+                "funds": welfare::fund_names(&self.params.funds),
                 "include_shareholders": self.params.include_shareholders,
-                "company_status": "active",
+                "company_status": "存续、在营、开业、在册、迁入、迁出",
             }),
         }
         .finding(&self.meta)

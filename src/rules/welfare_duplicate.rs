@@ -79,10 +79,17 @@ impl WelfareDuplicate {
         let ids: Vec<&str> = payments.iter().map(|p| p.payment_id.as_str()).collect();
         Collision {
             title: "重复发放".to_owned(),
-            detail: format!("同月同类资金发放{}笔（{}），{place}", payments.len(), ids.join("、")),
+            detail: format!(
+                "同月同类资金发放{}笔（{}），{place}",
+                payments.len(),
+                ids.join("、")
+            ),
             references: Vec::new(),
             values: vec![("rows", payments.len().into())],
-            threshold: json!({"max_payments_per_month": 1, "exempt_funds": self.params.exempt_funds}),
+            threshold: json!({
+                "max_payments_per_month": 1,
+                "exempt_funds": welfare::fund_names(&self.params.exempt_funds),
+            }),
             payments,
         }
         .finding(&self.meta)

@@ -73,7 +73,7 @@ impl WelfarePublicEmployee {
             detail: format!("系公职人员（{}）", employers.join("、")),
             references,
             values: vec![("public_employee", shown.into())],
-            threshold: json!({"funds": self.params.funds}),
+            threshold: json!({"funds": welfare::fund_names(&self.params.funds)}),
         }
         .finding(&self.meta)
     }

@@ -81,8 +81,8 @@ impl WelfareVehicle {
             references,
             values: vec![("vehicles", shown.into())],
             threshold: json!({
-                "funds": self.params.funds,
-                "vehicle_registered": "on or before paid_on",
+                "funds": welfare::fund_names(&self.params.funds),
+                "vehicle_registered": "不晚于发放日期",
             }),
         }
         .finding(&self.meta)

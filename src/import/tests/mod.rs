@@ -2,6 +2,7 @@
 //! typed rows or the exact error lines a department would see.
 
 mod csv_files;
+mod registry_files;
 mod templates;
 mod values;
 mod xlsx_files;

@@ -8,9 +8,7 @@ use crate::domain::{date, money::Fen, resident_id::ResidentId, uscc::Uscc};
 use crate::import::cells::FromValue;
 use crate::import::read::{RawCell, excel_general};
 use crate::import::schema::{ColumnType, normalise_header, schema, split_unit};
-use crate::import::value::{
-    ApprovalLevel, CompanyStatus, Fund, PartyId, Plate, Procurement, Value,
-};
+use crate::import::value::{ApprovalLevel, Fund, PartyId, Plate, Procurement, Value};
 
 #[test]
 fn dataset_kinds_parse_from_their_snake_case_names() {
@@ -104,7 +102,6 @@ fn every_enum_choice_in_the_schema_maps_to_its_rust_enum() {
                 let mapped = match column.name {
                     "approval_level" => ApprovalLevel::from_value(value()).is_some(),
                     "procurement" => Procurement::from_value(value()).is_some(),
-                    "status" => CompanyStatus::from_value(value()).is_some(),
                     other => panic!("no Rust enum for column {other}"),
                 };
                 assert!(mapped, "{kind} {} {}", column.name, choice.value);

@@ -122,12 +122,27 @@ fn a_rule_in_the_wrong_domain_is_refused() {
 
 #[test]
 fn parameters_out_of_range_are_refused() {
-    let text = BIDDING.replace("k = 1.5", "k = -1.0");
+    let text = BIDDING.replace("min_ratio = 2.0", "min_ratio = 0.5");
     let result = Catalogue::from_files([("bidding.toml", text.as_str())]);
     let message = result.unwrap_err().to_string();
     assert!(
-        message.contains("rule bid_win_outlier: params: k:"),
+        message.contains("rule bid_win_outlier: params: min_ratio:"),
         "{message}"
+    );
+    let text = BIDDING.replace("max_members = 6", "max_members = 2");
+    let result = Catalogue::from_files([("bidding.toml", text.as_str())]);
+    let message = result.unwrap_err().to_string();
+    assert!(
+        message.contains("rule bid_ring: params: min_members and max_members"),
+        "{message}"
+    );
+    let text = BIDDING.replace("fdr = 0.05 ", "fdr = 0.0 ");
+    let result = Catalogue::from_files([("bidding.toml", text.as_str())]);
+    assert!(
+        result
+            .unwrap_err()
+            .to_string()
+            .contains("fdr: must be above 0")
     );
     let text = BIDDING.replace("max_win_rate = 0.1", "max_win_rate = 1.5");
     let result = Catalogue::from_files([("bidding.toml", text.as_str())]);
@@ -159,22 +174,19 @@ fn a_rule_is_off_when_its_table_is_absent() {
 #[test]
 fn overrides_replace_parameters_and_are_checked_as_strictly() {
     let catalogue = Catalogue::builtin();
-    let overrides: toml::Table = toml::from_str("fixed_threshold = 4").unwrap();
+    let overrides: toml::Table = toml::from_str("min_wins = 4").unwrap();
     let changed = catalogue
         .with_params("bid_win_outlier", &overrides)
         .unwrap();
     let RuleParams::BidWinOutlier(params) = &changed.get("bid_win_outlier").unwrap().params else {
         panic!("wrong parameter type");
     };
-    assert_eq!((params.fixed_threshold, params.k), (Some(4), 1.5));
-    let typo: toml::Table = toml::from_str("fixed_treshold = 4").unwrap();
+    assert_eq!((params.min_wins, params.min_ratio), (4, 2.0));
+    let typo: toml::Table = toml::from_str("min_winz = 4").unwrap();
     let message = catalogue
         .with_params("bid_win_outlier", &typo)
         .unwrap_err()
         .to_string();
-    assert!(
-        message.contains("unknown field `fixed_treshold`"),
-        "{message}"
-    );
+    assert!(message.contains("unknown field `min_winz`"), "{message}");
     assert!(catalogue.only(&["no_such_rule"]).is_err());
 }

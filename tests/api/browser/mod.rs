@@ -7,6 +7,7 @@ mod audit;
 mod cable;
 mod city;
 mod county;
+mod evidence;
 mod harness;
 mod login;
 mod offline;
