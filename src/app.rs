@@ -57,6 +57,29 @@ pub struct Config {
     pub session_clock: Arc<dyn Clock>,
     /// The caps and allowed origins of the live stream `GET /ws`.
     pub ws: crate::ws::WsLimits,
+    /// What is notified to whom, and whether the outbox delivers by itself.
+    pub notify: NotifyConfig,
+}
+
+/// The notification settings and channels of an app.
+#[derive(Clone)]
+pub struct NotifyConfig {
+    /// `None` reads the shipped `workflows/notifications.toml`.
+    pub settings: Option<Arc<crate::notify::NotifySettings>>,
+    /// Where the channels' secrets are looked up; `None` is the process environment.
+    pub secrets: Option<Arc<dyn Fn(&str) -> Option<String> + Send + Sync>>,
+    /// Step the outbox four times a second; tests switch it off and call `step`.
+    pub run: bool,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> NotifyConfig {
+        NotifyConfig {
+            settings: None,
+            secrets: None,
+            run: true,
+        }
+    }
 }
 
 impl Default for Config {
@@ -76,6 +99,7 @@ impl Default for Config {
             security: crate::security::SecuritySettings::default(),
             session_clock: Arc::new(SystemClock),
             ws: crate::ws::WsLimits::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -87,6 +111,7 @@ pub struct App {
     scheduler: Option<Scheduler>,
     follower: Option<Follower>,
     simulation: Option<Simulation>,
+    run_outbox: bool,
 }
 
 impl App {
@@ -154,6 +179,8 @@ impl App {
         let simulation = accelerated.map(|_| Simulation::new(engine.clone(), seed, &demo_users));
         crate::ws::fd_limit::raise_for_server();
         let hub = crate::ws::Hub::start(&engine, config.ws.clone());
+        let catalogue = Arc::new(catalogue);
+        let outbox = build_outbox(&config, &engine, &catalogue)?;
         let public = Arc::new(crate::public::PublicSite::default());
         if config.demo {
             crate::demo::publish_demo_months(&engine, &public)
@@ -168,7 +195,8 @@ impl App {
             .context("building the public ledger")?;
         let state = AppState {
             engine,
-            catalogue: Arc::new(catalogue),
+            catalogue,
+            outbox,
             metrics: Arc::new(Metrics::default()),
             maps: Arc::new(maps),
             charts: Arc::new(crate::charts::ChartCache::default()),
@@ -188,6 +216,7 @@ impl App {
             scheduler,
             follower,
             simulation,
+            run_outbox: config.notify.run,
         })
     }
 
@@ -225,6 +254,9 @@ impl App {
         let follower = self.follower.map(|f| tokio::spawn(f.run()));
         let simulation = self.simulation.map(|s| tokio::spawn(s.run()));
         let housekeeping = tokio::spawn(crate::housekeeping::run(self.state.clone()));
+        let outbox = self
+            .run_outbox
+            .then(|| tokio::spawn(self.state.outbox.clone().run()));
         let engine = self.state.engine.clone();
         tracing::info!(addr = %self.listener.local_addr()?, "serving");
         let listener = self.listener.tap_io(small_socket_buffers);
@@ -236,7 +268,10 @@ impl App {
             .await
             .context("serving HTTP")?;
         housekeeping.abort();
-        for task in [scheduler, follower, simulation].into_iter().flatten() {
+        for task in [scheduler, follower, simulation, outbox]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
         engine.store().shutdown().await;
@@ -246,6 +281,37 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// The outbox with its settings and channels. Deliveries are timed by `config.clock`,
+/// the real time in a server (the demo's accelerated engine clock would race through
+/// retry delays and quiet hours), and gateway requests are always signed with the real
+/// time.
+fn build_outbox(
+    config: &Config,
+    engine: &Arc<crate::engine::Engine>,
+    catalogue: &Arc<Catalogue>,
+) -> anyhow::Result<Arc<crate::outbox::Outbox>> {
+    use crate::notify::{Channels, NotifySettings};
+    let settings = match &config.notify.settings {
+        Some(settings) => settings.clone(),
+        None => Arc::new(NotifySettings::load(&crate::home::shipped(
+            crate::notify::settings::SHIPPED,
+        ))?),
+    };
+    let env = |var: &str| std::env::var(var).ok();
+    let secrets: &dyn Fn(&str) -> Option<String> = match &config.notify.secrets {
+        Some(secrets) => secrets.as_ref(),
+        None => &env,
+    };
+    let channels = Channels::build(&settings.channels, secrets, Arc::new(SystemClock))?;
+    Ok(Arc::new(crate::outbox::Outbox::new(
+        engine.clone(),
+        catalogue.clone(),
+        settings,
+        channels,
+        config.clock.clone(),
+    )))
 }
 
 /// Reads and checks the lifecycle settings file (the workflow itself reads no files).

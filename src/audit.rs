@@ -79,10 +79,12 @@ pub enum AuditAction {
     PublicLookup,
     /// The region tree the deployment runs with replaced (`qingfeng regions import`).
     RegionsImported,
+    /// A dead or uncertain notification put back in the outbox by the city office.
+    NotificationResent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Lockout,
@@ -100,6 +102,7 @@ impl AuditAction {
         AuditAction::Withdraw,
         AuditAction::PublicLookup,
         AuditAction::RegionsImported,
+        AuditAction::NotificationResent,
     ];
 
     /// The snake_case name used in the store, the API and the canonical bytes.
@@ -122,6 +125,7 @@ impl AuditAction {
             AuditAction::Withdraw => "withdraw",
             AuditAction::PublicLookup => "public_lookup",
             AuditAction::RegionsImported => "regions_imported",
+            AuditAction::NotificationResent => "notification_resent",
         }
     }
 

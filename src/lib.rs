@@ -41,6 +41,8 @@ pub mod maps;
 /// Notifications: routes and templates (`workflows/notifications.toml`) and the
 /// channels (SMS, DingTalk, WeCom, e-mail, log); no store access.
 pub mod notify;
+/// The notification outbox: planned from the log, delivered exactly once per event and recipient.
+pub mod outbox;
 /// Read models folded from the event log.
 pub mod projections;
 /// The public pages' read model (published payments, masked) and publication decisions.

@@ -51,7 +51,12 @@ pub fn today(engine: &Engine) -> NaiveDate {
 
 /// Loads all datasets from the store into memory.
 pub async fn load_data(engine: &Engine, as_of: NaiveDate) -> Result<(Data, usize), EngineError> {
-    let pieces = load_datasets(engine.store(), &DatasetKind::ALL).await?;
+    // The contacts say who is told, not what is judged.
+    let judged: Vec<DatasetKind> = DatasetKind::ALL
+        .into_iter()
+        .filter(|kind| *kind != DatasetKind::Contacts)
+        .collect();
+    let pieces = load_datasets(engine.store(), &judged).await?;
     let count = pieces.iter().map(Vec::len).sum();
     Ok((Data::from_rows(as_of, pieces.into_iter().flatten()), count))
 }

@@ -7,7 +7,7 @@ import { commandButtons } from "./commands.js";
 import { LiveFeed } from "./live.js";
 import {
   detailLoader, HOLDER_TEXT, LEVEL_TEXT, MapPanel, RUNG_TEXT, SEVERITY_TEXT, STATE_TEXT, fitStage,
-  fmtTime, h, historyView, loadRuleNames, mountHeader, serverClock, throttle, toast,
+  deliveriesView, fmtTime, h, historyView, loadRuleNames, mountHeader, serverClock, throttle, toast,
 } from "./wall.js";
 import { evidenceView } from "./evidence.js";
 
@@ -140,6 +140,8 @@ function renderDetail(w) {
     evidenceView(w, w.rule ? ruleNames.get(w.rule) : null),
     h("h4", {}, "处置记录"),
     historyView(w.history),
+    w.deliveries ? h("h4", {}, "通知送达") : null,
+    deliveriesView(w.deliveries),
   );
 }
 
@@ -198,6 +200,9 @@ try {
   header.setRegion(summary.name);
   map.show(code, summary.regions);
   new LiveFeed({ scope: `town:${code}`, onSnapshot, onDelta, onStale: header.setStale }).start();
+  // A notification's link opens its warning: `?warning=W…`.
+  const linked = new URL(location.href).searchParams.get("warning");
+  if (linked && /^[A-Za-z0-9-]{1,40}$/.test(linked)) select(linked);
 } catch (error) {
   $("detail").replaceChildren(h("div.error-box", {}, describeError(error)));
   toast(describeError(error), true);

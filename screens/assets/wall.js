@@ -365,6 +365,43 @@ export function historyView(history = []) {
   );
 }
 
+const RECIPIENT_TEXT = {
+  village_steward: "村务监督员",
+  village_secretary: "村党组织书记",
+  town_office: "乡镇纪委",
+  city_office: "县（市）纪委",
+};
+const CHANNEL_TEXT = { sms: "短信", dingtalk: "钉钉", wecom: "企业微信", email: "邮件", log: "系统日志" };
+const DELIVERY_TEXT = {
+  pending: "待发送",
+  sending: "发送中",
+  retrying: "重试中",
+  sent: "已送达",
+  dead: "发送失败",
+  uncertain: "状态不明",
+  unaddressed: "无联系人",
+};
+
+/** The notifications a warning's events sent: to whom, how, and whether each arrived. */
+export function deliveriesView(deliveries) {
+  if (!deliveries) return null;
+  if (!deliveries.length) return h("div.empty", {}, "暂无通知");
+  return h(
+    "ul.deliveries",
+    {},
+    deliveries.map((d) =>
+      h(
+        "li",
+        { dataset: { status: d.status } },
+        h("span.who", {}, `${RECIPIENT_TEXT[d.recipient] || d.recipient}${d.address ? `（${d.address}）` : ""}`),
+        h("span.how", {}, CHANNEL_TEXT[d.channel] || d.channel),
+        h("span.state", {}, DELIVERY_TEXT[d.status] || d.status),
+        h("span.when", {}, fmtTime(d.updated_at)),
+      ),
+    ),
+  );
+}
+
 /** Rule names by code, for "the basis of the comparison". */
 export async function loadRuleNames(api) {
   try {

@@ -164,6 +164,11 @@ pub struct ServeArgs {
     /// deploy/security.toml; every key optional).
     #[arg(long, env = "QINGFENG_SECURITY")]
     pub security: Option<PathBuf>,
+    /// Notifications: routes, templates and channels (a TOML file like
+    /// workflows/notifications.toml, the default: the log channel only). Channel secrets
+    /// are read from the environment variables the file names.
+    #[arg(long, env = "QINGFENG_NOTIFICATIONS")]
+    pub notifications: Option<PathBuf>,
     /// The most live streams (`GET /ws`) one token may hold open at once.
     #[arg(long, env = "QINGFENG_WS_PER_TOKEN", default_value_t = limits::DEFAULT_PER_TOKEN)]
     pub ws_per_token: usize,
@@ -278,6 +283,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             per_address: args.ws_per_address,
             allowed_origins: ws_origins,
             ..WsLimits::default()
+        },
+        notify: crate::app::NotifyConfig {
+            settings: match args.notifications {
+                Some(path) => Some(std::sync::Arc::new(crate::notify::NotifySettings::load(
+                    &home::typed(path),
+                )?)),
+                None => None,
+            },
+            ..crate::app::NotifyConfig::default()
         },
         ..Config::default()
     };

@@ -29,6 +29,7 @@ pub mod bench;
 #[cfg(feature = "bench")]
 mod bench_data;
 mod bidding;
+mod contacts;
 mod contracts;
 mod contracts_plants;
 pub mod demo;
@@ -274,6 +275,8 @@ pub fn generate(config: &GenConfig) -> Generated {
     let rng = &mut part_rng(config.seed, 6);
     files.extend(bidding::generate(&mut city, rng, &mut registries, sizes));
     files.extend(registries.write(&config.villages));
+    let rng = &mut part_rng(config.seed, 7);
+    files.insert(DatasetKind::Contacts, contacts::write(rng, &config.villages));
     let truth = city
         .truth
         .0

@@ -29,6 +29,9 @@ pub(super) fn header(kind: DatasetKind) -> Vec<&'static str> {
         DatasetKind::Cadres => "person_id,name,village_code,role",
         DatasetKind::Relatives => "person_id,relative_id,relation",
         DatasetKind::Deaths => "person_id,died_on",
+        DatasetKind::Contacts => {
+            "contact_id,name,role,region_code,mobile,dingtalk_user_id,wecom_user_id,email"
+        }
         DatasetKind::Bids => {
             "tender_id,project,buyer,region_code,bidder_uscc,bidder_name,amount,won,opened_on"
         }

@@ -85,6 +85,11 @@ pub async fn upload(
                     .rebuild(engine.store(), &engine.shared_regions())
                     .await?;
             }
+            if kind == DatasetKind::Contacts {
+                // The next notification goes to the contacts just imported, not to the
+                // ones the outbox read up to half a minute ago.
+                state.outbox.reload_contacts().await?;
+            }
             // The new rows are judged at once, so the walls show what the import revealed.
             let scan = run_scan(engine, &state.catalogue).await?;
             let opened: u64 = scan.rules.iter().map(|line| line.raised).sum();

@@ -14,6 +14,7 @@ pub mod login;
 pub mod login_guard;
 pub mod maps;
 pub mod metrics;
+pub mod notifications;
 pub mod openapi;
 pub mod ops;
 pub mod public;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub public: Arc<crate::public::PublicSite>,
     /// The public forms' per-address limits.
     pub public_limits: Arc<public::PublicLimits>,
+    /// The notification outbox (deliveries in a warning's history, dead letters).
+    pub outbox: Arc<crate::outbox::Outbox>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -124,6 +127,8 @@ pub fn api_router(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(rules::list))
         .routes(routes!(audit::list))
         .routes(routes!(publications::list, publications::decide_one))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::resend))
         .merge(public_routes())
         .merge(screen_routes())
 }

@@ -30,6 +30,7 @@ use crate::workflow::Command;
         (name = "rules", description = "The rule catalogue"),
         (name = "imports", description = "Departments' datasets"),
         (name = "audit", description = "The tamper-evident audit log"),
+        (name = "notifications", description = "通知: what the outbox sent to whom, and what it could not deliver"),
         (name = "public pages", description = "惠民资金公开: what the public sees, and what the city office publishes"),
         (name = "public reports", description = "我要反映: reports from the public"),
         (name = "screens", description = "The wall, office and tablet pages"),

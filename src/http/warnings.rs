@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::AppState;
 use super::auth::AuthUser;
 use super::error::{ApiError, ApiJson};
-use super::wire::{Problem, WarningPage, WarningView};
+use super::wire::{DeliveryView, Problem, WarningPage, WarningView};
 use crate::domain::region::RegionCode;
 use crate::engine::{NewWarning, WarningFilter};
 use crate::projections::ListKey;
@@ -182,12 +182,10 @@ pub async fn get_one(
 ) -> Result<Json<WarningView>, ApiError> {
     let warning = state.engine.warning_for(&actor, &id)?;
     let history = state.engine.history(&id).await?;
-    Ok(Json(WarningView::of(
-        &state.engine,
-        &actor,
-        &warning,
-        Some(&history),
-    )))
+    let deliveries = state.engine.store().deliveries_of(&id).await?;
+    let mut view = WarningView::of(&state.engine, &actor, &warning, Some(&history));
+    view.deliveries = Some(deliveries.iter().map(DeliveryView::of).collect());
+    Ok(Json(view))
 }
 
 /// `POST /api/warnings/{id}/commands`: `{"type": ..., ...}`, with an optional

@@ -24,6 +24,7 @@ pub(crate) fn assemble(kind: DatasetKind, c: &mut Cells<'_>) -> Option<Row> {
         DatasetKind::Relatives => relative(c).map(Row::Relative),
         DatasetKind::Deaths => death(c).map(Row::Death),
         DatasetKind::Bids => bid(c).map(Row::Bid),
+        DatasetKind::Contacts => super::contacts::contact(c).map(Row::Contact),
     };
     // A row is kept only if none of its cells, nor any check between them, failed.
     row.filter(|_| c.is_clean())

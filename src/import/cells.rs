@@ -248,6 +248,13 @@ macro_rules! from_choice {
     };
 }
 
+from_choice!(
+    crate::notify::Recipient,
+    "village_steward" => crate::notify::Recipient::VillageSteward,
+    "village_secretary" => crate::notify::Recipient::VillageSecretary,
+    "town_office" => crate::notify::Recipient::TownOffice,
+    "city_office" => crate::notify::Recipient::CityOffice
+);
 from_choice!(ApprovalLevel, "village" => ApprovalLevel::Village, "town" => ApprovalLevel::Town);
 from_choice!(
     Procurement,

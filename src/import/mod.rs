@@ -18,6 +18,7 @@ mod assemble;
 mod cells;
 pub mod cli;
 pub mod company_status;
+pub mod contacts;
 pub mod error;
 pub mod limits;
 pub mod read;
@@ -76,6 +77,8 @@ pub enum DatasetKind {
     Deaths,
     /// Bids on public tenders.
     Bids,
+    /// The officials notifications reach (通知对象): role, region and addresses.
+    Contacts,
 }
 
 /// A dataset kind name that is not one of [`DatasetKind::ALL`].
@@ -85,7 +88,7 @@ pub struct UnknownDatasetKind(pub String);
 
 impl DatasetKind {
     /// Every kind, in the order the command line lists them.
-    pub const ALL: [DatasetKind; 12] = [
+    pub const ALL: [DatasetKind; 13] = [
         DatasetKind::Contracts,
         DatasetKind::ContractPayments,
         DatasetKind::VillagePayments,
@@ -98,6 +101,7 @@ impl DatasetKind {
         DatasetKind::Relatives,
         DatasetKind::Deaths,
         DatasetKind::Bids,
+        DatasetKind::Contacts,
     ];
 
     /// Parses a snake_case kind name such as `welfare_payments`.
@@ -124,6 +128,7 @@ impl DatasetKind {
             DatasetKind::Relatives => "relatives",
             DatasetKind::Deaths => "deaths",
             DatasetKind::Bids => "bids",
+            DatasetKind::Contacts => "contacts",
         }
     }
 

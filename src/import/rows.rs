@@ -175,6 +175,7 @@ pub enum Row {
     Relative(RelativeRow),
     Death(DeathRow),
     Bid(BidRow),
+    Contact(super::contacts::ContactRow),
 }
 
 impl Row {
@@ -193,6 +194,7 @@ impl Row {
             Row::Relative(_) => DatasetKind::Relatives,
             Row::Death(_) => DatasetKind::Deaths,
             Row::Bid(_) => DatasetKind::Bids,
+            Row::Contact(_) => DatasetKind::Contacts,
         }
     }
 
@@ -211,6 +213,7 @@ impl Row {
             Row::Relative(r) => r.source_row,
             Row::Death(r) => r.source_row,
             Row::Bid(r) => r.source_row,
+            Row::Contact(r) => r.source_row,
         }
     }
 }

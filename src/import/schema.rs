@@ -335,6 +335,36 @@ const BIDS: &[Column] = &[
     req("opened_on", &["开标日期"], T::Date),
 ];
 
+const ROLES: &[Choice] = &[
+    Choice {
+        value: "village_steward",
+        aliases: &["村务监督员", "村监督员", "监督员", "村务监督委员会主任"],
+    },
+    Choice {
+        value: "village_secretary",
+        aliases: &["村党组织书记", "村支书", "村书记", "书记"],
+    },
+    Choice {
+        value: "town_office",
+        aliases: &["乡镇纪委", "镇纪委", "乡镇纪检", "乡镇数字办", "镇办"],
+    },
+    Choice {
+        value: "city_office",
+        aliases: &["县纪委", "市纪委", "纪委监委", "县级", "市级"],
+    },
+];
+
+const CONTACTS: &[Column] = &[
+    req("contact_id", &["编号", "人员编号", "工号"], T::Text),
+    req("name", NAME, T::Text),
+    req("role", &["角色", "职责", "身份"], T::Enum(ROLES)),
+    req("region_code", &["区划代码", "行政区划代码", "所属区划代码"], T::RegionCode),
+    opt("mobile", &["手机号", "手机", "手机号码"], T::Text),
+    opt("dingtalk_user_id", &["钉钉账号", "钉钉用户ID", "钉钉ID"], T::Text),
+    opt("wecom_user_id", &["企业微信账号", "企业微信用户ID", "企业微信ID"], T::Text),
+    opt("email", &["邮箱", "电子邮箱"], T::Text),
+];
+
 /// The schema of `kind`.
 pub fn schema(kind: DatasetKind) -> Schema {
     let (columns, key): (&'static [Column], &'static [&'static str]) = match kind {
@@ -350,6 +380,7 @@ pub fn schema(kind: DatasetKind) -> Schema {
         DatasetKind::Relatives => (RELATIVES, &["person_id", "relative_id"]),
         DatasetKind::Deaths => (DEATHS, &["person_id"]),
         DatasetKind::Bids => (BIDS, &["tender_id", "bidder_uscc"]),
+        DatasetKind::Contacts => (CONTACTS, &["contact_id"]),
     };
     Schema { kind, columns, key }
 }

@@ -191,6 +191,7 @@ fn parse_row(kind: DatasetKind, text: &str) -> Result<Row, serde_json::Error> {
         DatasetKind::Relatives => Row::Relative(from_str(text)?),
         DatasetKind::Deaths => Row::Death(from_str(text)?),
         DatasetKind::Bids => Row::Bid(from_str(text)?),
+        DatasetKind::Contacts => Row::Contact(from_str(text)?),
     })
 }
 
@@ -208,6 +209,7 @@ pub fn row_key(row: &Row) -> String {
         Row::Cadre(r) => format!("{}|{}", r.person_id.as_str(), r.village_code),
         Row::Relative(r) => format!("{}|{}", r.person_id.as_str(), r.relative_id.as_str()),
         Row::Death(r) => r.person_id.as_str().to_string(),
+        Row::Contact(r) => r.contact.contact_id.clone(),
         Row::Bid(r) => format!("{}|{}", r.tender_id, r.bidder_uscc.as_str()),
     }
 }

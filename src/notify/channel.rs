@@ -21,8 +21,10 @@ use super::sms::SmsChannel;
 use super::wecom::WeComChannel;
 use crate::clock::Clock;
 
-/// Where a message goes, in the channel's own terms.
-#[derive(Clone, PartialEq, Eq)]
+/// Where a message goes, in the channel's own terms. Serialized into the outbox (the
+/// store is the one place an official's contact is kept beside the contacts themselves).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", content = "to", rename_all = "snake_case")]
 pub enum Address {
     /// A mainland mobile number, for SMS.
     Mobile(String),

@@ -9,7 +9,9 @@ use crate::workflow::fact::{Fact, Origin, Severity, SupervisionLevel};
 use crate::workflow::warning::{Colour, PUBLIC_REPORT_RULE};
 
 /// What a notification is about. Closed: a route naming anything else is refused at load.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// A warning was opened (or reopened red: a relapse, an expired reminder).
@@ -115,7 +117,9 @@ impl EventKind {
 /// Who a route tells. Three are the sign-in roles of the same name (`auth::Role`); the
 /// village secretary (村党组织书记) signs in to nothing and is reached only through the
 /// contacts the outbox keeps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Recipient {
     VillageSteward,
@@ -146,7 +150,9 @@ impl Recipient {
 }
 
 /// A kind of channel. Each is configured at most once, under `[channels.KIND]`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     Sms,

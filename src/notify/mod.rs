@@ -17,6 +17,7 @@
 pub mod backoff;
 pub mod channel;
 pub mod channel_settings;
+pub mod contacts;
 pub mod dingtalk;
 pub mod email;
 pub mod event;

@@ -249,8 +249,10 @@ pub struct Template {
     pub sms: Option<SmsTemplate>,
 }
 
-/// A message ready for one channel.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A message ready for one channel. Serialized into the outbox, so the message sent on a
+/// retry (or on a resend days later) is the one first rendered.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Rendered {
     /// Template code and parameters (variable → value); the gateway holds the wording.
     Sms {

@@ -99,6 +99,10 @@ struct RawSettings {
     templates: BTreeMap<String, RawTemplate>,
     #[serde(default)]
     channels: ChannelSettings,
+    /// The address the screens are reached at, e.g. `https://qingfeng.example.gov.cn`,
+    /// put before each message's `{link}`; absent, links are paths on the server.
+    #[serde(default)]
+    link_base: String,
 }
 
 /// The notification settings, checked.
@@ -107,6 +111,8 @@ pub struct NotifySettings {
     pub routes: Vec<Route>,
     pub templates: BTreeMap<String, Template>,
     pub channels: ChannelSettings,
+    /// See `RawSettings::link_base`, without a trailing `/`.
+    pub link_base: String,
 }
 
 /// The path of the shipped file, relative to the data directory.
@@ -139,6 +145,7 @@ impl NotifySettings {
             routes: raw.routes,
             templates,
             channels: raw.channels,
+            link_base: raw.link_base.trim_end_matches('/').to_owned(),
         };
         settings.channels.check().map_err(invalid)?;
         for (index, route) in settings.routes.iter().enumerate() {

@@ -100,6 +100,8 @@ impl Data {
                 Row::Relative(r) => data.relatives.push(r),
                 Row::Death(r) => data.deaths.push(r),
                 Row::Bid(r) => data.bids.push(r),
+                // Who is told, not what is judged.
+                Row::Contact(_) => {}
             }
         }
         data

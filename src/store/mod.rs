@@ -38,6 +38,7 @@ mod checkpoints;
 mod datasets;
 mod events;
 mod migrate;
+pub mod outbox;
 mod premises;
 mod projection_checkpoints;
 mod publications;
@@ -288,6 +289,11 @@ const SCHEMA: &str = "
     DEFINE TABLE IF NOT EXISTS region_tree SCHEMALESS;
     DEFINE TABLE IF NOT EXISTS report SCHEMALESS;
     DEFINE INDEX IF NOT EXISTS report_warning ON TABLE report FIELDS warning;
+    DEFINE TABLE IF NOT EXISTS delivery SCHEMALESS;
+    DEFINE INDEX IF NOT EXISTS delivery_status ON TABLE delivery FIELDS status;
+    DEFINE INDEX IF NOT EXISTS delivery_warning ON TABLE delivery FIELDS warning;
+    DEFINE TABLE IF NOT EXISTS delivery_claim SCHEMALESS;
+    DEFINE TABLE IF NOT EXISTS outbox_cursor SCHEMALESS;
 ";
 
 /// Defines the schema, retrying a few times because two processes starting together against one

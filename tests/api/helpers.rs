@@ -123,7 +123,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     spawn_app_configured("mem://", clock, bind, configure).await
 }
 
-async fn spawn_app_configured(
+pub async fn spawn_app_configured(
     store_url: &str,
     clock: ManualClock,
     bind: std::net::SocketAddr,
@@ -145,6 +145,10 @@ async fn spawn_app_configured(
         security: test_security(),
         session_clock: Arc::new(qingfeng::clock::SystemClock),
         ws: Default::default(),
+        notify: qingfeng::app::NotifyConfig {
+            run: false,
+            ..Default::default()
+        },
     };
     configure(&mut config);
     let app = App::build(config).await.expect("the app builds");
@@ -388,6 +392,18 @@ impl TestApp {
             .await;
         assert_eq!(verified["level"], "yellow");
         verified
+    }
+
+    /// `POST path` with no body, as `token`, checked against the API document.
+    pub async fn post_empty(&self, token: &str, path: &str) -> reqwest::Response {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        checked("POST", path, response).await
     }
 
     pub async fn get(&self, token: &str, path: &str) -> reqwest::Response {

@@ -2,6 +2,7 @@
 //! document (`http/openapi.rs`) is generated from the very types the handlers serialize and
 //! cannot drift from them; the API tests validate real responses against that document.
 
+mod notifications;
 mod office;
 mod regions;
 mod warnings;
@@ -16,6 +17,7 @@ pub use office::{
     PublicationList, PublicationMonth, ReportList, ReportPhones, ReportView, RuleList, RuleRow,
     Session,
 };
+pub use notifications::{DeliveryList, DeliveryView};
 pub use regions::{ChildRow, MapJson, MapShape, RegionList, RegionRow, RegionSummary};
 pub use warnings::{EventView, SupervisionView, WarningPage, WarningView};
 

@@ -58,6 +58,10 @@ pub struct WarningView {
     pub allowed: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<EventView>>,
+    /// The notifications its events sent (single-warning reads only): to whom, on which
+    /// channel, and whether each arrived, is retrying or gave up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliveries: Option<Vec<super::DeliveryView>>,
 }
 
 /// Where a warning stands on the ladder of secondary supervision.
@@ -148,6 +152,7 @@ impl WarningView {
                     .map(EventView::of)
                     .collect()
             }),
+            deliveries: None,
         }
     }
 }

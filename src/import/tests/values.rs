@@ -102,6 +102,7 @@ fn every_enum_choice_in_the_schema_maps_to_its_rust_enum() {
                 let mapped = match column.name {
                     "approval_level" => ApprovalLevel::from_value(value()).is_some(),
                     "procurement" => Procurement::from_value(value()).is_some(),
+                    "role" => crate::notify::Recipient::from_value(value()).is_some(),
                     other => panic!("no Rust enum for column {other}"),
                 };
                 assert!(mapped, "{kind} {} {}", column.name, choice.value);

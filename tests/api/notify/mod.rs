@@ -6,6 +6,7 @@ mod dingtalk;
 mod email;
 mod fake_gateway;
 mod fake_smtp;
+mod outbox;
 mod sms;
 mod wecom;
 
