@@ -276,7 +276,10 @@ pub fn generate(config: &GenConfig) -> Generated {
     files.extend(bidding::generate(&mut city, rng, &mut registries, sizes));
     files.extend(registries.write(&config.villages));
     let rng = &mut part_rng(config.seed, 7);
-    files.insert(DatasetKind::Contacts, contacts::write(rng, &config.villages));
+    files.insert(
+        DatasetKind::Contacts,
+        contacts::write(rng, &config.villages),
+    );
     let truth = city
         .truth
         .0

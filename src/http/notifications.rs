@@ -68,7 +68,10 @@ pub async fn list(
     city_office(&actor)?;
     let limit = query.limit.unwrap_or(100);
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::invalid("limit", format!("limit must be 1 to {MAX_LIMIT}")));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("limit must be 1 to {MAX_LIMIT}"),
+        ));
     }
     let mut statuses = Vec::new();
     match query.status.as_deref() {
@@ -79,7 +82,10 @@ pub async fn list(
                     let shown: String = part.chars().take(40).collect();
                     return Err(ApiError::invalid(
                         "status",
-                        format!("unknown status {shown:?}; expected some of {}", STATUSES.join(", ")),
+                        format!(
+                            "unknown status {shown:?}; expected some of {}",
+                            STATUSES.join(", ")
+                        ),
                     ));
                 };
                 statuses.push(*status);
@@ -123,7 +129,10 @@ pub async fn resend(
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "not_resendable",
-            format!("the delivery is {}, neither dead nor uncertain", before.status),
+            format!(
+                "the delivery is {}, neither dead nor uncertain",
+                before.status
+            ),
         ));
     }
     let entry = AuditEntry::new(
@@ -133,7 +142,10 @@ pub async fn resend(
         &key,
     )
     .with_client(client_ip(&parts))
-    .with_detail(&format!("{} {} {}", before.warning, before.channel, before.status));
+    .with_detail(&format!(
+        "{} {} {}",
+        before.warning, before.channel, before.status
+    ));
     crate::audit::record(store, entry).await;
     let after = store.delivery(&key).await?.unwrap_or(before);
     Ok(Json(DeliveryView::of(&after)))

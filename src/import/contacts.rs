@@ -52,13 +52,21 @@ fn check(c: &mut Cells<'_>, contact: &Contact) {
         ("name", contact.name.as_str()),
     ] {
         if text.chars().count() > MAX_TEXT || text.chars().any(char::is_control) {
-            bad(column, text, "must be at most 64 characters, without control characters");
+            bad(
+                column,
+                text,
+                "must be at most 64 characters, without control characters",
+            );
         }
     }
     if let Some(mobile) = &contact.mobile
         && !is_mobile(mobile)
     {
-        bad("mobile", mobile, "not a mainland mobile number (11 digits starting 13–19)");
+        bad(
+            "mobile",
+            mobile,
+            "not a mainland mobile number (11 digits starting 13–19)",
+        );
     }
     for (column, id) in [
         ("dingtalk_user_id", &contact.dingtalk_user_id),
@@ -67,7 +75,11 @@ fn check(c: &mut Cells<'_>, contact: &Contact) {
         if let Some(id) = id
             && !is_user_id(id)
         {
-            bad(column, id, "a user id is 1–64 letters, digits, '_', '-', '.' or '@'");
+            bad(
+                column,
+                id,
+                "a user id is 1–64 letters, digits, '_', '-', '.' or '@'",
+            );
         }
     }
     if let Some(email) = &contact.email
@@ -82,7 +94,11 @@ fn check(c: &mut Cells<'_>, contact: &Contact) {
         &contact.email,
     ];
     if addresses.iter().all(|a| a.is_none()) {
-        bad("mobile", "", "no address: give a mobile, a DingTalk or WeCom user id, or an e-mail");
+        bad(
+            "mobile",
+            "",
+            "no address: give a mobile, a DingTalk or WeCom user id, or an e-mail",
+        );
     }
     let level = contact.region_code.level();
     let fits = match contact.role {

@@ -358,10 +358,22 @@ const CONTACTS: &[Column] = &[
     req("contact_id", &["编号", "人员编号", "工号"], T::Text),
     req("name", NAME, T::Text),
     req("role", &["角色", "职责", "身份"], T::Enum(ROLES)),
-    req("region_code", &["区划代码", "行政区划代码", "所属区划代码"], T::RegionCode),
+    req(
+        "region_code",
+        &["区划代码", "行政区划代码", "所属区划代码"],
+        T::RegionCode,
+    ),
     opt("mobile", &["手机号", "手机", "手机号码"], T::Text),
-    opt("dingtalk_user_id", &["钉钉账号", "钉钉用户ID", "钉钉ID"], T::Text),
-    opt("wecom_user_id", &["企业微信账号", "企业微信用户ID", "企业微信ID"], T::Text),
+    opt(
+        "dingtalk_user_id",
+        &["钉钉账号", "钉钉用户ID", "钉钉ID"],
+        T::Text,
+    ),
+    opt(
+        "wecom_user_id",
+        &["企业微信账号", "企业微信用户ID", "企业微信ID"],
+        T::Text,
+    ),
     opt("email", &["邮箱", "电子邮箱"], T::Text),
 ];
 

@@ -66,7 +66,9 @@ impl Outbox {
         };
         if let Some(end) = delivery.quiet_hours.and_then(|q| q.ends_at(now)) {
             for record in &records {
-                store.defer_delivery(&record.key, end.timestamp_millis()).await?;
+                store
+                    .defer_delivery(&record.key, end.timestamp_millis())
+                    .await?;
             }
             report.deferred += records.len();
             return Ok(());

@@ -153,7 +153,11 @@ impl Outbox {
         }
         let store = self.engine.store();
         let mut report = StepReport {
-            uncertain: store.expire_delivery_leases(now.timestamp_millis()).await?,
+            uncertain: match store.expire_delivery_leases(now.timestamp_millis()).await {
+                // Another instance marked them at the same moment.
+                Err(error) if error.is_write_conflict() => 0,
+                other => other?,
+            },
             ..StepReport::default()
         };
         report.planned = self.plan_new_events(now).await?;
@@ -202,8 +206,13 @@ impl Outbox {
         }
         let count = planned.len();
         let records = planned.into_iter().map(|p| record(p, now)).collect();
-        store.plan_deliveries(records, through).await?;
-        Ok(count)
+        match store.plan_deliveries(records, through).await {
+            Ok(()) => Ok(count),
+            // Another instance planned the same events at the same moment: its messages
+            // are the same, and the next step reads the cursor it moved.
+            Err(error) if error.is_write_conflict() => Ok(0),
+            Err(error) => Err(error),
+        }
     }
 
     /// Plans the reminders before deadlines, every [`DUE_SOON_EVERY`]: each working
@@ -241,8 +250,11 @@ impl Outbox {
         }
         let count = planned.len();
         let records = planned.into_iter().map(|p| record(p, now)).collect();
-        self.engine.store().plan_deliveries(records, 0).await?;
-        Ok(count)
+        match self.engine.store().plan_deliveries(records, 0).await {
+            Ok(()) => Ok(count),
+            Err(error) if error.is_write_conflict() => Ok(0),
+            Err(error) => Err(error),
+        }
     }
 
     fn context<'a>(&'a self, directory: &'a Directory) -> Context<'a> {

@@ -44,7 +44,12 @@ pub struct Context<'a> {
 }
 
 /// The messages the event at `position` calls for, given the warning as it is now.
-pub fn plan_event(ctx: &Context<'_>, position: u64, fact: &Fact, warning: &Warning) -> Vec<Planned> {
+pub fn plan_event(
+    ctx: &Context<'_>,
+    position: u64,
+    fact: &Fact,
+    warning: &Warning,
+) -> Vec<Planned> {
     let Some(event) = EventKind::of_fact(fact) else {
         return Vec::new();
     };
@@ -155,7 +160,12 @@ fn deadline_of(fact: &Fact) -> Option<DateTime<Utc>> {
     }
 }
 
-fn values(ctx: &Context<'_>, event: EventKind, warning: &Warning, deadline: DateTime<Utc>) -> Values {
+fn values(
+    ctx: &Context<'_>,
+    event: EventKind,
+    warning: &Warning,
+    deadline: DateTime<Utc>,
+) -> Values {
     let name_at = |level: Level| -> String {
         ancestor_at(ctx.tree, &warning.region, level)
             .and_then(|code| ctx.tree.get(&code))

@@ -118,6 +118,18 @@ pub enum StoreError {
     Closed,
 }
 
+impl StoreError {
+    /// Whether another writer's commit refused this one (SurrealDB's optimistic
+    /// transactions): trying again, after reading again, can succeed.
+    pub fn is_write_conflict(&self) -> bool {
+        match self {
+            StoreError::Conflict { .. } => true,
+            StoreError::Database(message) => message.contains("Transaction conflict"),
+            _ => false,
+        }
+    }
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store").finish_non_exhaustive()

@@ -132,10 +132,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let claim = RecordId::new(
             "delivery_claim",
-            surrealdb::types::Array::from(vec![
-                key.to_string().into_value(),
-                attempt.into_value(),
-            ]),
+            surrealdb::types::Array::from(vec![key.to_string().into_value(), attempt.into_value()]),
         );
         let mut response = self
             .db
@@ -159,11 +156,30 @@ impl Store {
         Ok(super::first_error(&mut response).is_none())
     }
 
-    /// Records what an attempt came to.
+    /// Records what an attempt came to. Only the claimer writes it, but another
+    /// instance's read of the record (a due list, a lease check) can make the commit
+    /// conflict, so it is tried again a few times.
     pub async fn finish_delivery(
         &self,
         key: &str,
         result: DeliveryResult,
+    ) -> Result<(), StoreError> {
+        let mut attempt = 0;
+        loop {
+            match self.finish_delivery_once(key, &result).await {
+                Err(error) if error.is_write_conflict() && attempt < 5 => {
+                    attempt += 1;
+                    super::pause_before_retry(attempt, std::time::Duration::from_millis(5)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn finish_delivery_once(
+        &self,
+        key: &str,
+        result: &DeliveryResult,
     ) -> Result<(), StoreError> {
         let mut response = self
             .db
@@ -175,8 +191,8 @@ impl Store {
             .bind(("status", result.status.to_string()))
             .bind(("next", result.next_at))
             .bind(("at", result.at))
-            .bind(("error", result.error))
-            .bind(("provider", result.provider_id))
+            .bind(("error", result.error.clone()))
+            .bind(("provider", result.provider_id.clone()))
             .await?;
         super::first_error(&mut response).map_or(Ok(()), Err)
     }
@@ -184,6 +200,14 @@ impl Store {
     /// Moves a waiting delivery's next attempt to `next_at` without using an attempt (a
     /// rate limit or quiet hours held it back).
     pub async fn defer_delivery(&self, key: &str, next_at: i64) -> Result<(), StoreError> {
+        match self.defer_delivery_once(key, next_at).await {
+            // Another instance claimed it meanwhile: nothing to defer.
+            Err(error) if error.is_write_conflict() => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn defer_delivery_once(&self, key: &str, next_at: i64) -> Result<(), StoreError> {
         let mut response = self
             .db
             .query("UPDATE $delivery SET next_at = $next WHERE status IN $waiting RETURN NONE")

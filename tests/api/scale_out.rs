@@ -15,13 +15,13 @@ use serde_json::{Value, json};
 use crate::helpers::{CITY, TestApp, VILLAGE_LIUTANG, free_port, spawn_app_on, start_time};
 
 /// A `surreal start … memory` process, killed when dropped.
-struct SurrealServer {
+pub(crate) struct SurrealServer {
     child: Child,
     port: u16,
 }
 
 impl SurrealServer {
-    fn start() -> SurrealServer {
+    pub(crate) fn start() -> SurrealServer {
         let binary = surreal_binary();
         let port = free_port();
         let child = Command::new(&binary)
@@ -42,7 +42,7 @@ impl SurrealServer {
         panic!("the SurrealDB server did not listen on port {port} within 30 s");
     }
 
-    fn url(&self, database: &str) -> String {
+    pub(crate) fn url(&self, database: &str) -> String {
         format!("ws://127.0.0.1:{}?db={database}", self.port)
     }
 }

@@ -12,12 +12,12 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
+pub use notifications::{DeliveryList, DeliveryView};
 pub use office::{
     AttachmentView, AuditPage, AuditRecordView, ImportResponse, Me, PublicationDecision,
     PublicationList, PublicationMonth, ReportList, ReportPhones, ReportView, RuleList, RuleRow,
     Session,
 };
-pub use notifications::{DeliveryList, DeliveryView};
 pub use regions::{ChildRow, MapJson, MapShape, RegionList, RegionRow, RegionSummary};
 pub use warnings::{EventView, SupervisionView, WarningPage, WarningView};
 

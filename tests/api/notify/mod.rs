@@ -7,6 +7,7 @@ mod email;
 mod fake_gateway;
 mod fake_smtp;
 mod outbox;
+mod outbox_limits;
 mod sms;
 mod wecom;
 

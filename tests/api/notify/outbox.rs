@@ -66,7 +66,12 @@ pub async fn app_with(store: &str, clock: ManualClock, settings: Arc<NotifySetti
 
 pub async fn import_contacts(app: &TestApp) {
     let response = app
-        .upload("city", "contacts", "contacts.csv", CONTACTS.as_bytes().to_vec())
+        .upload(
+            "city",
+            "contacts",
+            "contacts.csv",
+            CONTACTS.as_bytes().to_vec(),
+        )
         .await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
 }
@@ -80,20 +85,33 @@ fn accepted(gateway: &Gateway) -> Vec<String> {
     gateway
         .requests()
         .into_iter()
-        .map(|r| r.json()["markdown"]["content"].as_str().unwrap_or("").to_owned())
+        .map(|r| {
+            r.json()["markdown"]["content"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
         .collect()
 }
 
 async fn deliveries(app: &TestApp, id: &str) -> Vec<Value> {
     let token = app.login("city").await;
     let warning = app.get_json(&token, &format!("/api/warnings/{id}")).await;
-    warning["deliveries"].as_array().cloned().unwrap_or_default()
+    warning["deliveries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 #[tokio::test]
 async fn a_raised_warning_reaches_each_contact_once_and_shows_in_its_history() {
     let (gateway, webhook) = fake_robot().await;
-    let app = app_with("mem://", ManualClock::new(start_time()), settings(&webhook, 5)).await;
+    let app = app_with(
+        "mem://",
+        ManualClock::new(start_time()),
+        settings(&webhook, 5),
+    )
+    .await;
     import_contacts(&app).await;
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
     let report = step(&app).await;
@@ -103,7 +121,12 @@ async fn a_raised_warning_reaches_each_contact_once_and_shows_in_its_history() {
     }
     let bodies = accepted(&gateway);
     assert_eq!(bodies.len(), 2, "{bodies:?}");
-    assert!(bodies.iter().all(|b| b.contains("柳塘") && b.contains("青溪")), "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .all(|b| b.contains("柳塘") && b.contains("青溪")),
+        "{bodies:?}"
+    );
     // The village steward is @-mentioned by the WeCom user id the contacts gave.
     let mentioned: Vec<Value> = gateway
         .requests()
@@ -111,7 +134,9 @@ async fn a_raised_warning_reaches_each_contact_once_and_shows_in_its_history() {
         .map(|r| r.json()["markdown"]["content"].clone())
         .collect();
     assert!(
-        mentioned.iter().any(|c| c.as_str().unwrap().contains("liutang-s")),
+        mentioned
+            .iter()
+            .any(|c| c.as_str().unwrap().contains("liutang-s")),
         "{mentioned:?}"
     );
     let history = deliveries(&app, &id).await;
@@ -141,8 +166,14 @@ async fn a_gateway_down_for_a_while_gets_each_message_once_it_is_back() {
         assert_eq!(report.sent, 0, "{report:?}");
     }
     let history = deliveries(&app, &id).await;
-    assert!(history.iter().all(|d| d["status"] == "retrying"), "{history:#?}");
-    assert!(history.iter().all(|d| d["last_error"].is_string()), "{history:#?}");
+    assert!(
+        history.iter().all(|d| d["status"] == "retrying"),
+        "{history:#?}"
+    );
+    assert!(
+        history.iter().all(|d| d["last_error"].is_string()),
+        "{history:#?}"
+    );
     let refused = gateway.requests().len();
     gateway.down.store(false, Ordering::SeqCst);
     clock.advance(Duration::seconds(240));
@@ -150,9 +181,16 @@ async fn a_gateway_down_for_a_while_gets_each_message_once_it_is_back() {
     assert_eq!(report.sent, 2, "{report:?}");
     clock.advance(Duration::seconds(3600));
     assert_eq!(step(&app).await.sent, 0);
-    assert_eq!(gateway.requests().len(), refused + 2, "each message once, once back");
+    assert_eq!(
+        gateway.requests().len(),
+        refused + 2,
+        "each message once, once back"
+    );
     let history = deliveries(&app, &id).await;
-    assert!(history.iter().all(|d| d["status"] == "sent"), "{history:#?}");
+    assert!(
+        history.iter().all(|d| d["status"] == "sent"),
+        "{history:#?}"
+    );
     app.stop().await;
 }
 
@@ -174,14 +212,22 @@ async fn after_the_last_attempt_a_dead_letter_that_the_city_office_resends() {
     assert_eq!(items.len(), 2, "{dead:#}");
     assert!(items.iter().all(|d| d["status"] == "dead"));
     // The address is masked on the list.
-    assert!(items.iter().all(|d| !d["address"].as_str().unwrap_or("").contains("13800")));
+    assert!(
+        items
+            .iter()
+            .all(|d| !d["address"].as_str().unwrap_or("").contains("13800"))
+    );
     gateway.down.store(false, Ordering::SeqCst);
     let key = items[0]["key"].as_str().unwrap();
     let path = format!("/api/notifications/{key}/resend");
     let response = app.post_empty(&city, &path).await;
     assert_eq!(response.status(), 200);
     let again = app.post_empty(&city, &path).await;
-    assert_eq!(again.status(), 409, "a waiting delivery is not resent twice");
+    assert_eq!(
+        again.status(),
+        409,
+        "a waiting delivery is not resent twice"
+    );
     let report = step(&app).await;
     assert_eq!(report.sent, 1, "{report:?}");
     let left = app.get_json(&city, "/api/notifications?status=dead").await;
@@ -229,7 +275,12 @@ async fn a_restart_sends_nothing_twice_and_a_send_cut_short_is_marked_uncertain(
         assert_eq!(step(&app).await.sent, 0);
     }
     assert_eq!(gateway.requests().len(), sent_before + 1);
-    assert!(deliveries(&app, &first).await.iter().all(|d| d["status"] == "sent"));
+    assert!(
+        deliveries(&app, &first)
+            .await
+            .iter()
+            .all(|d| d["status"] == "sent")
+    );
     let statuses: Vec<Value> = deliveries(&app, &second)
         .await
         .iter()
@@ -243,16 +294,26 @@ async fn a_restart_sends_nothing_twice_and_a_send_cut_short_is_marked_uncertain(
 #[tokio::test]
 async fn nobody_to_tell_is_recorded_for_the_city_office_not_dropped() {
     let (gateway, webhook) = fake_robot().await;
-    let app = app_with("mem://", ManualClock::new(start_time()), settings(&webhook, 5)).await;
+    let app = app_with(
+        "mem://",
+        ManualClock::new(start_time()),
+        settings(&webhook, 5),
+    )
+    .await;
     // No contacts imported.
     let id = app.raise_ok(VILLAGE_LIUTANG).await;
     let report = step(&app).await;
     assert_eq!((report.planned, report.sent), (2, 0), "{report:?}");
     assert!(gateway.requests().is_empty());
     let history = deliveries(&app, &id).await;
-    assert!(history.iter().all(|d| d["status"] == "unaddressed"), "{history:#?}");
+    assert!(
+        history.iter().all(|d| d["status"] == "unaddressed"),
+        "{history:#?}"
+    );
     let city = app.login("city").await;
-    let listed = app.get_json(&city, "/api/notifications?status=unaddressed").await;
+    let listed = app
+        .get_json(&city, "/api/notifications?status=unaddressed")
+        .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 2);
     app.stop().await;
 }

@@ -23,13 +23,13 @@ use sha1::Sha1;
 use super::fake_gateway::{Gateway, rfc3986, serve};
 use super::{channel, closed_port_url};
 
-const KEY_ID: &str = "LTAI-test";
-const SECRET: &str = "sms-secret-for-tests";
+pub(super) const KEY_ID: &str = "LTAI-test";
+pub(super) const SECRET: &str = "sms-secret-for-tests";
 const TEMPLATES: [&str; 1] = ["SMS_470000001"];
 
 #[derive(Default)]
-struct FakeSms {
-    gateway: Gateway,
+pub(super) struct FakeSms {
+    pub(super) gateway: Gateway,
     nonces: Mutex<HashSet<String>>,
 }
 
@@ -139,7 +139,7 @@ async fn send_sms(State(fake): State<Arc<FakeSms>>, uri: Uri, body: Bytes) -> Re
     axum::Json(body).into_response()
 }
 
-async fn fake_sms() -> (Arc<FakeSms>, String) {
+pub(super) async fn fake_sms() -> (Arc<FakeSms>, String) {
     let fake = Arc::new(FakeSms::default());
     let router = Router::new()
         .route("/", post(send_sms))
