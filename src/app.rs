@@ -61,13 +61,16 @@ pub struct Config {
     pub notify: NotifyConfig,
 }
 
+/// Looks up a channel secret by the environment variable's name the settings give.
+pub type SecretLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
 /// The notification settings and channels of an app.
 #[derive(Clone)]
 pub struct NotifyConfig {
     /// `None` reads the shipped `workflows/notifications.toml`.
     pub settings: Option<Arc<crate::notify::NotifySettings>>,
     /// Where the channels' secrets are looked up; `None` is the process environment.
-    pub secrets: Option<Arc<dyn Fn(&str) -> Option<String> + Send + Sync>>,
+    pub secrets: Option<SecretLookup>,
     /// Step the outbox four times a second; tests switch it off and call `step`.
     pub run: bool,
 }

@@ -81,10 +81,12 @@ pub enum AuditAction {
     RegionsImported,
     /// A dead or uncertain notification put back in the outbox by the city office.
     NotificationResent,
+    /// A contact added, replaced or removed by the city office.
+    ContactChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Lockout,
@@ -103,6 +105,7 @@ impl AuditAction {
         AuditAction::PublicLookup,
         AuditAction::RegionsImported,
         AuditAction::NotificationResent,
+        AuditAction::ContactChanged,
     ];
 
     /// The snake_case name used in the store, the API and the canonical bytes.
@@ -126,6 +129,7 @@ impl AuditAction {
             AuditAction::PublicLookup => "public_lookup",
             AuditAction::RegionsImported => "regions_imported",
             AuditAction::NotificationResent => "notification_resent",
+            AuditAction::ContactChanged => "contact_changed",
         }
     }
 

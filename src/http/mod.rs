@@ -8,6 +8,7 @@ pub mod browser;
 pub mod challenge;
 pub mod charts;
 pub mod client;
+pub mod contacts;
 pub mod error;
 pub mod imports;
 pub mod login;
@@ -129,6 +130,8 @@ pub fn api_router(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(publications::list, publications::decide_one))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::resend))
+        .routes(routes!(contacts::list))
+        .routes(routes!(contacts::put, contacts::delete).layer(DefaultBodyLimit::max(4096)))
         .merge(public_routes())
         .merge(screen_routes())
 }

@@ -36,26 +36,46 @@ pub(super) fn contact(c: &mut Cells<'_>) -> Option<ContactRow> {
     };
     let mut contact = contact;
     contact.mobile = contact.mobile.map(|m| normalise_mobile(&m));
-    check(c, &contact);
+    for problem in problems(&contact) {
+        c.error(problem.column, problem.value, problem.reason);
+    }
     Some(ContactRow {
         source_row: c.row(),
         contact,
     })
 }
 
-fn check(c: &mut Cells<'_>, contact: &Contact) {
-    let mut bad = |column: &str, value: &str, reason: &str| {
-        c.error(column, value.to_owned(), reason.to_owned());
+/// One thing wrong with a contact: the column (or API field), its value, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactProblem {
+    pub column: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// Everything wrong with `contact` beyond its cells' types, for an import's rows and the
+/// city office's edits alike.
+pub fn problems(contact: &Contact) -> Vec<ContactProblem> {
+    let mut found = Vec::new();
+    let mut bad = |column: &'static str, value: &str, reason: &str| {
+        found.push(ContactProblem {
+            column,
+            value: value.to_owned(),
+            reason: reason.to_owned(),
+        });
     };
     for (column, text) in [
         ("contact_id", contact.contact_id.as_str()),
         ("name", contact.name.as_str()),
     ] {
-        if text.chars().count() > MAX_TEXT || text.chars().any(char::is_control) {
+        if text.trim().is_empty()
+            || text.chars().count() > MAX_TEXT
+            || text.chars().any(char::is_control)
+        {
             bad(
                 column,
                 text,
-                "must be at most 64 characters, without control characters",
+                "must be 1 to 64 characters, without control characters",
             );
         }
     }
@@ -116,10 +136,11 @@ fn check(c: &mut Cells<'_>, contact: &Contact) {
         );
         bad("region_code", contact.region_code.as_str(), &reason);
     }
+    found
 }
 
 /// Strips what people write around a mobile number: spaces, dashes and a `+86`.
-fn normalise_mobile(text: &str) -> String {
+pub fn normalise_mobile(text: &str) -> String {
     let digits: String = text.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     digits
         .strip_prefix("+86")

@@ -82,6 +82,11 @@ impl Directory {
         directory
     }
 
+    /// Every contact, in no particular order.
+    pub fn all(&self) -> impl Iterator<Item = &Contact> + '_ {
+        self.by_role.values().flatten()
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

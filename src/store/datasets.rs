@@ -53,9 +53,9 @@ const BUCKETS_PER_QUERY: usize = 128;
 const LOAD_RANGES: u64 = 4;
 
 #[derive(Clone, Debug, SurrealValue)]
-struct BucketRecord {
-    id: i64,
-    rows: String,
+pub(super) struct BucketRecord {
+    pub(super) id: i64,
+    pub(super) rows: String,
 }
 
 /// The stored text of one bucket of rows; [`RowBucket::rows`] walks its rows' JSON.
@@ -237,7 +237,7 @@ async fn merge_buckets(
 
 /// The bucket of an encoded key: FNV-1a, a hash fixed by its definition (unlike the
 /// standard library's, which may change between Rust releases).
-fn bucket_of(encoded_key: &str) -> u64 {
+pub(super) fn bucket_of(encoded_key: &str) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in encoded_key.bytes() {
         hash ^= u64::from(byte);
@@ -247,7 +247,7 @@ fn bucket_of(encoded_key: &str) -> u64 {
 }
 
 /// The `(encoded key, row)` of each line of a bucket's text.
-fn lines(text: &str) -> impl Iterator<Item = Result<(&str, &str), StoreError>> {
+pub(super) fn lines(text: &str) -> impl Iterator<Item = Result<(&str, &str), StoreError>> {
     text.split_terminator('\n').map(|line| {
         line.split_once('\t').ok_or_else(|| {
             StoreError::Database("a stored dataset bucket has a line without a key".into())
@@ -278,7 +278,7 @@ fn merge(old: &str, new_rows: &[(String, String)]) -> Result<String, StoreError>
 
 /// The table of a dataset kind. Kinds are a closed set of snake_case names; anything else
 /// is refused so that no caller's text is ever formatted into SurrealQL.
-fn table_name(kind: &str) -> Result<String, StoreError> {
+pub(super) fn table_name(kind: &str) -> Result<String, StoreError> {
     let plain = !kind.is_empty()
         && kind.len() <= 40
         && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');

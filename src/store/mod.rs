@@ -35,6 +35,7 @@ mod batch;
 #[cfg(any(test, feature = "bench"))]
 pub mod bench_baseline;
 mod checkpoints;
+mod dataset_edit;
 mod datasets;
 mod events;
 mod migrate;

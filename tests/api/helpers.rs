@@ -394,6 +394,26 @@ impl TestApp {
         verified
     }
 
+    /// `method path` with a JSON (or any) body, as `token`, checked against the document.
+    pub async fn send_body(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        let response = self
+            .client
+            .request(method.clone(), format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        checked(method.as_str(), path, response).await
+    }
+
     /// `POST path` with no body, as `token`, checked against the API document.
     pub async fn post_empty(&self, token: &str, path: &str) -> reqwest::Response {
         let response = self

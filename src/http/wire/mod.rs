@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
-pub use notifications::{DeliveryList, DeliveryView};
+pub use notifications::{ContactInput, ContactList, DeliveryList, DeliveryView};
 pub use office::{
     AttachmentView, AuditPage, AuditRecordView, ImportResponse, Me, PublicationDecision,
     PublicationList, PublicationMonth, ReportList, ReportPhones, ReportView, RuleList, RuleRow,

@@ -40,6 +40,33 @@ pub struct DeliveryView {
     pub last_error: Option<String>,
 }
 
+/// A contact as the city office writes it (`PUT /api/contacts/{id}`); blank addresses
+/// are absent, and at least one address is required.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactInput {
+    pub name: String,
+    pub role: crate::notify::Recipient,
+    /// The region the role is held for (12 digits).
+    pub region_code: String,
+    #[serde(default)]
+    pub mobile: Option<String>,
+    #[serde(default)]
+    pub dingtalk_user_id: Option<String>,
+    #[serde(default)]
+    pub wecom_user_id: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A page of contacts, by id.
+#[derive(Serialize, ToSchema)]
+pub struct ContactList {
+    pub items: Vec<crate::notify::contacts::Contact>,
+    /// Pass as `after` for the next page; null on the last.
+    pub next: Option<String>,
+}
+
 /// Deliveries, newest change first.
 #[derive(Serialize, ToSchema)]
 pub struct DeliveryList {

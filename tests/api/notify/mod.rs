@@ -2,6 +2,7 @@
 //! provider's documented signature or key and answers its documented errors (rate limits
 //! included), and can be told to fail, to be down, or to answer too much.
 
+mod contacts;
 mod dingtalk;
 mod email;
 mod fake_gateway;
