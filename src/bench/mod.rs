@@ -3,6 +3,7 @@
 
 pub mod abuse;
 pub mod fanout;
+pub mod notify;
 pub mod public;
 pub mod reads;
 pub mod scale;

@@ -13,6 +13,9 @@
 //!   `qingfeng serve`, beside the same user's latency on the quiet server
 //!   (`qingfeng::bench::abuse`).
 //!
+//! - `notify`: a burst of warnings with notifications on against a robot on loopback,
+//!   beside the same burst with them off (`qingfeng::bench::notify`).
+//!
 //! Each ends with one JSON line of its figures. Build with `--release`.
 
 use std::sync::Arc;
@@ -78,6 +81,9 @@ enum Bench {
     /// List pages, summaries and snapshots of a generated province at two scales, with the
     /// linear list as the baseline.
     Reads(qingfeng::bench::reads::ReadsArgs),
+    /// A burst of warnings with notifications on, against a robot on loopback, beside the
+    /// same burst with them off: delivered/s, commit-to-delivery latency, command p99.
+    Notify(qingfeng::bench::notify::NotifyArgs),
     /// The real server on a generated province with a million warnings: reads over HTTP and
     /// WebSocket, memory, stop and restarts, at two scales.
     Scale(qingfeng::bench::scale::ScaleArgs),
@@ -112,6 +118,7 @@ async fn bench() -> anyhow::Result<()> {
         Bench::Abuse(args) => qingfeng::bench::abuse::run(args).await,
         Bench::Public(args) => qingfeng::bench::public::run(args).await,
         Bench::Reads(args) => qingfeng::bench::reads::run(args).await,
+        Bench::Notify(args) => qingfeng::bench::notify::run(args).await,
         Bench::Scale(args) => qingfeng::bench::scale::run(args).await,
         Bench::FanoutFloor { regions } => {
             qingfeng::bench::fanout::floor::serve(RegionTree::load(regions)?).await

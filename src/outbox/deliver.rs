@@ -1,6 +1,9 @@
 //! Sending what is due: per channel, within its rate limit (what the limit would hold
 //! back goes as one digest, except SMS, which only sends approved templates), SMS held in
-//! quiet hours, each attempt claimed first so that no two instances send it.
+//! quiet hours. Each batch is claimed in one statement before anything is sent, so no two
+//! instances send the same attempt, and its answers are recorded in one transaction: a
+//! step costs a handful of store commits however many messages it sends, which keeps the
+//! outbox from crowding the commands' own commits.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +19,7 @@ use crate::store::outbox::{DeliveryRecord, DeliveryResult};
 /// Deliveries read per step.
 const DUE_BATCH: usize = 500;
 
-/// Messages in flight at once per step.
+/// Messages in flight at once per channel.
 const IN_FLIGHT: usize = 32;
 
 /// How long a claim holds before its delivery is taken for lost mid-send: well over the
@@ -58,34 +61,28 @@ impl Outbox {
         report: &mut StepReport,
     ) -> Result<(), StoreError> {
         let store = self.engine.store();
-        let delivery = self.settings.channels.delivery(kind);
-        let (Some(delivery), Some(_)) = (delivery, self.channels.get(kind)) else {
+        let (Some(delivery), Some(_)) = (
+            self.settings.channels.delivery(kind),
+            self.channels.get(kind),
+        ) else {
             // Routed to a channel this server has not configured: the settings check
             // refuses that at start, so only a changed file meets it. Kept waiting.
             return Ok(());
         };
+        let keys = |records: &[DeliveryRecord]| -> Vec<String> {
+            records.iter().map(|r| r.key.clone()).collect()
+        };
         if let Some(end) = delivery.quiet_hours.and_then(|q| q.ends_at(now)) {
-            for record in &records {
-                store
-                    .defer_delivery(&record.key, end.timestamp_millis())
-                    .await?;
-            }
+            store
+                .defer_deliveries(&keys(&records), end.timestamp_millis())
+                .await?;
             report.deferred += records.len();
             return Ok(());
         }
-        let instant = self.instant(now);
-        let available = {
-            let mut limiters = self.limiters.lock().expect("limiter lock");
-            let limiter = limiters
-                .entry(kind)
-                .or_insert_with(|| crate::notify::RateLimiter::new(delivery.rate_per_minute));
-            limiter.available(instant) as usize
-        };
+        let available = self.available(kind, delivery, now);
         if available == 0 {
             let later = (now + chrono::Duration::seconds(5)).timestamp_millis();
-            for record in &records {
-                store.defer_delivery(&record.key, later).await?;
-            }
+            store.defer_deliveries(&keys(&records), later).await?;
             report.deferred += records.len();
             return Ok(());
         }
@@ -96,45 +93,63 @@ impl Outbox {
         } else {
             records.truncate(available);
         }
-        let results = futures::stream::iter(records)
+        let claimed = self.claim(&records, now).await?;
+        let results = futures::stream::iter(claimed)
             .map(|record| self.attempt(kind, record, delivery, now))
             .buffer_unordered(IN_FLIGHT)
             .collect::<Vec<_>>()
             .await;
-        for result in results {
-            tally(report, result?);
+        for result in &results {
+            tally(report, &result.status);
         }
-        Ok(())
+        store.finish_deliveries(results).await
     }
 
-    /// One attempt of one message: claim, acquire a place in the window, send, record.
+    /// How many messages the channel's window has room for now.
+    fn available(&self, kind: ChannelKind, delivery: Delivery, now: DateTime<Utc>) -> usize {
+        let instant = self.instant(now);
+        let mut limiters = self.limiters.lock().expect("limiter lock");
+        limiters
+            .entry(kind)
+            .or_insert_with(|| crate::notify::RateLimiter::new(delivery.rate_per_minute))
+            .available(instant) as usize
+    }
+
+    /// The records of `records` this instance claimed for their next attempt.
+    async fn claim(
+        &self,
+        records: &[DeliveryRecord],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let keys: Vec<String> = records.iter().map(|r| r.key.clone()).collect();
+        let at = now.timestamp_millis();
+        let claimed = self
+            .engine
+            .store()
+            .claim_deliveries(&keys, &self.instance, at, at + LEASE_MS)
+            .await?;
+        Ok(records
+            .iter()
+            .filter(|r| claimed.contains(&r.key))
+            .cloned()
+            .collect())
+    }
+
+    /// One claimed attempt of one message: take a place in the window, send.
     async fn attempt(
         &self,
         kind: ChannelKind,
         record: DeliveryRecord,
         delivery: Delivery,
         now: DateTime<Utc>,
-    ) -> Result<Option<&'static str>, StoreError> {
-        let store = self.engine.store();
+    ) -> DeliveryResult {
         let attempt = record.attempts + 1;
-        let at = now.timestamp_millis();
-        if !store
-            .claim_delivery(&record.key, attempt, &self.instance, at, at + LEASE_MS)
-            .await?
-        {
-            return Ok(None);
-        }
         let Some(outgoing) = outgoing(&record) else {
-            let result = dead("the stored message is unreadable", at);
-            store.finish_delivery(&record.key, result).await?;
-            return Ok(Some("dead"));
+            return dead(record.key, "the stored message is unreadable", now);
         };
         self.take_place(kind, now);
         let sent = self.send(kind, &outgoing).await;
-        let result = self.result_of(kind, attempt, sent, delivery, now);
-        let status = result.status;
-        store.finish_delivery(&record.key, result).await?;
-        Ok(Some(status))
+        self.result_of(kind, record.key, attempt, sent, delivery, now)
     }
 
     /// Sends `records` as one digest to the channel's group; each delivery is claimed and
@@ -147,44 +162,35 @@ impl Outbox {
         now: DateTime<Utc>,
         report: &mut StepReport,
     ) -> Result<(), StoreError> {
-        let store = self.engine.store();
         records.truncate(DIGEST_MAX);
-        let at = now.timestamp_millis();
-        let mut claimed = Vec::new();
-        for record in records {
-            let attempt = record.attempts + 1;
-            if store
-                .claim_delivery(&record.key, attempt, &self.instance, at, at + LEASE_MS)
-                .await?
-            {
-                claimed.push(record);
-            }
-        }
+        let claimed = self.claim(&records, now).await?;
         let messages: Vec<Rendered> = claimed
             .iter()
             .filter_map(|r| r.rendered.as_deref())
             .filter_map(|text| serde_json::from_str(text).ok())
             .collect();
-        let Some(rendered) = crate::notify::digest(&messages) else {
+        let (Some(rendered), Some(first)) = (crate::notify::digest(&messages), claimed.first())
+        else {
             return Ok(());
         };
         let outgoing = Outgoing {
-            key: format!("digest.{}", claimed[0].key),
+            key: format!("digest.{}", first.key),
             recipient: Address::Group,
             rendered,
         };
         self.take_place(kind, now);
         let sent = self.send(kind, &outgoing).await;
+        let mut results = Vec::with_capacity(claimed.len());
         for record in claimed {
             let attempt = record.attempts + 1;
-            let mut result = self.result_of(kind, attempt, sent.clone(), delivery, now);
+            let mut result = self.result_of(kind, record.key, attempt, sent.clone(), delivery, now);
             if result.status == "sent" {
                 result.provider_id = Some(outgoing.key.clone());
             }
-            tally(report, Some(result.status));
-            store.finish_delivery(&record.key, result).await?;
+            tally(report, &result.status);
+            results.push(result);
         }
-        Ok(())
+        self.engine.store().finish_deliveries(results).await
     }
 
     async fn send(&self, kind: ChannelKind, outgoing: &Outgoing) -> Result<Receipt, SendError> {
@@ -207,6 +213,7 @@ impl Outbox {
     fn result_of(
         &self,
         kind: ChannelKind,
+        key: String,
         attempt: i64,
         sent: Result<Receipt, SendError>,
         delivery: Delivery,
@@ -216,7 +223,8 @@ impl Outbox {
         let error = match sent {
             Ok(receipt) => {
                 return DeliveryResult {
-                    status: "sent",
+                    key,
+                    status: "sent".to_owned(),
                     next_at: at,
                     at,
                     error: None,
@@ -243,22 +251,25 @@ impl Outbox {
             Retry::After(wait) => {
                 let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
                 DeliveryResult {
-                    status: "retrying",
+                    key,
+                    status: "retrying".to_owned(),
                     next_at: (now + wait).timestamp_millis(),
                     at,
                     error: Some(error.to_string()),
                     provider_id: None,
                 }
             }
-            Retry::GiveUp => dead(&error.to_string(), at),
+            Retry::GiveUp => dead(key, &error.to_string(), now),
         }
     }
 }
 
 /// A dead letter: the city office sees it and may resend it.
-fn dead(error: &str, at: i64) -> DeliveryResult {
+fn dead(key: String, error: &str, now: DateTime<Utc>) -> DeliveryResult {
+    let at = now.timestamp_millis();
     DeliveryResult {
-        status: "dead",
+        key,
+        status: "dead".to_owned(),
         next_at: at,
         at,
         error: Some(error.to_owned()),
@@ -266,11 +277,11 @@ fn dead(error: &str, at: i64) -> DeliveryResult {
     }
 }
 
-fn tally(report: &mut StepReport, status: Option<&'static str>) {
+fn tally(report: &mut StepReport, status: &str) {
     match status {
-        Some("sent") => report.sent += 1,
-        Some("retrying") => report.retrying += 1,
-        Some("dead") => report.dead += 1,
+        "sent" => report.sent += 1,
+        "retrying" => report.retrying += 1,
+        "dead" => report.dead += 1,
         _ => {}
     }
 }

@@ -40,9 +40,10 @@ pub struct DeliveryRecord {
 }
 
 /// What an attempt came to.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, SurrealValue)]
 pub struct DeliveryResult {
-    pub status: &'static str,
+    pub key: String,
+    pub status: String,
     pub next_at: i64,
     pub at: i64,
     pub error: Option<String>,
@@ -119,54 +120,52 @@ impl Store {
         Ok(response.take(0)?)
     }
 
-    /// Claims attempt `attempt` of a delivery for `instance`: true if this call made the
-    /// claim (and marked the delivery `sending` until `lease_until`), false if another
-    /// instance holds it or the delivery is no longer waiting.
-    pub async fn claim_delivery(
+    /// Claims the next attempt of each of `keys` that is still waiting and due, for
+    /// `instance` until `lease_until`; returns the keys this call claimed. It is one
+    /// statement in one transaction: two instances claiming the same delivery write the
+    /// same record, and SurrealDB refuses the later commit (a write conflict), so a
+    /// delivery is claimed by one of them or by neither (tried again at the next step).
+    pub async fn claim_deliveries(
         &self,
-        key: &str,
-        attempt: i64,
+        keys: &[String],
         instance: &str,
         now: i64,
         lease_until: i64,
-    ) -> Result<bool, StoreError> {
-        let claim = RecordId::new(
-            "delivery_claim",
-            surrealdb::types::Array::from(vec![key.to_string().into_value(), attempt.into_value()]),
-        );
+    ) -> Result<Vec<String>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<RecordId> = keys.iter().map(|k| delivery_id(k)).collect();
         let mut response = self
             .db
             .query(
-                "BEGIN TRANSACTION;
-                 LET $claimed = (UPDATE $delivery SET status = 'sending', attempts = $attempt,
-                     lease_until = $lease, updated_at = $now
-                     WHERE status IN $waiting AND attempts = $attempt - 1 RETURN VALUE key);
-                 IF array::len($claimed) = 0 { THROW 'not waiting' };
-                 CREATE $claim SET instance = $instance, at = $now RETURN NONE;
-                 COMMIT TRANSACTION;",
+                "UPDATE $ids SET status = 'sending', attempts += 1, lease_until = $lease,
+                     updated_at = $now, claimed_by = $instance
+                 WHERE status IN $waiting AND next_at <= $now RETURN VALUE key",
             )
-            .bind(("delivery", delivery_id(key)))
-            .bind(("claim", claim))
-            .bind(("attempt", attempt))
+            .bind(("ids", ids))
             .bind(("instance", instance.to_string()))
             .bind(("now", now))
             .bind(("lease", lease_until))
             .bind(("waiting", WAITING.map(str::to_owned).to_vec()))
             .await?;
-        Ok(super::first_error(&mut response).is_none())
+        match super::first_error(&mut response) {
+            Some(error) if error.is_write_conflict() => Ok(Vec::new()),
+            Some(error) => Err(error),
+            None => Ok(response.take(0)?),
+        }
     }
 
-    /// Records what an attempt came to. Only the claimer writes it, but another
-    /// instance's read of the record (a due list, a lease check) can make the commit
-    /// conflict, so it is tried again a few times.
-    pub async fn finish_delivery(
-        &self,
-        key: &str,
-        result: DeliveryResult,
-    ) -> Result<(), StoreError> {
+    /// Records what each claimed attempt came to, in one transaction. Only the claimer
+    /// writes these records, but another instance's read of them (a due list, a lease
+    /// check) can make the commit conflict, so it is tried again a few times.
+    pub async fn finish_deliveries(&self, results: Vec<DeliveryResult>) -> Result<(), StoreError> {
+        if results.is_empty() {
+            return Ok(());
+        }
         let mut attempt = 0;
         loop {
-            match self.finish_delivery_once(key, &result).await {
+            match self.finish_deliveries_once(&results).await {
                 Err(error) if error.is_write_conflict() && attempt < 5 => {
                     attempt += 1;
                     super::pause_before_retry(attempt, std::time::Duration::from_millis(5)).await;
@@ -176,46 +175,43 @@ impl Store {
         }
     }
 
-    async fn finish_delivery_once(
-        &self,
-        key: &str,
-        result: &DeliveryResult,
-    ) -> Result<(), StoreError> {
+    async fn finish_deliveries_once(&self, results: &[DeliveryResult]) -> Result<(), StoreError> {
         let mut response = self
             .db
             .query(
-                "UPDATE $delivery SET status = $status, next_at = $next, updated_at = $at,
-                     last_error = $error, provider_id = $provider RETURN NONE",
+                "BEGIN TRANSACTION;
+                 FOR $r IN $results {
+                     UPDATE type::record('delivery', $r.key) SET status = $r.status,
+                         next_at = $r.next_at, updated_at = $r.at, last_error = $r.error,
+                         provider_id = $r.provider_id RETURN NONE;
+                 };
+                 COMMIT TRANSACTION;",
             )
-            .bind(("delivery", delivery_id(key)))
-            .bind(("status", result.status.to_string()))
-            .bind(("next", result.next_at))
-            .bind(("at", result.at))
-            .bind(("error", result.error.clone()))
-            .bind(("provider", result.provider_id.clone()))
+            .bind(("results", results.to_vec()))
             .await?;
         super::first_error(&mut response).map_or(Ok(()), Err)
     }
 
-    /// Moves a waiting delivery's next attempt to `next_at` without using an attempt (a
-    /// rate limit or quiet hours held it back).
-    pub async fn defer_delivery(&self, key: &str, next_at: i64) -> Result<(), StoreError> {
-        match self.defer_delivery_once(key, next_at).await {
-            // Another instance claimed it meanwhile: nothing to defer.
-            Err(error) if error.is_write_conflict() => Ok(()),
-            other => other,
+    /// Moves the next attempt of those of `keys` still waiting to `next_at`, without
+    /// using an attempt (a rate limit or quiet hours held them back).
+    pub async fn defer_deliveries(&self, keys: &[String], next_at: i64) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
         }
-    }
-
-    async fn defer_delivery_once(&self, key: &str, next_at: i64) -> Result<(), StoreError> {
+        let ids: Vec<RecordId> = keys.iter().map(|k| delivery_id(k)).collect();
         let mut response = self
             .db
-            .query("UPDATE $delivery SET next_at = $next WHERE status IN $waiting RETURN NONE")
-            .bind(("delivery", delivery_id(key)))
+            .query("UPDATE $ids SET next_at = $next WHERE status IN $waiting RETURN NONE")
+            .bind(("ids", ids))
             .bind(("next", next_at))
             .bind(("waiting", WAITING.map(str::to_owned).to_vec()))
             .await?;
-        super::first_error(&mut response).map_or(Ok(()), Err)
+        match super::first_error(&mut response) {
+            // Another instance claimed some meanwhile: they are not waiting any more.
+            Some(error) if error.is_write_conflict() => Ok(()),
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 
     /// Marks `uncertain` every delivery whose sender's lease ran out before it recorded

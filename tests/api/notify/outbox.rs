@@ -249,18 +249,24 @@ async fn a_restart_sends_nothing_twice_and_a_send_cut_short_is_marked_uncertain(
     // Plan the second warning's messages, then claim one as an instance that dies before
     // the gateway answers would leave it.
     let store_handle = app.engine.store().clone();
-    let now = qingfeng::clock::Clock::now(&clock).timestamp_millis();
     gateway.down.store(true, Ordering::SeqCst);
     step(&app).await;
     gateway.down.store(false, Ordering::SeqCst);
+    // Its retry comes due (the backoff is at most 30 s) and another instance claims it.
+    clock.advance(Duration::seconds(31));
+    let now = qingfeng::clock::Clock::now(&clock).timestamp_millis();
     let waiting = deliveries(&app, &second).await;
     let cut = waiting[0]["key"].as_str().unwrap().to_owned();
-    assert!(
-        store_handle
-            .claim_delivery(&cut, 2, "dead-instance", now, now + 1_000)
-            .await
-            .unwrap()
-    );
+    let claimed = store_handle
+        .claim_deliveries(
+            std::slice::from_ref(&cut),
+            "dead-instance",
+            now,
+            now + 1_000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed, [cut.clone()]);
     let sent_before = gateway.requests().len();
     // The store closes only when its last handle goes.
     drop(store_handle);
