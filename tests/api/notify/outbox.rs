@@ -266,7 +266,7 @@ async fn a_restart_sends_nothing_twice_and_a_send_cut_short_is_marked_uncertain(
         )
         .await
         .unwrap();
-    assert_eq!(claimed, [cut.clone()]);
+    assert_eq!(claimed, std::slice::from_ref(&cut));
     let sent_before = gateway.requests().len();
     // The store closes only when its last handle goes.
     drop(store_handle);
