@@ -81,11 +81,14 @@ async fn every_documented_path_is_routed() {
             .replace("/charts/{file}", "/charts/trend.svg")
             .replace("{kind}", "vehicles")
             .replace("{fund}", "dibao")
-            .replace("{period}", "2026-01");
+            .replace("{period}", "2026-01")
+            .replace("{key}", "1.village_steward.S1.wecom");
         for method in methods.as_object().unwrap().keys() {
             let request = match method.as_str() {
                 "get" => app.client.get(format!("{}{concrete}", app.address)),
                 "post" => app.client.post(format!("{}{concrete}", app.address)),
+                "put" => app.client.put(format!("{}{concrete}", app.address)),
+                "delete" => app.client.delete(format!("{}{concrete}", app.address)),
                 other => panic!("unexpected method {other}"),
             };
             let response = request.send().await.unwrap();
