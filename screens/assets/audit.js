@@ -29,6 +29,8 @@ export const ACTION_TEXT = {
   withdraw: "撤回公开",
   public_lookup: "群众查本人",
   regions_imported: "导入区划",
+  notification_resent: "重发通知",
+  contact_changed: "联系人变更",
 };
 const ACTOR_TEXT = { anonymous: "匿名", system: "系统" };
 

@@ -27,6 +27,8 @@ if (me.role === "city_office") {
   $("logout").before(h("button.ghost.small", { id: "to-audit", type: "button", onclick: toAudit }, "审计日志"));
   const toPublish = () => location.assign("/screens/publish");
   $("logout").before(h("button.ghost.small", { id: "to-publish", type: "button", onclick: toPublish }, "公开发布"));
+  const toNotify = () => location.assign("/screens/notifications");
+  $("logout").before(h("button.ghost.small", { id: "to-notify", type: "button", onclick: toNotify }, "通知送达"));
 }
 const ruleNames = await loadRuleNames(api);
 

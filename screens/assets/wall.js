@@ -333,7 +333,11 @@ function eventText(event) {
   if (d.deadline && event.kind === "raised") parts.push(`${d.reminder ? "提醒期限" : "整改期限"}：${fmtTime(d.deadline)}`);
   if (d.rung) parts.push(`升级为${RUNG_TEXT[d.rung] || d.rung}（${HOLDER_TEXT[d.level] || d.level}）`);
   if (d.observation_until) parts.push(`观察至 ${fmtTime(d.observation_until)}`);
-  if (d.recipients?.length) parts.push(`通知：${d.recipients.join("、")}`);
+  if (d.recipients?.length) {
+    // Stored as `role@region`: the office's word for the role is what a reader needs.
+    const named = d.recipients.map((r) => RECIPIENT_TEXT[r.split("@")[0]] || r);
+    parts.push(`通知：${[...new Set(named)].join("、")}`);
+  }
   return parts.join("；");
 }
 

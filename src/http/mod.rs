@@ -170,6 +170,7 @@ fn screen_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(screens::village_worker))
         .routes(routes!(screens::audit_page))
         .routes(routes!(screens::publish_page))
+        .routes(routes!(screens::notifications_page))
         .routes(routes!(screens::asset))
 }
 

@@ -36,6 +36,16 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../screens/audit.html"),
     ),
     (
+        "notifications.html",
+        HTML,
+        include_bytes!("../../screens/notifications.html"),
+    ),
+    (
+        "notifications.js",
+        JS,
+        include_bytes!("../../screens/assets/notifications.js"),
+    ),
+    (
         "publish.html",
         HTML,
         include_bytes!("../../screens/publish.html"),
@@ -284,6 +294,16 @@ pub async fn village_worker() -> Response {
     ))]
 pub async fn audit_page() -> Response {
     serve("audit.html")
+}
+
+/// `GET /screens/notifications`: 通知送达, for the city office.
+#[utoipa::path(get, path = "/screens/notifications", tag = "screens",
+    summary = "The notifications the outbox could not deliver, and their resend (通知送达), for the city office",
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+    ))]
+pub async fn notifications_page() -> Response {
+    serve("notifications.html")
 }
 
 /// `GET /screens/publish`: the publication decisions (惠民资金公开发布), for the city office.

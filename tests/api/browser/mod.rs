@@ -10,6 +10,7 @@ mod county;
 mod evidence;
 mod harness;
 mod login;
+mod notifications;
 mod offline;
 mod png;
 mod public;

@@ -7,10 +7,10 @@ mod dingtalk;
 mod email;
 mod fake_gateway;
 mod fake_smtp;
-mod outbox;
+pub(crate) mod outbox;
 mod outbox_limits;
 mod sms;
-mod wecom;
+pub(crate) mod wecom;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -46,7 +46,7 @@ async fn robot_send(State(gateway): State<Arc<Gateway>>, uri: Uri, body: Bytes) 
     robot_answer(0, "ok")
 }
 
-pub(super) async fn fake_robot() -> (Arc<Gateway>, String) {
+pub(crate) async fn fake_robot() -> (Arc<Gateway>, String) {
     let gateway = Arc::new(Gateway::default());
     let router = Router::new()
         .route("/cgi-bin/webhook/send", post(robot_send))
