@@ -149,6 +149,16 @@ async fn the_real_county_of_qixian_runs_as_a_demo_with_its_own_users_data_and_pa
         items.iter().all(|w| w["region"] == "410221101201"),
         "{page}"
     );
+    // The demo's own contacts (a steward and a secretary per village, an office per town
+    // and for the county) are told of the last day's events on the log channel: nobody a
+    // route names is missing, and nothing older than a day is sent.
+    let report = app.state.outbox.step().await.unwrap();
+    assert!(report.planned > 0 && report.sent > 0, "{report:?}");
+    let store = app.engine.store();
+    let unaddressed = store.deliveries_in(&["unaddressed"], 10).await.unwrap();
+    assert!(unaddressed.is_empty(), "{unaddressed:?}");
+    let sent = store.deliveries_in(&["sent"], 200).await.unwrap();
+    assert!(sent.iter().all(|d| d.channel == "log"), "{sent:?}");
     app.stop().await;
 }
 
