@@ -165,3 +165,45 @@ async fn sms_wait_out_quiet_hours_and_carry_no_personal_data() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reminder_goes_once_two_days_before_a_deadline() {
+    let (gateway, webhook) = fake_robot().await;
+    let text = format!(
+        r#"
+[[route]]
+event = "due_soon"
+days_before = 2
+to = ["village_steward"]
+channels = ["wecom"]
+template = "due"
+
+[templates.due]
+title = "【清风】即将到期 {{warning_number}}"
+body = "{{warning_number}} 将于{{deadline}}到期。"
+
+[channels.wecom]
+webhook = "{webhook}"
+"#
+    );
+    let settings = Arc::new(NotifySettings::from_toml_str("due.toml", &text).unwrap());
+    let clock = ManualClock::new(start_time());
+    let app = app_with("mem://", clock.clone(), settings).await;
+    import_contacts(&app).await;
+    let id = app.raise_ok(VILLAGE_LIUTANG).await;
+    let deadline = app.engine.warning(&id).unwrap().deadline;
+    assert_eq!(step(&app).await.planned, 0, "the deadline is a week away");
+    clock.set(deadline - Duration::days(2) - Duration::hours(1));
+    assert_eq!(step(&app).await.planned, 0, "not yet two days before");
+    clock.advance(Duration::hours(2));
+    let report = step(&app).await;
+    assert_eq!((report.planned, report.sent), (1, 1), "{report:?}");
+    for _ in 0..3 {
+        clock.advance(Duration::minutes(6));
+        assert_eq!(step(&app).await.sent, 0, "one reminder per deadline");
+    }
+    let requests = gateway.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].body.contains(id.as_str()));
+    app.stop().await;
+}
