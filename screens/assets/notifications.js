@@ -3,9 +3,11 @@
 // delivered, with a resend for each dead or uncertain one (the resend is audited).
 
 import { api, ApiError, describeError, requireSession } from "./api.js";
-import { fitStage, fmtTime, h, mountHeader, toast } from "./wall.js";
+import {
+  CHANNEL_TEXT, DELIVERY_TEXT as STATUS_TEXT, RECIPIENT_TEXT, fitStage, fmtTime, h, mountHeader, toast,
+} from "./wall.js";
 
-const EVENT_TEXT = {
+const NOTICE_TEXT = {
   raised: "新预警",
   due_soon: "到期提醒",
   overdue: "逾期",
@@ -16,22 +18,6 @@ const EVENT_TEXT = {
   downgraded: "降为黄色",
   closed: "办结",
   public_report: "群众反映",
-};
-const RECIPIENT_TEXT = {
-  village_steward: "村务监督员",
-  village_secretary: "村党组织书记",
-  town_office: "乡镇纪委",
-  city_office: "县（市）纪委",
-};
-const CHANNEL_TEXT = { sms: "短信", dingtalk: "钉钉", wecom: "企业微信", email: "邮件", log: "系统日志" };
-const STATUS_TEXT = {
-  pending: "待发送",
-  sending: "发送中",
-  retrying: "重试中",
-  sent: "已送达",
-  dead: "发送失败",
-  uncertain: "状态不明",
-  unaddressed: "无联系人",
 };
 
 /** The gateway's answer in the office's words; the gateway's own text follows. */
@@ -80,7 +66,7 @@ function row(d) {
     { dataset: { status: d.status, key: d.key } },
     h("td.at", { title: d.updated_at }, fmtTime(d.updated_at)),
     h("td.warning", {}, d.warning),
-    h("td", {}, EVENT_TEXT[d.event] || d.event),
+    h("td", {}, NOTICE_TEXT[d.event] || d.event),
     h("td", {}, `${RECIPIENT_TEXT[d.recipient] || d.recipient}${d.contact ? `（${d.contact}）` : ""}`),
     h("td", {}, CHANNEL_TEXT[d.channel] || d.channel),
     h("td.client", {}, d.address || "—"),

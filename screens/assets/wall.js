@@ -369,14 +369,14 @@ export function historyView(history = []) {
   );
 }
 
-const RECIPIENT_TEXT = {
+export const RECIPIENT_TEXT = {
   village_steward: "村务监督员",
   village_secretary: "村党组织书记",
   town_office: "乡镇纪委",
   city_office: "县（市）纪委",
 };
-const CHANNEL_TEXT = { sms: "短信", dingtalk: "钉钉", wecom: "企业微信", email: "邮件", log: "系统日志" };
-const DELIVERY_TEXT = {
+export const CHANNEL_TEXT = { sms: "短信", dingtalk: "钉钉", wecom: "企业微信", email: "邮件", log: "系统日志" };
+export const DELIVERY_TEXT = {
   pending: "待发送",
   sending: "发送中",
   retrying: "重试中",
