@@ -268,4 +268,21 @@ mod tests {
         assert_eq!(figures["delivered"], 300, "{figures}");
         assert_eq!(figures["duplicates"], 0, "{figures}");
     }
+
+    /// The burst, in the test profile: `cargo test --features bench --lib
+    /// bench::notify -- --ignored --nocapture` prints its line (the release binary's
+    /// figures are the ones to quote).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "a minute or two of load; run by hand"]
+    async fn a_burst_of_ten_thousand() {
+        let args = NotifyArgs {
+            warnings: 10_000,
+            clients: 64,
+            wait_seconds: 600,
+        };
+        let figures = measure(&args).await.unwrap();
+        eprintln!("{figures}");
+        assert_eq!(figures["delivered"], 10_000, "{figures}");
+        assert_eq!(figures["duplicates"], 0, "{figures}");
+    }
 }
