@@ -174,6 +174,14 @@ pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
         })
 }
 
+/// Refuses (403, `what` saying what is the city office's) anyone but the city office.
+pub fn city_office_only(actor: &crate::auth::Actor, what: &str) -> Result<(), ApiError> {
+    match actor.role() {
+        crate::auth::Role::CityOffice => Ok(()),
+        _ => Err(ApiError::forbidden(format!("only the city office {what}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::{HeaderMap, header};

@@ -9,12 +9,12 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::AuthUser;
+use super::auth::{AuthUser, city_office_only};
 use super::client::client_ip;
 use super::error::{ApiError, ApiJson};
 use super::wire::{ContactInput, ContactList, Problem};
 use crate::audit::{AuditAction, AuditEntry};
-use crate::auth::{Actor, Role};
+use crate::auth::Actor;
 use crate::domain::region::RegionCode;
 use crate::import::DatasetKind;
 use crate::import::contacts::{ContactRow, normalise_mobile, problems};
@@ -33,15 +33,6 @@ pub struct ContactQuery {
     after: Option<String>,
 }
 
-fn city_office(actor: &Actor) -> Result<(), ApiError> {
-    match actor.role() {
-        Role::CityOffice => Ok(()),
-        _ => Err(ApiError::forbidden(
-            "only the city office keeps the contacts",
-        )),
-    }
-}
-
 /// `GET /api/contacts?region=&limit=&after=` (city office), ordered by id.
 #[utoipa::path(get, path = "/api/contacts", tag = "notifications",
     summary = "The officials notifications reach, by id (city office)",
@@ -58,7 +49,7 @@ pub async fn list(
     AuthUser(actor): AuthUser,
     Query(query): Query<ContactQuery>,
 ) -> Result<Json<ContactList>, ApiError> {
-    city_office(&actor)?;
+    city_office_only(&actor, "keeps the contacts")?;
     let limit = query.limit.unwrap_or(200);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::invalid(
@@ -112,7 +103,7 @@ pub async fn put(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<ContactInput>,
 ) -> Result<Json<Contact>, ApiError> {
-    city_office(&actor)?;
+    city_office_only(&actor, "keeps the contacts")?;
     let region_code = RegionCode::parse(&input.region_code)
         .map_err(|e| ApiError::invalid("region_code", e.to_string()))?;
     if state.engine.regions().get(&region_code).is_none() {
@@ -175,7 +166,7 @@ pub async fn delete(
     parts: Parts,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    city_office(&actor)?;
+    city_office_only(&actor, "keeps the contacts")?;
     let store = state.engine.store();
     if id.len() > 256
         || !store

@@ -9,12 +9,11 @@ use axum::http::request::Parts;
 use serde::Deserialize;
 
 use super::AppState;
-use super::auth::AuthUser;
+use super::auth::{AuthUser, city_office_only};
 use super::client::client_ip;
 use super::error::ApiError;
 use super::wire::{DeliveryList, DeliveryView, Problem};
 use crate::audit::{AuditAction, AuditEntry};
-use crate::auth::{Actor, Role};
 
 /// Every status a delivery can have, and the ones listed when none is asked for.
 const STATUSES: [&str; 7] = [
@@ -40,15 +39,6 @@ pub struct ListQuery {
     limit: Option<usize>,
 }
 
-fn city_office(actor: &Actor) -> Result<(), ApiError> {
-    match actor.role() {
-        Role::CityOffice => Ok(()),
-        _ => Err(ApiError::forbidden(
-            "only the city office sees and resends undelivered notifications",
-        )),
-    }
-}
-
 /// `GET /api/notifications?status=dead,uncertain&limit=100` (city office).
 #[utoipa::path(get, path = "/api/notifications", tag = "notifications",
     summary = "Notifications by status, newest change first: by default the ones that need the city office (dead letters, uncertain sends, no contact)",
@@ -65,7 +55,7 @@ pub async fn list(
     AuthUser(actor): AuthUser,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<DeliveryList>, ApiError> {
-    city_office(&actor)?;
+    city_office_only(&actor, "sees and resends undelivered notifications")?;
     let limit = query.limit.unwrap_or(100);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(ApiError::invalid(
@@ -116,7 +106,7 @@ pub async fn resend(
     parts: Parts,
     Path(key): Path<String>,
 ) -> Result<Json<DeliveryView>, ApiError> {
-    city_office(&actor)?;
+    city_office_only(&actor, "sees and resends undelivered notifications")?;
     if key.len() > 300 {
         return Err(ApiError::not_found("no such delivery"));
     }

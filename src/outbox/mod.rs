@@ -107,11 +107,6 @@ impl Outbox {
         }
     }
 
-    /// Replaces the contacts (after an import or an edit).
-    pub fn set_directory(&self, directory: Directory) {
-        *self.directory.write().expect("directory lock") = Arc::new(directory);
-    }
-
     /// Reads the imported contacts again. Each step does it every
     /// [`CONTACTS_EVERY`], so an import through another instance reaches this one too.
     pub async fn reload_contacts(&self) -> Result<usize, StoreError> {
@@ -126,7 +121,7 @@ impl Outbox {
         });
         let directory = Directory::new(contacts);
         let count = directory.len();
-        self.set_directory(directory);
+        *self.directory.write().expect("directory lock") = Arc::new(directory);
         *self.contacts_read_at.lock().expect("contacts lock") = Some(self.clock.now());
         Ok(count)
     }
@@ -138,10 +133,6 @@ impl Outbox {
     /// The outbox's time (what a resend is due at).
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
-    }
-
-    pub fn settings(&self) -> &NotifySettings {
-        &self.settings
     }
 
     /// One round: expire leases, plan, deliver.
