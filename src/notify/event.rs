@@ -107,7 +107,9 @@ impl EventKind {
             | Fact::DeadlineExtended { .. }
             | Fact::Dismissed { .. }
             | Fact::Reinstated { .. }
-            | Fact::RepliedPublicly { .. } => None,
+            | Fact::RepliedPublicly { .. }
+            | Fact::OutcomeRecorded { .. }
+            | Fact::RecoveryRecorded { .. } => None,
         }
     }
 }
