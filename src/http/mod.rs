@@ -10,6 +10,9 @@ pub mod charts;
 pub mod client;
 pub mod error;
 pub mod imports;
+pub mod ledger;
+pub mod ledger_xlsx;
+pub mod notices;
 pub mod login;
 pub mod login_guard;
 pub mod maps;
@@ -123,6 +126,9 @@ pub fn api_router(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(attachments::download))
         .routes(routes!(rules::list))
         .routes(routes!(audit::list))
+        .routes(routes!(ledger::list))
+        .routes(routes!(ledger_xlsx::export))
+        .routes(routes!(ledger::funnel))
         .routes(routes!(publications::list, publications::decide_one))
         .merge(public_routes())
         .merge(screen_routes())
@@ -162,6 +168,8 @@ fn screen_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(screens::village_worker))
         .routes(routes!(screens::audit_page))
         .routes(routes!(screens::publish_page))
+        .routes(routes!(screens::ledger_page))
+        .routes(routes!(notices::page))
         .routes(routes!(screens::asset))
 }
 
