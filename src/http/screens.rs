@@ -51,6 +51,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../screens/assets/ledger.js"),
     ),
     (
+        "outcome.js",
+        JS,
+        include_bytes!("../../screens/assets/outcome.js"),
+    ),
+    (
         "notice.css",
         CSS,
         include_bytes!("../../screens/assets/notice.css"),
