@@ -142,7 +142,6 @@ fn ledger_page(
     let next = more
         .then(|| items.last().map(|e| ListKey::of(&e.warning).to_cursor()))
         .flatten();
-    let total =
-        (smallest.len() <= COUNTED_UP_TO).then(|| smallest.iter().filter(admitted).count());
+    let total = (smallest.len() <= COUNTED_UP_TO).then(|| smallest.iter().filter(admitted).count());
     LedgerPage { items, next, total }
 }

@@ -52,7 +52,10 @@ impl LedgerQuery {
         for name in ["region", "town", "village"] {
             if let Some(code) = region(name)? {
                 if chosen.is_some_and(|c| !code.is_within(&c)) {
-                    return Err(ApiError::invalid(name, format!("{name} is not within the region asked")));
+                    return Err(ApiError::invalid(
+                        name,
+                        format!("{name} is not within the region asked"),
+                    ));
                 }
                 chosen = Some(code);
             }
@@ -83,7 +86,10 @@ impl LedgerQuery {
         }
         let rule = get("rule").map(str::to_string);
         if rule.as_ref().is_some_and(|r| r.chars().count() > 64) {
-            return Err(ApiError::invalid("rule", "rule must be at most 64 characters"));
+            return Err(ApiError::invalid(
+                "rule",
+                "rule must be at most 64 characters",
+            ));
         }
         let limit = match get("limit") {
             None => 100,
@@ -195,12 +201,20 @@ pub async fn funnel(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<FunnelView>, ApiError> {
     office_only(&actor)?;
-    if let Some(unknown) = params.keys().find(|k| !["region", "year"].contains(&k.as_str())) {
-        return Err(ApiError::invalid(unknown, "unknown parameter; the parameters are region, year"));
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| !["region", "year"].contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid(
+            unknown,
+            "unknown parameter; the parameters are region, year",
+        ));
     }
     let region = match params.get("region").filter(|v| !v.is_empty()) {
         None => *actor.region(),
-        Some(text) => RegionCode::parse(text).map_err(|e| ApiError::invalid("region", e.to_string()))?,
+        Some(text) => {
+            RegionCode::parse(text).map_err(|e| ApiError::invalid("region", e.to_string()))?
+        }
     };
     if !region.is_within(actor.region()) {
         return Err(ApiError::forbidden("the region is outside the caller's"));
@@ -215,5 +229,9 @@ pub async fn funnel(
     };
     let tree = state.engine.regions();
     let names = rule_namer(&state);
-    Ok(Json(state.engine.read(|p| FunnelView::of(p, tree, &region, year, &names))))
+    Ok(Json(
+        state
+            .engine
+            .read(|p| FunnelView::of(p, tree, &region, year, &names)),
+    ))
 }

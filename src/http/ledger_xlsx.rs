@@ -24,8 +24,17 @@ use crate::audit::{AuditAction, AuditEntry};
 pub const MAX_EXPORT_ROWS: usize = 50_000;
 
 const HEADERS: [&str; 11] = [
-    "序号", "线索来源", "问题类型", "村社", "发现时间", "核实结果", "处理方式", "处理人数",
-    "应退缴（元）", "已退缴（元）", "办结时间",
+    "序号",
+    "线索来源",
+    "问题类型",
+    "村社",
+    "发现时间",
+    "核实结果",
+    "处理方式",
+    "处理人数",
+    "应退缴（元）",
+    "已退缴（元）",
+    "办结时间",
 ];
 
 /// `GET /api/ledger.xlsx`.
@@ -70,11 +79,20 @@ pub async fn export(
     }
     let tree = state.engine.regions();
     let names = rule_namer(&state);
-    let rows: Vec<LedgerRow> = page.items.iter().map(|e| LedgerRow::of(tree, &names, e)).collect();
+    let rows: Vec<LedgerRow> = page
+        .items
+        .iter()
+        .map(|e| LedgerRow::of(tree, &names, e))
+        .collect();
     let bytes = workbook(&rows).map_err(|e| ApiError::internal(&e))?;
-    let entry = AuditEntry::new(state.clock.now(), actor.username(), AuditAction::Export, "ledger.xlsx")
-        .with_client(client_ip(&parts))
-        .with_detail(&format!("{} rows", rows.len()));
+    let entry = AuditEntry::new(
+        state.clock.now(),
+        actor.username(),
+        AuditAction::Export,
+        "ledger.xlsx",
+    )
+    .with_client(client_ip(&parts))
+    .with_detail(&format!("{} rows", rows.len()));
     crate::audit::record(state.engine.store(), entry).await;
     Ok((
         [
@@ -117,16 +135,28 @@ pub fn workbook(rows: &[LedgerRow]) -> Result<Vec<u8>, XlsxError> {
     sheet.write_number(sum, 7, people as f64)?;
     sheet.write_number_with_format(sum, 8, yuan(due), &money)?;
     sheet.write_number_with_format(sum, 9, yuan(recovered), &money)?;
-    for (col, width) in [6, 10, 28, 18, 18, 10, 24, 10, 14, 14, 18].iter().enumerate() {
+    for (col, width) in [6, 10, 28, 18, 18, 10, 24, 10, 14, 14, 18]
+        .iter()
+        .enumerate()
+    {
         sheet.set_column_width(col as u16, *width)?;
     }
     sheet.set_freeze_panes(1, 0)?;
     book.save_to_buffer()
 }
 
-fn write_row(sheet: &mut Worksheet, r: u32, row: &LedgerRow, money: &Format) -> Result<(), XlsxError> {
+fn write_row(
+    sheet: &mut Worksheet,
+    r: u32,
+    row: &LedgerRow,
+    money: &Format,
+) -> Result<(), XlsxError> {
     let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    let time = |at: chrono::DateTime<chrono::Utc>| at.with_timezone(&beijing).format("%Y-%m-%d %H:%M").to_string();
+    let time = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&beijing)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
     let place = match (&row.town_name, &row.region_name) {
         (Some(town), Some(name)) if town != name => format!("{town}{name}"),
         (_, Some(name)) => name.clone(),

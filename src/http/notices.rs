@@ -41,10 +41,16 @@ pub async fn page(
     office_only(&actor)?;
     let warning = state.engine.warning_for(&actor, &id)?;
     let missing = || ApiError::not_found(format!("warning {id} has no notice {n}"));
-    let mark = *n.checked_sub(1).and_then(|i| warning.notices.get(i)).ok_or_else(missing)?;
+    let mark = *n
+        .checked_sub(1)
+        .and_then(|i| warning.notices.get(i))
+        .ok_or_else(missing)?;
     let number = state.engine.notice_number(&mark).ok_or_else(missing)?;
     let history = state.engine.history(&id).await?;
-    let event = history.iter().find(|e| e.position == mark.position).ok_or_else(missing)?;
+    let event = history
+        .iter()
+        .find(|e| e.position == mark.position)
+        .ok_or_else(missing)?;
     let basis = warning
         .rule()
         .and_then(|code| state.catalogue.entries().iter().find(|r| r.code == code))
@@ -57,7 +63,12 @@ pub async fn page(
         event,
         basis,
     };
-    Ok((StatusCode::OK, [("cache-control", "no-store")], doc.render()).into_response())
+    Ok((
+        StatusCode::OK,
+        [("cache-control", "no-store")],
+        doc.render(),
+    )
+        .into_response())
 }
 
 fn urlencode(text: &str) -> String {
@@ -76,7 +87,9 @@ struct Notice<'a> {
 
 fn day(at: DateTime<Utc>) -> String {
     let beijing = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    at.with_timezone(&beijing).format("%Y年%-m月%-d日").to_string()
+    at.with_timezone(&beijing)
+        .format("%Y年%-m月%-d日")
+        .to_string()
 }
 
 impl Notice<'_> {
@@ -108,7 +121,12 @@ impl Notice<'_> {
     }
 
     fn text(&self, key: &str) -> String {
-        self.event.data.get(key).and_then(Value::as_str).unwrap_or("").to_string()
+        self.event
+            .data
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
     }
 
     fn deadline(&self) -> String {
@@ -120,9 +138,15 @@ impl Notice<'_> {
 
     fn requirements(&self) -> &'static str {
         match self.kind {
-            NoticeKind::Urge => "请接此通知后立即组织整改，逐项核实问题，整改完成后通过“清风”平台提交整改说明及佐证材料。",
-            NoticeKind::Supervise => "该预警已逾期未整改，现予督办。请主要负责人亲自部署，限期整改到位，并将整改情况书面报告发文机关；逾期未完成的，将依规依纪移送查办。",
-            NoticeKind::Transfer => "经监督的再监督程序，该问题线索整改不力，现移送查办。请依规依纪依法调查处置，并在“清风”平台录入核实结果、处理方式及退缴情况。",
+            NoticeKind::Urge => {
+                "请接此通知后立即组织整改，逐项核实问题，整改完成后通过“清风”平台提交整改说明及佐证材料。"
+            }
+            NoticeKind::Supervise => {
+                "该预警已逾期未整改，现予督办。请主要负责人亲自部署，限期整改到位，并将整改情况书面报告发文机关；逾期未完成的，将依规依纪移送查办。"
+            }
+            NoticeKind::Transfer => {
+                "经监督的再监督程序，该问题线索整改不力，现移送查办。请依规依纪依法调查处置，并在“清风”平台录入核实结果、处理方式及退缴情况。"
+            }
         }
     }
 
@@ -145,8 +169,17 @@ impl Notice<'_> {
 
     fn render(&self) -> Markup {
         let w = self.warning;
-        let note = if self.kind == NoticeKind::Transfer { self.text("reason") } else { self.text("note") };
-        let (rule, basis) = self.basis.clone().unwrap_or_else(|| ("人工录入线索".into(), "《中国共产党纪律检查委员会工作条例》".into()));
+        let note = if self.kind == NoticeKind::Transfer {
+            self.text("reason")
+        } else {
+            self.text("note")
+        };
+        let (rule, basis) = self.basis.clone().unwrap_or_else(|| {
+            (
+                "人工录入线索".into(),
+                "《中国共产党纪律检查委员会工作条例》".into(),
+            )
+        });
         html! {
             (DOCTYPE)
             html lang="zh-CN" {

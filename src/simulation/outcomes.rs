@@ -23,7 +23,11 @@ pub(super) fn command(kind: &str, w: &Warning, now: DateTime<Utc>, rng: &mut Std
         return Command::RecordRecovery {
             amount_fen: amount,
             date: shanghai_day(now).to_string(),
-            receipt: format!("TJ{}{:06}", shanghai_day(now).year(), rng.gen_range(0..1_000_000)),
+            receipt: format!(
+                "TJ{}{:06}",
+                shanghai_day(now).year(),
+                rng.gen_range(0..1_000_000)
+            ),
         };
     }
     // Each rule has its own share of false positives (5–35%): what the precision shows.

@@ -118,7 +118,10 @@ pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirt
 /// names left to the screen): whole numbers, so a delta simply replaces it. A few hundred
 /// towns' figures, read from kept counts: cheap at any size.
 fn add_funnel(message: &mut Value, engine: &Engine, code: &RegionCode) {
-    if !matches!(code.level(), Level::City | Level::Prefecture | Level::Province) {
+    if !matches!(
+        code.level(),
+        Level::City | Level::Prefecture | Level::Province
+    ) {
         return;
     }
     let year = chrono::Datelike::year(&crate::domain::date::shanghai_day(engine.now()));

@@ -127,7 +127,11 @@ pub struct LedgerRow {
 }
 
 impl LedgerRow {
-    pub fn of(tree: &RegionTree, rule_name: &dyn Fn(&str) -> Option<String>, e: &LedgerEntry) -> LedgerRow {
+    pub fn of(
+        tree: &RegionTree,
+        rule_name: &dyn Fn(&str) -> Option<String>,
+        e: &LedgerEntry,
+    ) -> LedgerRow {
         let w = &e.warning;
         let (source, source_label) = match w.rule() {
             Some(crate::workflow::warning::PUBLIC_REPORT_RULE) => ("public_report", "群众反映"),
@@ -140,7 +144,10 @@ impl LedgerRow {
             source: source.into(),
             source_label: source_label.into(),
             rule: w.rule().map(str::to_string),
-            problem: w.rule().and_then(rule_name).unwrap_or_else(|| w.title.clone()),
+            problem: w
+                .rule()
+                .and_then(rule_name)
+                .unwrap_or_else(|| w.title.clone()),
             region: w.region.as_str().to_string(),
             region_name: tree.get(&w.region).map(|r| r.name.clone()),
             town_name: tree.get(&town).map(|r| r.name.clone()),
