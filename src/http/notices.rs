@@ -63,12 +63,9 @@ pub async fn page(
         event,
         basis,
     };
-    Ok((
-        StatusCode::OK,
-        [("cache-control", "no-store")],
-        doc.render(),
-    )
-        .into_response())
+    let headers = [(axum::http::header::CACHE_CONTROL, "no-store")];
+    let body = axum::response::Html(doc.render().into_string());
+    Ok((StatusCode::OK, headers, body).into_response())
 }
 
 fn urlencode(text: &str) -> String {
