@@ -22,6 +22,8 @@ use crate::engine::{Engine, EngineError, NewWarning};
 use crate::workflow::command::allowed_for;
 use crate::workflow::{Command, Rung, Severity, Step, Warning};
 
+mod outcomes;
+
 /// How often `run` steps, in real time.
 pub const STEP_EVERY: Duration = Duration::from_secs(1);
 
@@ -193,7 +195,10 @@ impl Simulation {
         let mut warnings: Vec<Warning> = self.engine.read(|p| {
             p.warnings
                 .values()
-                .filter(|w| !matches!(w.step, Step::Closed | Step::Dismissed | Step::Investigation))
+                .filter(|w| {
+                    !matches!(w.step, Step::Closed | Step::Dismissed | Step::Investigation)
+                        || w.case.as_ref().is_none_or(|c| c.outstanding().fen() > 0)
+                })
                 .map(|w| Warning::clone(w))
                 .collect()
         });
@@ -207,7 +212,13 @@ impl Simulation {
                 for kind in allowed_for(w, &actor, now, settings) {
                     let rate = daily_rate(kind, w, &actor);
                     if rate > 0.0 && rng.gen_bool(chance(rate, days)) {
-                        planned.push((actor.clone(), w.id.clone(), command(kind, &mut rng)));
+                        let command = match kind {
+                            "record_outcome" | "record_recovery" => {
+                                outcomes::command(kind, w, now, &mut rng)
+                            }
+                            _ => command(kind, &mut rng),
+                        };
+                        planned.push((actor.clone(), w.id.clone(), command));
                         break 'actors;
                     }
                 }
@@ -276,6 +287,10 @@ fn daily_rate(kind: &str, w: &Warning, actor: &Actor) -> f64 {
         // Most reminders are seen to within a few weeks; a neglected one expires and
         // turns red.
         ("close_reminder", Role::VillageSteward) if !neglected => 0.1,
+        // Outcomes follow a disposal within days (reminders closed in time are no clue);
+        // returns trickle in after them.
+        ("record_outcome", Role::TownOffice) if w.case.is_none() && !w.reminder => 0.4,
+        ("record_recovery", Role::TownOffice) => 0.25,
         _ => 0.0,
     }
 }

@@ -227,7 +227,41 @@ function back() {
 }
 $("map-back").addEventListener("click", back);
 
+const ruleNames = new Map();
+api("/api/rules")
+  .then(({ rules }) => rules.forEach((r) => ruleNames.set(r.code, r.name)))
+  .catch(() => {});
+
+/** 元 without decimals for the wall (the ledger shows fen exactly). */
+const wallYuan = (fen) => Math.round(fen / 100).toLocaleString("zh-CN");
+
+/** 监督成效: the stream's funnel of this year's warnings (snapshot and every delta). */
+function showFunnel(funnel) {
+  if (!funnel) return;
+  const t = funnel.total;
+  $("funnel-year").textContent = `${funnel.year}年`;
+  $("funnel-raised").textContent = t.raised;
+  $("funnel-true").textContent = t.substantiated;
+  $("funnel-people").textContent = t.people;
+  $("funnel-recovered").textContent = wallYuan(t.recovered_fen);
+  const towns = [...funnel.towns].sort((a, b) => b.raised - a.raised);
+  $("funnel-towns").replaceChildren(
+    ...towns.map((r) =>
+      h("tr", { dataset: { code: r.code } }, h("td", {}, r.name || r.code), h("td", {}, String(r.raised)), h("td", {}, String(r.substantiated)), h("td", {}, String(r.people)), h("td", {}, wallYuan(r.recovered_fen))),
+    ),
+  );
+  const rules = funnel.rules.filter((r) => r.untrue_share !== null).sort((a, b) => b.untrue_share - a.untrue_share);
+  $("precision").replaceChildren(
+    ...rules.map((r) => {
+      const pct = Math.round(r.untrue_share * 100);
+      const name = ruleNames.get(r.rule) || (r.rule ? r.rule : "人工录入");
+      return h("li", { title: `已核实 ${r.judged} 条，不属实 ${r.unsubstantiated} 条` }, h("span", {}, name), h("span.bar", {}, h("i", { style: `width:${pct}%` })), h("span.share", {}, `${pct}%`));
+    }),
+  );
+}
+
 function onSnapshot(message) {
+  showFunnel(message.funnel);
   serverClock.heard(message.at);
   header.setRegion(message.name || "");
   state.rows = new Map(message.regions.map((row) => [row.code, row]));
@@ -245,6 +279,7 @@ function onSnapshot(message) {
 
 function onDelta(message) {
   serverClock.heard(message.at);
+  showFunnel(message.funnel);
   showSummary(message.summary);
   for (const row of message.regions) state.rows.set(row.code, row);
   // A delta names the cockpit's children that changed; below them, re-read the level shown.

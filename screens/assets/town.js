@@ -4,6 +4,7 @@
 
 import { api, describeError, homeFor, levelOf, requireSession } from "./api.js";
 import { commandButtons } from "./commands.js";
+import { outcomeSection } from "./outcome.js";
 import { LiveFeed } from "./live.js";
 import {
   detailLoader, HOLDER_TEXT, LEVEL_TEXT, MapPanel, RUNG_TEXT, SEVERITY_TEXT, STATE_TEXT, fitStage,
@@ -20,6 +21,9 @@ if (!/^\d{12}$/.test(code) || levelOf(code) !== "town") {
   location.replace(homeFor(me));
 }
 const ruleNames = await loadRuleNames(api);
+if (me.role === "town_office" || me.role === "city_office") {
+  $("logout").before(h("a.button", { href: "/screens/ledger", id: "to-ledger" }, "线索台账"));
+}
 
 const state = {
   warnings: [], // open warnings of the town, full views
@@ -135,7 +139,9 @@ function renderDetail(w) {
     h("h3", { dataset: { warningId: w.id } }, w.title),
     h("dl.facts", {}, facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])),
     h("h4", {}, "可执行操作"),
-    commandButtons(w, onDone),
+    commandButtons(w, onDone, { skip: ["record_outcome", "record_recovery"] }),
+    h("h4", {}, "处置结果"),
+    outcomeSection(w, onDone),
     h("h4", {}, "比对判别依据"),
     evidenceView(w, w.rule ? ruleNames.get(w.rule) : null),
     h("h4", {}, "处置记录"),

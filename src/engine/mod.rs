@@ -8,12 +8,14 @@ mod commands;
 mod findings;
 mod fingerprint;
 mod idempotency;
+mod ledger;
 mod queries;
 #[cfg(test)]
 mod queries_tests;
 
 pub use checkpoints::{current_projection, fold_log};
 pub use findings::{FindingOutcome, RuleFinding};
+pub use ledger::{LedgerEntry, LedgerFilter, LedgerPage};
 pub use queries::Page;
 /// The reads bench times a page straight from a projection.
 #[cfg(feature = "bench")]

@@ -11,11 +11,14 @@ pub mod client;
 pub mod contacts;
 pub mod error;
 pub mod imports;
+pub mod ledger;
+pub mod ledger_xlsx;
 pub mod login;
 pub mod login_guard;
 pub mod maps;
 pub mod metrics;
 pub mod notifications;
+pub mod notices;
 pub mod openapi;
 pub mod ops;
 pub mod public;
@@ -127,6 +130,9 @@ pub fn api_router(import_limit: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(attachments::download))
         .routes(routes!(rules::list))
         .routes(routes!(audit::list))
+        .routes(routes!(ledger::list))
+        .routes(routes!(ledger_xlsx::export))
+        .routes(routes!(ledger::funnel))
         .routes(routes!(publications::list, publications::decide_one))
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::resend))
@@ -171,6 +177,8 @@ fn screen_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(screens::audit_page))
         .routes(routes!(screens::publish_page))
         .routes(routes!(screens::notifications_page))
+        .routes(routes!(screens::ledger_page))
+        .routes(routes!(notices::page))
         .routes(routes!(screens::asset))
 }
 

@@ -29,6 +29,7 @@ use crate::workflow::Command;
         (name = "regions", description = "The division-code tree, rolled-up counts, maps and charts"),
         (name = "rules", description = "The rule catalogue"),
         (name = "imports", description = "Departments' datasets"),
+        (name = "ledger", description = "疑似问题线索台账: outcomes, returns, the export and the funnel"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "notifications", description = "通知: what the outbox sent to whom, and what it could not deliver"),
         (name = "public pages", description = "惠民资金公开: what the public sees, and what the city office publishes"),

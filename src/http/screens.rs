@@ -51,6 +51,26 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../screens/publish.html"),
     ),
     (
+        "ledger.html",
+        HTML,
+        include_bytes!("../../screens/ledger.html"),
+    ),
+    (
+        "ledger.js",
+        JS,
+        include_bytes!("../../screens/assets/ledger.js"),
+    ),
+    (
+        "outcome.js",
+        JS,
+        include_bytes!("../../screens/assets/outcome.js"),
+    ),
+    (
+        "notice.css",
+        CSS,
+        include_bytes!("../../screens/assets/notice.css"),
+    ),
+    (
         "publish.js",
         JS,
         include_bytes!("../../screens/assets/publish.js"),
@@ -314,6 +334,16 @@ pub async fn notifications_page() -> Response {
     ))]
 pub async fn publish_page() -> Response {
     serve("publish.html")
+}
+
+/// `GET /screens/ledger`: the ledger (疑似问题线索台账), for town and city offices.
+#[utoipa::path(get, path = "/screens/ledger", tag = "screens",
+    summary = "The ledger of suspected clues (疑似问题线索台账), for town and city offices",
+    responses(
+        (status = 200, description = "The page", content_type = "text/html", body = String),
+    ))]
+pub async fn ledger_page() -> Response {
+    serve("ledger.html")
 }
 
 /// `GET /screens/assets/{file}`: a script, the style sheet or an icon; 404 otherwise.

@@ -215,13 +215,20 @@ pub async fn command(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<WarningView>, ApiError> {
-    let command: Command = serde_json::from_value(body).map_err(|e| {
+    // The path names the field a value is wrong in (`people`, `handling[0]`), when there
+    // is one: a number too large for its field, an unknown handling.
+    let command: Command = serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        let mut extra = json!({ "commands": Command::KINDS });
+        if path != "." {
+            extra["field"] = json!(path);
+        }
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_command",
-            format!("the command is not valid: {e}"),
+            format!("the command is not valid: {}", e.inner()),
         )
-        .with(json!({ "commands": Command::KINDS }))
+        .with(extra)
     })?;
     let key = idempotency_key(&headers)?;
     let expected = if_match(&headers)?;

@@ -119,7 +119,9 @@ impl EventKind {
             | Fact::DeadlineExtended { .. }
             | Fact::Dismissed { .. }
             | Fact::Reinstated { .. }
-            | Fact::RepliedPublicly { .. } => None,
+            | Fact::RepliedPublicly { .. }
+            | Fact::OutcomeRecorded { .. }
+            | Fact::RecoveryRecorded { .. } => None,
         }
     }
 }

@@ -19,8 +19,9 @@ use crate::workflow::Warning;
 
 /// Bump when the stored shape of `Warning` changes; older checkpoints are then ignored and
 /// the projection is rebuilt from the log. Format 3 split the checkpoint into chunks;
-/// format 4 compresses them.
-pub const CHECKPOINT_FORMAT: u32 = 4;
+/// format 4 compresses them; format 5 adds each warning's case record and notice marks
+/// (an older checkpoint lacks the marks of notices it folded, which number the notices).
+pub const CHECKPOINT_FORMAT: u32 = 5;
 
 /// One stored piece of a checkpoint: some warnings as they stood, and the subject index
 /// entries that point at them.

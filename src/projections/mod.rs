@@ -9,6 +9,7 @@ pub mod index;
 #[cfg(test)]
 mod index_tests;
 pub mod subjects;
+pub mod supervision;
 pub mod warnings;
 
 pub use activity::Activity;
@@ -16,4 +17,5 @@ pub use checkpoint::{CHECKPOINT_FORMAT, CheckpointChunk, CheckpointLoader};
 pub use counts::{Counts, Summary};
 pub use index::{ListIndex, ListKey, OverdueKey};
 pub use subjects::SubjectIndex;
+pub use supervision::{Funnel, Supervision};
 pub use warnings::{Projection, ProjectionFault};

@@ -11,11 +11,12 @@ use serde::Deserialize;
 
 use crate::domain::region::RegionCode;
 use crate::store::RecordedEvent;
-use crate::workflow::{Fact, Warning};
+use crate::workflow::{Fact, NoticeKind, NoticeMark, Warning};
 
 use super::checkpoint::Changed;
 use super::counts::{Contribution, Counts};
 use super::index::{ListIndex, Placed};
+use super::supervision;
 
 /// An event the projection could not apply. Never expected: the engine only appends events
 /// the state machine accepted. Kept (not panicked on) so one bad event cannot stop a wall.
@@ -42,6 +43,8 @@ pub struct Projection {
     pub faults: Vec<ProjectionFault>,
     /// The newest warning each rule raised for each subject: `(rule, subject) → id`.
     pub by_subject: super::SubjectIndex,
+    /// The funnels, per-rule findings and notice numbers (`supervision.rs`).
+    pub supervision: super::Supervision,
     /// Events offered ahead of a gap, waiting for the gap to be filled.
     pending: BTreeMap<u64, RecordedEvent>,
     /// The warnings changed since the last checkpoint took them.
@@ -111,14 +114,33 @@ impl Projection {
             return Ok(());
         }
         self.changed.mark(&event.stream);
+        let notice = NoticeKind::of(&fact);
+        let moves_funnel = matches!(
+            fact,
+            Fact::OutcomeRecorded { .. } | Fact::RecoveryRecorded { .. }
+        );
         // The warning is changed in place (a replay folds millions of events); only its
         // contribution to the counts is kept from before. `apply` changes nothing when it
         // refuses an event.
         let (before, warning) = match self.warnings.get_mut(event.stream.as_str()) {
             Some(warning) => {
                 let before = (Contribution::of(warning), Placed::of(warning));
+                let funnel_before = moves_funnel.then(|| supervision::Contribution::of(warning));
                 warning.apply(fact, event.at)?;
                 self.index.update(&before.1, warning);
+                if let Some(funnel_before) = funnel_before {
+                    let after = supervision::Contribution::of(warning);
+                    self.supervision.update(Some(&funnel_before), Some(&after));
+                }
+                if let Some(kind) = notice {
+                    let mark = NoticeMark {
+                        kind,
+                        position: event.position,
+                        at: event.at,
+                    };
+                    warning.notices.push(mark);
+                    self.supervision.mark_notice(&mark);
+                }
                 (Some(before.0), warning)
             }
             None => {
@@ -128,6 +150,8 @@ impl Projection {
                     self.by_subject.set(rule, subject, &event.stream);
                 }
                 self.index.insert(&raised);
+                let funnel = supervision::Contribution::of(&raised);
+                self.supervision.update(None, Some(&funnel));
                 let id = CompactString::from(event.stream.as_str());
                 let warning = self.warnings.entry(id).or_insert(Box::new(raised));
                 (None, warning)
@@ -172,6 +196,11 @@ impl Projection {
         let contribution = Contribution::of(&warning);
         count(&mut self.rolled, warning.region, None, &contribution);
         self.index.insert(&warning);
+        self.supervision
+            .update(None, Some(&supervision::Contribution::of(&warning)));
+        for mark in &warning.notices {
+            self.supervision.mark_notice(mark);
+        }
         self.warnings
             .insert(CompactString::from(warning.id.as_str()), Box::new(warning));
     }
@@ -197,6 +226,7 @@ impl Projection {
         );
         self.rolled = rolled;
         self.index = index;
+        self.supervision = super::Supervision::build(self.warnings.values().map(Box::as_ref));
     }
 }
 

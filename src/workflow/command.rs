@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::outcome::{Finding, Handling};
 use super::warning::Step;
 use crate::auth::Actor;
 
@@ -70,6 +71,27 @@ pub enum Command {
     ReplyPublicly {
         text: String,
     },
+    /// Records what came of a warning once it was verified, dismissed, closed or
+    /// transferred: the finding, the handling, how many people, the money to return (fen).
+    /// Recorded again, it corrects the outcome (the history keeps both).
+    RecordOutcome {
+        finding: Finding,
+        #[serde(default)]
+        handling: Vec<Handling>,
+        #[serde(default)]
+        people: u32,
+        #[serde(default)]
+        amount_due_fen: i64,
+        #[serde(default)]
+        note: String,
+    },
+    /// Records one return of money (退缴) against the outcome: fen, the date paid
+    /// (`YYYY-MM-DD`, Beijing) and the receipt number, unique within the warning.
+    RecordRecovery {
+        amount_fen: i64,
+        date: String,
+        receipt: String,
+    },
 }
 
 /// The name of a command, for errors and for the list of allowed commands.
@@ -126,7 +148,7 @@ pub enum Rejection {
 }
 
 impl Command {
-    pub const KINDS: [CommandKind; 14] = [
+    pub const KINDS: [CommandKind; 16] = [
         "acknowledge",
         "start_rectification",
         "submit_rectification",
@@ -141,6 +163,8 @@ impl Command {
         "report_relapse",
         "close_reminder",
         "reply_publicly",
+        "record_outcome",
+        "record_recovery",
     ];
 
     pub fn kind(&self) -> CommandKind {
@@ -159,6 +183,8 @@ impl Command {
             Command::ReportRelapse { .. } => "report_relapse",
             Command::CloseReminder { .. } => "close_reminder",
             Command::ReplyPublicly { .. } => "reply_publicly",
+            Command::RecordOutcome { .. } => "record_outcome",
+            Command::RecordRecovery { .. } => "record_recovery",
         }
     }
 
@@ -186,6 +212,20 @@ impl Command {
             "reinstate" => Command::Reinstate { reason: text() },
             "close_reminder" => Command::CloseReminder { note: text() },
             "reply_publicly" => Command::ReplyPublicly { text: text() },
+            "record_outcome" => Command::RecordOutcome {
+                finding: Finding::Unsubstantiated,
+                handling: vec![],
+                people: 0,
+                amount_due_fen: 0,
+                note: text(),
+            },
+            // A receipt no one writes, one fen dated long ago: applies exactly when
+            // something is still to be returned.
+            "record_recovery" => Command::RecordRecovery {
+                amount_fen: 1,
+                date: "2000-01-01".into(),
+                receipt: "\u{2063}example".into(),
+            },
             _ => Command::ReportRelapse { note: text() },
         }
     }

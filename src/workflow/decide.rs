@@ -6,9 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::command::{Command, CommandKind, Rejection, SystemCommand};
 use super::fact::Fact;
+use super::outcome::{check_outcome, check_recovery};
 use super::settings::LifecycleSettings;
 use super::warning::{MAX_PRESSES_PER_DAY, Warning};
 use crate::auth::{Actor, Role, can_write};
+use crate::domain::date::shanghai_day;
 use crate::domain::region::{Level, RegionCode};
 
 /// Who may issue a command on a warning in region `warning`, by role. Region scope is
@@ -236,6 +238,35 @@ fn fact_for(
             }
             Fact::RepliedPublicly {
                 text: required("text", text)?,
+            }
+        }
+        Command::RecordOutcome {
+            finding,
+            handling,
+            people,
+            amount_due_fen,
+            note,
+        } => {
+            let amount_due = check_outcome(*finding, handling, *people, *amount_due_fen)?;
+            Fact::OutcomeRecorded {
+                finding: *finding,
+                handling: handling.clone(),
+                people: *people,
+                amount_due,
+                note: bounded("note", note.trim())?,
+            }
+        }
+        Command::RecordRecovery {
+            amount_fen,
+            date,
+            receipt,
+        } => {
+            let (amount, date, receipt) =
+                check_recovery(*amount_fen, date, receipt, shanghai_day(now))?;
+            Fact::RecoveryRecorded {
+                amount,
+                date,
+                receipt,
             }
         }
     })

@@ -3,9 +3,11 @@
 //! effect depends on (a new deadline, an observation end) is written into the event itself,
 //! so replay never consults settings that may have changed since.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::outcome::{Finding, Handling};
+use crate::domain::money::Fen;
 use crate::domain::region::RegionCode;
 
 /// How serious a warning is; picks the rectification deadline.
@@ -164,6 +166,21 @@ pub enum Fact {
     RepliedPublicly {
         text: String,
     },
+    /// What came of the warning (see `outcome.rs`); a later one supersedes it.
+    OutcomeRecorded {
+        finding: Finding,
+        handling: Vec<Handling>,
+        people: u32,
+        amount_due: Fen,
+        #[serde(default)]
+        note: String,
+    },
+    /// One return of money against the outcome (退缴).
+    RecoveryRecorded {
+        amount: Fen,
+        date: NaiveDate,
+        receipt: String,
+    },
 }
 
 impl Fact {
@@ -189,6 +206,8 @@ impl Fact {
             Fact::ReminderClosed { .. } => "reminder_closed",
             Fact::ReminderExpired { .. } => "reminder_expired",
             Fact::RepliedPublicly { .. } => "replied_publicly",
+            Fact::OutcomeRecorded { .. } => "outcome_recorded",
+            Fact::RecoveryRecorded { .. } => "recovery_recorded",
         }
     }
 }

@@ -42,6 +42,12 @@ impl Warning {
         if let Fact::RepliedPublicly { .. } = event.fact {
             return Handled;
         }
+        // Outcomes and returns are recorded beside the lifecycle, whatever the step once
+        // the warning was disposed of (see `outcome.rs`); they never move it.
+        if let Fact::OutcomeRecorded { .. } | Fact::RecoveryRecorded { .. } = event.fact {
+            self.rejection = self.case_rejection(&event.fact);
+            return Handled;
+        }
         self.rejection = Some(format!(
             "{} does not apply to a warning that is {}",
             event.fact.kind(),

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::evidence::Evidence;
 use super::fact::{Fact, Origin, Rung, Severity, SupervisionLevel};
+use super::notice::NoticeMark;
+use super::outcome::CaseRecord;
 use crate::domain::region::RegionCode;
 
 /// Where a warning stands in its lifecycle.
@@ -212,6 +214,13 @@ pub struct Warning {
     /// The office's latest public reply (public reports only).
     #[serde(default)]
     pub public_reply: Option<String>,
+    /// The outcome and the returns of money, once recorded (`outcome.rs`).
+    #[serde(default)]
+    pub case: Option<Box<CaseRecord>>,
+    /// The notices (urges, supervision notices, transfers) sent, marked by the projection
+    /// with their log positions, which number them (`notice.rs`).
+    #[serde(default)]
+    pub notices: Vec<NoticeMark>,
     /// Set by the state machine when the event being handled does not apply; never stored.
     #[serde(skip)]
     pub(super) rejection: Option<String>,
@@ -268,6 +277,8 @@ impl Warning {
             reminder_acknowledged_at: None,
             pressed_at: Vec::new(),
             public_reply: None,
+            case: None,
+            notices: Vec::new(),
             rejection: None,
         })
     }
@@ -395,6 +406,9 @@ impl Warning {
                 self.deadline = *deadline;
             }
             Fact::RepliedPublicly { text } => self.public_reply = Some(text.clone()),
+            Fact::OutcomeRecorded { .. } | Fact::RecoveryRecorded { .. } => {
+                self.absorb_case(fact, at)
+            }
             Fact::Raised { .. }
             | Fact::Notified { .. }
             | Fact::Acknowledged { .. }

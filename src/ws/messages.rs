@@ -17,7 +17,7 @@ use super::pending::Dirty;
 use super::scope::Scope;
 use crate::domain::region::{Level, RegionCode};
 use crate::engine::Engine;
-use crate::http::wire::ChildRow;
+use crate::http::wire::{ChildRow, FunnelView};
 use crate::projections::{Counts, Projection};
 use crate::regions::RegionTree;
 use crate::workflow::Warning;
@@ -36,7 +36,7 @@ pub fn snapshot(engine: &Engine, scope: &Scope, epoch: &str, seq: u64) -> Bytes 
     let tree = engine.regions();
     let code = scope.code();
     let (summary, regions, recent) = engine.read(|p| snapshot_parts(p, tree, code));
-    let message = json!({
+    let mut message = json!({
         "type": "snapshot",
         "epoch": epoch,
         "seq": seq,
@@ -48,6 +48,7 @@ pub fn snapshot(engine: &Engine, scope: &Scope, epoch: &str, seq: u64) -> Bytes 
         "recent": recent,
         "at": engine.now(),
     });
+    add_funnel(&mut message, engine, code);
     frame::text(&message.to_string())
 }
 
@@ -109,7 +110,24 @@ pub fn delta(engine: &Engine, scope: &Scope, epoch: &str, seq: u64, dirty: &Dirt
     if omitted > 0 {
         message["warnings_omitted"] = json!(omitted);
     }
+    add_funnel(&mut message, engine, code);
     frame::text(&message.to_string())
+}
+
+/// The cockpit's funnel of this year's warnings (as `GET /api/funnel` gives it, rule
+/// names left to the screen): whole numbers, so a delta simply replaces it. A few hundred
+/// towns' figures, read from kept counts: cheap at any size.
+fn add_funnel(message: &mut Value, engine: &Engine, code: &RegionCode) {
+    if !matches!(
+        code.level(),
+        Level::City | Level::Prefecture | Level::Province
+    ) {
+        return;
+    }
+    let year = chrono::Datelike::year(&crate::domain::date::shanghai_day(engine.now()));
+    let tree = engine.regions();
+    let funnel = engine.read(|p| FunnelView::of(p, tree, code, year, &|_| None));
+    message["funnel"] = serde_json::to_value(funnel).expect("funnels serialize");
 }
 
 /// The idle heartbeat a browser can see (WebSocket Ping frames are invisible to page

@@ -14,6 +14,7 @@ mod durability;
 mod health;
 mod hostile;
 mod imports;
+mod ledger;
 mod lifecycle;
 mod maps;
 mod notify;

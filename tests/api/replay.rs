@@ -54,6 +54,19 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
         .await;
     app.command_ok(&town, &ids[1], json!({"type": "dismiss", "reason": "误报"}))
         .await;
+    // Outcomes, a correction and a return move the funnel; urges number notices.
+    app.command_ok(
+        &town,
+        &ids[1],
+        json!({"type": "record_outcome", "finding": "unsubstantiated"}),
+    )
+    .await;
+    let found = json!({"type": "record_outcome", "finding": "substantiated", "handling": ["admonition"], "people": 1, "amount_due_fen": 5_000});
+    app.command_ok(&town, &ids[2], found.clone()).await;
+    app.command_ok(&town, &ids[2], json!({"type": "record_recovery", "amount_fen": 2_000, "date": "2026-03-03", "receipt": "R1"}))
+        .await;
+    let corrected = json!({"type": "record_outcome", "finding": "partly_substantiated", "handling": ["criticism"], "people": 2, "amount_due_fen": 4_000});
+    app.command_ok(&town, &ids[2], corrected).await;
 
     let mut events = Vec::new();
     loop {
@@ -73,6 +86,17 @@ async fn replaying_the_log_rebuilds_exactly_the_live_projection() {
     assert!(live.position > 30);
     assert!(live.faults.is_empty());
     assert_eq!(replayed, live);
+    // The funnel and notice numbers a start derives from the warnings equal the folded ones.
+    let derived =
+        qingfeng::projections::Supervision::build(live.warnings.values().map(|w| w.as_ref()));
+    assert_eq!(derived, live.supervision);
+    let year = chrono::Datelike::year(&qingfeng::clock::Clock::now(&app.clock));
+    let root = qingfeng::domain::region::RegionCode::parse(crate::helpers::CITY).unwrap();
+    let (funnel, _) = live.supervision.funnel(year, &root);
+    assert_eq!(
+        (funnel.judged, funnel.people, funnel.recovered_fen),
+        (2, 2, 2_000)
+    );
     let root = app.engine.regions().root().code;
     let summary = live.rolled_up(&root).summary();
     assert_eq!(summary.total, 15);

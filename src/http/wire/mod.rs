@@ -2,6 +2,7 @@
 //! document (`http/openapi.rs`) is generated from the very types the handlers serialize and
 //! cannot drift from them; the API tests validate real responses against that document.
 
+mod ledger;
 mod notifications;
 mod office;
 mod regions;
@@ -12,6 +13,10 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
 
+pub use ledger::{
+    CaseView, FunnelRow, FunnelView, LedgerPageView, LedgerRow, NoticeView, RecoveryView,
+    RulePrecision,
+};
 pub use notifications::{ContactInput, ContactList, DeliveryList, DeliveryView};
 pub use office::{
     AttachmentView, AuditPage, AuditRecordView, ImportResponse, Me, PublicationDecision,

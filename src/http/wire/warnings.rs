@@ -54,6 +54,10 @@ pub struct WarningView {
     /// Opened as a reminder and not turned red.
     pub reminder: bool,
     pub reminder_acknowledged_at: Option<DateTime<Utc>>,
+    /// The outcome and returns, once recorded.
+    pub case: Option<super::CaseView>,
+    /// The numbered notices (催办, 督办, 移送查办) sent about it.
+    pub notices: Vec<super::NoticeView>,
     /// The commands the caller may send now.
     pub allowed: Vec<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,6 +146,8 @@ impl WarningView {
             updated_at: w.updated_at,
             last_reason: w.last_reason.clone(),
             relapses: w.relapses,
+            case: w.case.as_deref().map(super::CaseView::of),
+            notices: super::NoticeView::all(engine, w),
             reminder: w.reminder,
             reminder_acknowledged_at: w.reminder_acknowledged_at,
             allowed: allowed_for(w, actor, now, engine.settings()),
