@@ -225,12 +225,12 @@ impl Engine {
                     event.position = first_position + i as u64;
                 }
                 self.advance(recorded).await?;
-                Ok(outcome)
+                Ok(self.with_notice_marks(outcome))
             }
             Ok(AppendOutcome::Duplicate {
                 request_hash,
                 result,
-            }) => replay_result(ours, &request_hash, result),
+            }) => replay_result(ours, &request_hash, result).map(|o| self.with_notice_marks(o)),
             Err(StoreError::Conflict { actual, .. }) => {
                 self.catch_up().await?;
                 let current = self.warning(&after.id);
@@ -247,6 +247,20 @@ impl Engine {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// The notice marks carry the events' log positions, which only the projection knows
+    /// (it marks them as it folds the events); a command's answer, and a replayed one,
+    /// takes them from there so that the notices it names have their numbers.
+    fn with_notice_marks(&self, mut outcome: Outcome) -> Outcome {
+        if let Some(current) = self.warning(&outcome.warning.id) {
+            outcome.warning.notices = current
+                .notices
+                .into_iter()
+                .filter(|mark| mark.at <= outcome.warning.updated_at)
+                .collect();
+        }
+        outcome
     }
 
     fn conflict(&self, current: &Warning, expected: u64) -> EngineError {

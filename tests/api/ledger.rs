@@ -20,7 +20,7 @@ fn outcome(finding: &str, people: u32, fen: i64) -> Value {
 }
 
 fn recovery(fen: i64, receipt: &str) -> Value {
-    json!({"type": "record_recovery", "amount_fen": fen, "date": "2026-03-03", "receipt": receipt})
+    json!({"type": "record_recovery", "amount_fen": fen, "date": "2026-03-01", "receipt": receipt})
 }
 
 async fn status_and_problem(
@@ -259,8 +259,20 @@ async fn notices_are_numbered_in_log_order_and_printable() {
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("催办通知书") && html.contains(&format!("清风督〔{year}〕2号")));
-    let (status, _) = app.get_page(&url).await;
-    assert_eq!(status, 303, "a stranger is sent to sign in");
+    let stranger = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = stranger
+        .get(format!("{}{url}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "a stranger is sent to sign in");
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/screens/?next="), "{location}");
+    let (_, body) = app.get_page(&url).await;
+    assert!(!body.contains("催办通知书"), "a stranger never sees the notice");
     assert_eq!(
         app.get(&town, &format!("/screens/notices/{a}/9"))
             .await
