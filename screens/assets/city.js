@@ -227,11 +227,6 @@ function back() {
 }
 $("map-back").addEventListener("click", back);
 
-const ruleNames = new Map();
-api("/api/rules")
-  .then(({ rules }) => rules.forEach((r) => ruleNames.set(r.code, r.name)))
-  .catch(() => {});
-
 /** 元 without decimals for the wall (the ledger shows fen exactly). */
 const wallYuan = (fen) => Math.round(fen / 100).toLocaleString("zh-CN");
 

@@ -46,6 +46,9 @@ function fillVillages() {
   $("f-village").replaceChildren(h("option", { value: "" }, "全部"), ...villages.map((r) => h("option", { value: r.code }, r.name)));
 }
 
+/** The warning on its town's screen, where its history and forms are. */
+const warningHref = (r) => `/screens/town/${r.region.slice(0, 9)}000?warning=${encodeURIComponent(r.id)}`;
+
 function row(r, i) {
   const c = r.case;
   const notices = r.notices.map((n) => h("a.notice-link", { href: n.url, target: "_blank", title: n.number }, n.number));
@@ -54,7 +57,7 @@ function row(r, i) {
     { dataset: { id: r.id } },
     h("td.seq", {}, String(i)),
     h("td", {}, r.source_label),
-    h("td", { title: r.id }, r.problem),
+    h("td", {}, h("a.warning-link", { href: warningHref(r), title: `预警 ${r.id}` }, r.problem)),
     h("td", {}, [r.town_name, r.region_name].filter((x, k, all) => x && all.indexOf(x) === k).join(" ")),
     h("td.at", {}, fmtTime(r.raised_at)),
     h("td.finding", {}, c ? FINDING_TEXT[c.finding] + (c.revisions > 1 ? "（已更正）" : "") : r.state === "investigation" ? "查办中" : "待核实"),

@@ -9,6 +9,7 @@ mod city;
 mod county;
 mod evidence;
 mod harness;
+mod ledger;
 mod login;
 mod notifications;
 mod offline;
