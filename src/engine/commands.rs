@@ -13,6 +13,7 @@ impl Engine {
         new: NewWarning,
         key: Option<&str>,
     ) -> Result<Outcome, EngineError> {
+        let _busy = self.load.enter();
         if self.regions.get(&new.region).is_none() {
             return Err(EngineError::UnknownRegion(new.region.to_string()));
         }
@@ -104,6 +105,7 @@ impl Engine {
         expected_version: Option<u64>,
         key: Option<&str>,
     ) -> Result<Outcome, EngineError> {
+        let _busy = self.load.enter();
         let request = serde_json::json!({"id": id, "command": command});
         let idempotency = self.prepare_key(Issuer::User(actor), key, &request).await?;
         if let Some(prior) = idempotency.as_ref().and_then(|k| k.replay.clone()) {
@@ -129,6 +131,7 @@ impl Engine {
         expected_version: u64,
         key: &str,
     ) -> Result<Outcome, EngineError> {
+        let _busy = self.load.enter();
         let request = serde_json::json!({"id": id, "system": command});
         let idempotency = self
             .prepare_key(Issuer::System, Some(key), &request)

@@ -43,6 +43,7 @@ impl Engine {
     /// Applies one finding. Idempotent: a scan run twice, or on two instances at once,
     /// raises one warning per subject.
     pub async fn apply_finding(&self, finding: RuleFinding) -> Result<FindingOutcome, EngineError> {
+        let _busy = self.load.enter();
         let existing = self.read(|p| {
             p.by_subject
                 .get(&finding.rule, &finding.subject)

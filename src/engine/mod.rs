@@ -9,6 +9,7 @@ mod findings;
 mod fingerprint;
 mod idempotency;
 mod ledger;
+pub mod load;
 mod queries;
 #[cfg(test)]
 mod queries_tests;
@@ -123,6 +124,8 @@ pub struct Engine {
     projection: RwLock<Projection>,
     /// This instance's checkpoints, taken one at a time.
     checkpoints: tokio::sync::Mutex<checkpoints::CheckpointLog>,
+    /// Commands in flight, for background workers that give way to them.
+    load: load::CommandLoad,
 }
 
 impl Engine {
@@ -143,6 +146,7 @@ impl Engine {
             regions,
             projection: RwLock::new(projection),
             checkpoints: tokio::sync::Mutex::new(checkpoint_log),
+            load: load::CommandLoad::default(),
         };
         engine.catch_up().await?;
         Ok(engine)
@@ -232,6 +236,11 @@ impl Engine {
             self.catch_up().await?;
         }
         Ok(())
+    }
+
+    /// How busy the command path is (see `load`).
+    pub fn load(&self) -> &load::CommandLoad {
+        &self.load
     }
 
     pub fn warning(&self, id: &str) -> Option<Warning> {

@@ -42,6 +42,15 @@ use plan::{Context, Planned};
 /// Events older than this when the outbox reaches them are not notified.
 pub const MAX_AGE: Duration = Duration::hours(24);
 
+/// How often `run` looks for work.
+const TICK: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// How long no command must have run for `run` to take a step.
+const QUIET: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The longest `run` gives way to commands before it takes a step regardless.
+const MAX_YIELD: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Events read from the log per step.
 const PLAN_BATCH: usize = 2_000;
 
@@ -157,14 +166,29 @@ impl Outbox {
         Ok(report)
     }
 
-    /// Steps four times a second until the process stops.
+    /// Steps four times a second, or at once after a step that found work, until the
+    /// process stops; it gives way to commands (see the loop).
     pub async fn run(self: Arc<Self>) {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+        let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut last_step = std::time::Instant::now();
         loop {
             tick.tick().await;
-            if let Err(error) = self.step().await {
-                tracing::warn!(%error, "the notification outbox failed a step; trying again");
+            // Commands come first (see `engine::load`): while they are coming in, the
+            // step waits, but never longer than `MAX_YIELD`, so that a steady stream of
+            // commands cannot hold notifications back for good.
+            let quiet = self.engine.load().quiet_for(QUIET);
+            if !quiet && last_step.elapsed() < MAX_YIELD {
+                continue;
+            }
+            last_step = std::time::Instant::now();
+            match self.step().await {
+                // A step that found work may have left more: the next one goes at once.
+                Ok(report) if report != StepReport::default() => tick.reset_immediately(),
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "the notification outbox failed a step; trying again");
+                }
             }
         }
     }

@@ -257,14 +257,29 @@ impl TestApp {
     }
 
     /// Signs in with a password of the user's own (a demo user's, say); returns the token.
+    /// A 503 (every password check slot busy, as on a machine loaded by other tests) is
+    /// retried after its `Retry-After`, as a client should.
     pub async fn sign_in_with(&self, username: &str, password: &str) -> String {
-        let response = self
-            .client
-            .post(format!("{}/api/auth/login", self.address))
-            .json(&json!({"username": username, "password": password}))
-            .send()
-            .await
-            .unwrap();
+        let mut tries = 0;
+        let response = loop {
+            let response = self
+                .client
+                .post(format!("{}/api/auth/login", self.address))
+                .json(&json!({"username": username, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            tries += 1;
+            if response.status() != 503 || tries == 10 {
+                break response;
+            }
+            let wait = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                .unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_secs(wait.min(5))).await;
+        };
         let response = checked("POST", "/api/auth/login", response).await;
         assert_eq!(response.status(), 200, "login of {username}");
         let body: Value = response.json().await.unwrap();

@@ -272,7 +272,10 @@ async fn notices_are_numbered_in_log_order_and_printable() {
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(location.starts_with("/screens/?next="), "{location}");
     let (_, body) = app.get_page(&url).await;
-    assert!(!body.contains("催办通知书"), "a stranger never sees the notice");
+    assert!(
+        !body.contains("催办通知书"),
+        "a stranger never sees the notice"
+    );
     assert_eq!(
         app.get(&town, &format!("/screens/notices/{a}/9"))
             .await

@@ -3,6 +3,7 @@
 //! stale view is refused rather than interleaved, every instance comes to see every command,
 //! and a timer fires once however many schedulers look at it.
 
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -33,18 +34,36 @@ impl SurrealServer {
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
         let server = SurrealServer { child, port };
-        for _ in 0..300 {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        // Listening is not ready: during its start the server accepts connections and
+        // answers 503, which once failed an app's connect on a loaded machine. Its
+        // `/health` answers 200 once it serves.
+        for _ in 0..600 {
+            if healthy(port) {
                 return server;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        panic!("the SurrealDB server did not listen on port {port} within 30 s");
+        panic!("the SurrealDB server on port {port} was not healthy within 60 s");
     }
 
     pub(crate) fn url(&self, database: &str) -> String {
         format!("ws://127.0.0.1:{}?db={database}", self.port)
     }
+}
+
+/// True when `GET /health` on `port` answers 200.
+fn healthy(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request =
+        format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut status = [0u8; 12];
+    stream.read_exact(&mut status).is_ok() && status.ends_with(b" 200")
 }
 
 impl Drop for SurrealServer {

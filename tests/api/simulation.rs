@@ -202,4 +202,23 @@ fn assert_a_past_of_ninety_days(app: &crate::helpers::TestApp) {
         "the first warnings are 90 days old: {oldest}"
     );
     assert!(newest <= app.engine.now(), "nothing happened after now");
+    // The town offices recorded what their clues came to, so the cockpit's funnel moved:
+    // findings of both kinds, and money returned.
+    let (untrue, found_true, recovered_fen) = app.engine.read(|p| {
+        let cases: Vec<_> = p
+            .warnings
+            .values()
+            .filter_map(|w| w.case.as_ref())
+            .collect();
+        let untrue = cases
+            .iter()
+            .filter(|c| c.outcome.finding == qingfeng::workflow::Finding::Unsubstantiated)
+            .count();
+        let recovered: i64 = cases.iter().map(|c| c.recovered().fen()).sum();
+        (untrue, cases.len() - untrue, recovered)
+    });
+    assert!(
+        untrue > 0 && found_true > 0 && recovered_fen > 0,
+        "{found_true} found true, {untrue} untrue, {recovered_fen} fen returned"
+    );
 }
