@@ -175,6 +175,13 @@ async fn the_town_office_records_an_outcome_and_a_return_and_finds_them_in_the_l
         )
         .await;
         browser.screenshot("ledger-phone").await;
+        browser
+            .eval(
+                "document.querySelector('tbody tr[data-id]').scrollIntoView(); return true;",
+                vec![],
+            )
+            .await;
+        browser.screenshot("ledger-phone-card").await;
         app.stop().await;
     })
     .await;
