@@ -4,7 +4,7 @@
 // on hover.
 
 import { api, ApiError, describeError, requireSession } from "./api.js";
-import { fitStage, h, mountHeader } from "./wall.js";
+import { fitStage, h, labelCells, mountHeader } from "./wall.js";
 
 /** Rows per page. */
 const LIMIT = 50;
@@ -34,7 +34,7 @@ export const ACTION_TEXT = {
 };
 const ACTOR_TEXT = { anonymous: "匿名", system: "系统" };
 
-fitStage();
+fitStage({ phone: true });
 const header = mountHeader("清风 · 审计日志");
 const $ = (id) => document.getElementById(id);
 // The audit page follows no live stream, so the header's connection badge would mislead.
@@ -109,6 +109,7 @@ async function show() {
     } else {
       body.replaceChildren(...records.map(recordRow));
     }
+    labelCells(body.closest("table"));
     const page = state.cursors.length;
     $("page-note").textContent = `第 ${page} 页 · 本页 ${records.length} 条`;
     $("first-page").disabled = page === 1;

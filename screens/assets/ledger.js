@@ -4,7 +4,7 @@
 // same filter. Paged by the cursor the API hands back.
 
 import { api, ApiError, describeError, requireSession } from "./api.js";
-import { fitStage, fmtTime, h, mountHeader } from "./wall.js";
+import { fitStage, fmtTime, h, labelCells, mountHeader } from "./wall.js";
 
 const LIMIT = 50;
 export const FINDING_TEXT = { substantiated: "属实", partly_substantiated: "部分属实", unsubstantiated: "不属实" };
@@ -16,7 +16,7 @@ export const HANDLING_TEXT = {
   other: "其他",
 };
 
-fitStage();
+fitStage({ phone: true });
 const header = mountHeader("清风 · 疑似问题线索台账");
 const $ = (id) => document.getElementById(id);
 $("conn").hidden = true;
@@ -83,6 +83,7 @@ async function show() {
     $("rows").replaceChildren(
       ...(page.items.length ? page.items.map((r, i) => row(r, first + i)) : [h("tr", {}, h("td.empty", { colSpan: 11 }, "没有符合条件的线索"))]),
     );
+    labelCells($("rows").closest("table"));
     const total = page.total === null ? "" : ` · 共 ${page.total} 条`;
     $("page-note").textContent = `第 ${state.cursors.length} 页${total}`;
     $("first-page").disabled = $("prev-page").disabled = state.cursors.length === 1;

@@ -4,7 +4,7 @@
 
 import { api, ApiError, describeError, requireSession } from "./api.js";
 import {
-  CHANNEL_TEXT, DELIVERY_TEXT as STATUS_TEXT, RECIPIENT_TEXT, fitStage, fmtTime, h, mountHeader, toast,
+  CHANNEL_TEXT, DELIVERY_TEXT as STATUS_TEXT, RECIPIENT_TEXT, fitStage, fmtTime, h, labelCells, mountHeader, toast,
 } from "./wall.js";
 
 const NOTICE_TEXT = {
@@ -36,7 +36,7 @@ function reason(text) {
   return text;
 }
 
-fitStage();
+fitStage({ phone: true });
 const header = mountHeader("清风 · 通知送达");
 const $ = (id) => document.getElementById(id);
 // This page follows no live stream, so the header's connection badge would mislead.
@@ -84,6 +84,7 @@ async function show() {
     $("rows").replaceChildren(
       ...(items.length ? items.map(row) : [h("tr", {}, h("td.empty", { colSpan: 10 }, "没有这类通知"))]),
     );
+    labelCells($("rows").closest("table"));
     $("page-note").textContent = `共 ${items.length} 条`;
   } catch (error) {
     const box = $("notify-error");

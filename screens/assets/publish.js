@@ -3,9 +3,9 @@
 // publish or withdraw it. The server checks and audits each decision.
 
 import { api, ApiError, describeError, requireSession } from "./api.js";
-import { fitStage, fmtTime, h, mountHeader } from "./wall.js";
+import { fitStage, fmtTime, h, labelCells, mountHeader } from "./wall.js";
 
-fitStage();
+fitStage({ phone: true });
 const header = mountHeader("清风 · 惠民资金公开发布");
 const $ = (id) => document.getElementById(id);
 $("conn").hidden = true;
@@ -75,6 +75,7 @@ async function show() {
     $("months").replaceChildren(
       ...(newest.length ? newest.map(row) : [h("tr", {}, h("td.empty", { colSpan: 8 }, "还没有导入惠民资金发放数据"))]),
     );
+    labelCells($("months").closest("table"));
     const open = months.filter((m) => m.state === "published").length;
     $("publish-note").textContent = `共 ${months.length} 期 · 已公开 ${open} 期`;
   } catch (error) {

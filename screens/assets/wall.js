@@ -28,6 +28,19 @@ export function fitStage({ phone = false } = {}) {
   fit();
 }
 
+/** Copies a table's column names (its `thead` cells) onto each body cell as `data-label`:
+ * on a phone (`body.phone`) the rows become cards, each cell after its column's name. */
+export function labelCells(table) {
+  const names = [...table.tHead.rows[0].cells].map((th) => th.textContent.trim());
+  for (const row of table.tBodies[0].rows) {
+    let column = 0;
+    for (const cell of row.cells) {
+      if (cell.colSpan === 1 && names[column]) cell.dataset.label = names[column];
+      column += cell.colSpan;
+    }
+  }
+}
+
 /** `h("div.kpi.red", {dataset: {x: 1}}, child, "text")`: a small element builder. */
 export function h(spec, props = {}, ...children) {
   const [tag, ...classes] = spec.split(".");

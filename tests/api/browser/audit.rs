@@ -61,7 +61,13 @@ async fn the_city_office_reads_and_filters_the_audit_log() {
             "登录失败"
         );
         browser.screenshot("failed-only").await;
-        browser.fit_viewport(390, 844).await;
+        super::assert_office_page_fits_a_phone(
+            &browser,
+            "the audit log",
+            "tr[data-action=\"login_failed\"] td.action",
+            "操作",
+        )
+        .await;
         browser.screenshot("phone").await;
         app.stop().await;
     })

@@ -158,8 +158,30 @@ async fn the_town_office_records_an_outcome_and_a_return_and_finds_them_in_the_l
         browser.find("tbody tr[data-id]").await;
         browser.fit_viewport(3840, 2160).await;
         browser.screenshot("ledger-4k").await;
-        browser.fit_viewport(390, 844).await;
+        // The warning's link was followed: it keeps the wall's link colour (a computed
+        // style never tells visited apart; the screenshots show it).
+        let colour = browser
+            .eval(
+                "return getComputedStyle(document.querySelector('a.warning-link')).color",
+                vec![],
+            )
+            .await;
+        assert_eq!(colour, json!("rgb(127, 211, 255)"));
+        super::assert_office_page_fits_a_phone(
+            &browser,
+            "the ledger",
+            &format!("tr[data-id=\"{id}\"] td:nth-child(3)"),
+            "问题类型",
+        )
+        .await;
         browser.screenshot("ledger-phone").await;
+        browser
+            .eval(
+                "document.querySelector('tbody tr[data-id]').scrollIntoView(); return true;",
+                vec![],
+            )
+            .await;
+        browser.screenshot("ledger-phone-card").await;
         app.stop().await;
     })
     .await;

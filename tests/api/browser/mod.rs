@@ -82,3 +82,44 @@ async fn assert_not_reloaded(browser: &Browser) {
         .await;
     assert_eq!(mark, json!("loaded once"), "the page was reloaded");
 }
+
+/// Narrows the window to a 390×844 phone and checks that an office page (ledger,
+/// notifications, audit, publish) flows in it: `body.phone`, no sideways scrolling, 16-px
+/// text and 44-px targets, and the table cell `cell` shown as a card line of at least
+/// 14-px text after its column's name `label`.
+async fn assert_office_page_fits_a_phone(browser: &Browser, page: &str, cell: &str, label: &str) {
+    browser.fit_viewport(390, 844).await;
+    browser
+        .wait_until(
+            "the phone layout",
+            "return document.body.classList.contains('phone')",
+        )
+        .await;
+    let sideways = browser
+        .eval(
+            "return document.documentElement.scrollWidth <= innerWidth",
+            vec![],
+        )
+        .await;
+    assert_eq!(sideways, true, "{page} scrolls sideways on a phone");
+    public::assert_phone_friendly(browser, page).await;
+    let shown = browser
+        .eval(
+            "const td = document.querySelector(arguments[0]); \
+             if (td === null) return null; \
+             return {size: parseFloat(getComputedStyle(td).fontSize), \
+                     label: td.dataset.label, before: getComputedStyle(td, '::before').content};",
+            vec![json!(cell)],
+        )
+        .await;
+    let size = shown["size"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{page}: no cell {cell}: {shown}"));
+    assert!(size >= 14.0, "{page}: {cell} is set in {size} px");
+    assert_eq!(shown["label"], json!(label), "{page}: {cell}'s column name");
+    assert_eq!(
+        shown["before"],
+        json!(format!("\"{label}\"")),
+        "{page}: {cell}'s card line"
+    );
+}

@@ -52,7 +52,13 @@ async fn the_city_office_resends_a_dead_letter_from_its_page() {
         assert_eq!(gateway.requests().len(), 3, "two refused, one resent");
         browser.fit_viewport(3840, 2160).await;
         browser.screenshot("dead-letters-4k").await;
-        browser.fit_viewport(390, 844).await;
+        super::assert_office_page_fits_a_phone(
+            &browser,
+            "通知送达",
+            "tr[data-status=\"dead\"] td.action",
+            "状态",
+        )
+        .await;
         browser.screenshot("dead-letters-phone").await;
         app.stop().await;
     })

@@ -43,6 +43,16 @@ async fn the_city_office_publishes_and_withdraws_a_month_from_its_screen() {
             .await;
         let (status, _) = app.get_page(MONTH).await;
         assert_eq!(status, 404, "withdrawn");
+        browser.fit_viewport(3840, 2160).await;
+        browser.screenshot("withdrawn-4k").await;
+        super::assert_office_page_fits_a_phone(
+            &browser,
+            "the publication screen",
+            &format!("{row} td.state"),
+            "状态",
+        )
+        .await;
+        browser.screenshot("withdrawn-phone").await;
         app.stop().await;
     })
     .await;
