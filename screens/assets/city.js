@@ -227,6 +227,9 @@ function back() {
 }
 $("map-back").addEventListener("click", back);
 
+/** Towns listed by name in the funnel; the rest share one row. */
+const FUNNEL_TOWNS = 6;
+
 /** 元 without decimals for the wall (the ledger shows fen exactly). */
 const wallYuan = (fen) => Math.round(fen / 100).toLocaleString("zh-CN");
 
@@ -239,11 +242,16 @@ function showFunnel(funnel) {
   $("funnel-true").textContent = t.substantiated;
   $("funnel-people").textContent = t.people;
   $("funnel-recovered").textContent = wallYuan(t.recovered_fen);
+  // The towns with the most clues, and the rest summed in one row (a county has 20 odd).
   const towns = [...funnel.towns].sort((a, b) => b.raised - a.raised);
+  const shown = towns.length > FUNNEL_TOWNS + 1 ? towns.slice(0, FUNNEL_TOWNS) : towns;
+  const rest = towns.slice(shown.length);
+  const line = (r, name, data) => h("tr", data, h("td", {}, name), h("td", {}, String(r.raised)), h("td", {}, String(r.substantiated)), h("td", {}, String(r.people)), h("td", {}, wallYuan(r.recovered_fen)));
+  const sum = (key) => rest.reduce((n, r) => n + r[key], 0);
+  const others = { raised: sum("raised"), substantiated: sum("substantiated"), people: sum("people"), recovered_fen: sum("recovered_fen") };
   $("funnel-towns").replaceChildren(
-    ...towns.map((r) =>
-      h("tr", { dataset: { code: r.code } }, h("td", {}, r.name || r.code), h("td", {}, String(r.raised)), h("td", {}, String(r.substantiated)), h("td", {}, String(r.people)), h("td", {}, wallYuan(r.recovered_fen))),
-    ),
+    ...shown.map((r) => line(r, r.name || r.code, { dataset: { code: r.code } })),
+    ...(rest.length ? [line(others, `其余${rest.length}个`, { className: "others" })] : []),
   );
   const rules = funnel.rules.filter((r) => r.untrue_share !== null).sort((a, b) => b.untrue_share - a.untrue_share);
   $("precision").replaceChildren(
