@@ -182,6 +182,16 @@ pub fn city_office_only(actor: &crate::auth::Actor, what: &str) -> Result<(), Ap
     }
 }
 
+/// Refuses (403, `what` saying what the offices do) anyone but a town or the city office.
+pub fn offices_only(actor: &crate::auth::Actor, what: &str) -> Result<(), ApiError> {
+    match actor.role() {
+        crate::auth::Role::TownOffice | crate::auth::Role::CityOffice => Ok(()),
+        _ => Err(ApiError::forbidden(format!(
+            "only the town and city offices {what}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::{HeaderMap, header};

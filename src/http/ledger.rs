@@ -12,7 +12,7 @@ use super::AppState;
 use super::auth::AuthUser;
 use super::error::ApiError;
 use super::wire::{FunnelView, LedgerPageView, LedgerRow, Problem};
-use crate::auth::{Actor, Role};
+use crate::auth::Actor;
 use crate::domain::date::shanghai_day;
 use crate::domain::region::RegionCode;
 use crate::engine::LedgerFilter;
@@ -116,24 +116,12 @@ impl LedgerQuery {
 
 /// Only offices keep the ledger.
 pub(super) fn office_only(actor: &Actor) -> Result<(), ApiError> {
-    match actor.role() {
-        Role::TownOffice | Role::CityOffice => Ok(()),
-        _ => Err(ApiError::forbidden(
-            "only the town and city offices keep the ledger",
-        )),
-    }
+    super::auth::offices_only(actor, "keep the ledger")
 }
 
 /// The Chinese name of a catalogue rule.
 pub(super) fn rule_namer(state: &AppState) -> impl Fn(&str) -> Option<String> + '_ {
-    |code: &str| {
-        state
-            .catalogue
-            .entries()
-            .iter()
-            .find(|r| r.code == code)
-            .map(|r| r.name_zh.clone())
-    }
+    |code: &str| state.catalogue.get(code).map(|r| r.name_zh.clone())
 }
 
 /// `GET /api/ledger`.

@@ -53,7 +53,7 @@ pub async fn page(
         .ok_or_else(missing)?;
     let basis = warning
         .rule()
-        .and_then(|code| state.catalogue.entries().iter().find(|r| r.code == code))
+        .and_then(|code| state.catalogue.get(code))
         .map(|r| (r.name_zh.clone(), r.legal_basis.clone()));
     let doc = Notice {
         state: &state,
